@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* Capture sources: pcap/pcapng files (own reader), merged files, live. */
+#ifndef NETDX_CAPTURE_CAPTURE_H
+#define NETDX_CAPTURE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* LINKTYPE_* values (tcpdump.org link-layer header types). */
+enum {
+	LINKTYPE_NULL = 0,
+	LINKTYPE_ETHERNET = 1,
+	LINKTYPE_RAW = 101,
+	LINKTYPE_IEEE802_11 = 105,
+	LINKTYPE_LOOP = 108,
+	LINKTYPE_LINUX_SLL = 113,
+	LINKTYPE_IEEE802_11_RADIOTAP = 127,
+	LINKTYPE_IPV4 = 228,
+	LINKTYPE_IPV6 = 229,
+	LINKTYPE_NFLOG = 239,
+	LINKTYPE_LINUX_SLL2 = 276,
+	/* DLT_RAW as some platforms number it in files (12, 14). */
+	LINKTYPE_RAW_ALT12 = 12,
+	LINKTYPE_RAW_ALT14 = 14,
+	/* A record that is not a packet (pcapng custom block): numbered, not decoded. */
+	LINKTYPE_NONE = -1,
+};
+
+/* One record as read. data is borrowed: valid until the next cap_next(). */
+struct cap_frame {
+	uint64_t num;	  /* 1-based record number, as tshark numbers frames */
+	int64_t ts_ns;	  /* capture time, ns since the epoch */
+	uint32_t caplen;  /* bytes present in data */
+	uint32_t wirelen; /* original length on the wire */
+	int linktype;	  /* LINKTYPE_*; LINKTYPE_NONE for non-packet records */
+	int iface;	  /* pcapng interface id; -1 for classic pcap */
+	int file;	  /* index of the input file (merged reads), 0 for live */
+	const uint8_t *data;
+};
+
+/* Capture-side statistics, reported at the end of a run. */
+struct cap_stats {
+	bool live;
+	bool have_kernel_stats;	 /* live: pcap_stats() answered */
+	uint64_t kernel_received;	 /* ps_recv */
+	uint64_t kernel_dropped;	 /* ps_drop: buffer overflow */
+	uint64_t iface_dropped;	 /* ps_ifdrop */
+	uint64_t records;		 /* records delivered to the caller */
+	uint64_t filtered_out;	 /* records the -f filter rejected */
+	uint32_t snaplen;		 /* largest snaplen among inputs (0 unknown) */
+};
+
+struct cap_opts {
+	const char *filter;	/* tcpdump filter syntax, or NULL */
+	uint64_t max_count;	/* -c: stop after this many records (0 = all) */
+	double duration_s;	/* -d: stop after this much capture time (0 = no limit) */
+	const char *write_path; /* -w: save live capture here (pcap) */
+	int snaplen;		/* live: 0 = default (262144) */
+	bool promisc;		/* live */
+	/* Set asynchronously (signal handler) to stop a live capture. */
+	volatile int *stop_flag;
+};
+
+struct cap_source;
+
+/* Files in time order, merged like mergecap; "-" is stdin; .gz transparent. */
+int cap_open_files(struct cap_source **out, const char *const *paths,
+		   size_t npaths, const struct cap_opts *opts,
+		   struct nd_err *err);
+
+/* Live capture through libpcap. */
+int cap_open_live(struct cap_source **out, const char *iface,
+		  const struct cap_opts *opts, struct nd_err *err);
+
+/*
+ * Next record: 1 = frame filled, 0 = end of input, <0 = error (err set;
+ * records returned before it stay valid and should still be reported).
+ */
+int cap_next(struct cap_source *src, struct cap_frame *fr, struct nd_err *err);
+
+void cap_get_stats(struct cap_source *src, struct cap_stats *st);
+
+/* Human name of a source (file path or interface) for messages. */
+const char *cap_source_name(const struct cap_source *src, int file);
+
+void cap_close(struct cap_source *src);
+
+#endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* The decoded view of one frame: layers, IP headers, transport headers. */
+#ifndef NETDX_DECODE_PACKET_H
+#define NETDX_DECODE_PACKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * A packet is a stack value reset per frame. It borrows the frame's bytes
+ * (offsets only, no pointers kept) and holds parsed fields in host order.
+ * Decoders never abort a run: they record an anomaly and stop going deeper.
+ */
+
+#define PKT_MAX_LAYERS 24
+#define PKT_MAX_IP 6
+#define PKT_MAX_L4 6
+#define PKT_MAX_ANOM 8
+#define PKT_MAX_SACK 4
+/* Encapsulation depth cap (VXLAN in GRE in VLAN ...). */
+#define PKT_MAX_DEPTH 12
+
+enum pkt_proto {
+	PP_NONE = 0,
+	PP_ETH,
+	PP_VLAN,
+	PP_MPLS,
+	PP_SLL,
+	PP_SLL2,
+	PP_NULL,   /* BSD loopback */
+	PP_NFLOG,
+	PP_LLC,	   /* 802.2 LLC / SNAP */
+	PP_80211,
+	PP_RADIOTAP,
+	PP_PPP,
+	PP_ARP,
+	PP_IPV4,
+	PP_IPV6,
+	PP_ICMP,
+	PP_ICMP6,
+	PP_TCP,
+	PP_UDP,
+	PP_GRE,
+	PP_ERSPAN,
+	PP_VXLAN,
+	PP_GENEVE,
+	PP_GTPU,
+	PP_TEREDO,
+	PP_ARUBA,  /* Aruba GRE carrying 802.11 */
+	PP_OTHER_L3,
+	PP_OTHER_L4,
+	PP_COUNT,
+};
+
+/* Tunnel kinds seen in the frame (bitmask in packet.tunnels). */
+enum pkt_tunnel {
+	PT_VXLAN = 1u << 0,
+	PT_GENEVE = 1u << 1,
+	PT_GRE = 1u << 2,
+	PT_ERSPAN = 1u << 3,
+	PT_IPIP = 1u << 4, /* any IP-in-IP: 4in4, 6in4, 4in6, 6in6 */
+	PT_TEREDO = 1u << 5,
+	PT_GTPU = 1u << 6,
+	PT_MPLS = 1u << 7,
+	PT_80211 = 1u << 8, /* 802.11 data frame (incl. Aruba GRE) */
+	PT_VLAN = 1u << 9,
+};
+
+enum pkt_anom_code {
+	PA_TRUNCATED = 1, /* snaplen ran out inside a header */
+	PA_MALFORMED,	  /* impossible bytes (bad version, length < header ...) */
+	PA_UNKNOWN_LINKTYPE,
+	PA_DEPTH,	  /* encapsulation deeper than PKT_MAX_DEPTH */
+	PA_IP_FRAGMENT,	  /* informative: reassembly comes later */
+	PA_BAD_OPTION,	  /* a TCP/IP option with an impossible length */
+};
+
+struct pkt_anom {
+	uint8_t code;  /* enum pkt_anom_code */
+	uint8_t proto; /* enum pkt_proto of the layer that found it */
+	uint32_t off;  /* byte offset in the frame */
+};
+
+struct pkt_layer {
+	uint8_t proto; /* enum pkt_proto */
+	uint32_t off;
+	uint32_t len; /* header length (bytes present) */
+};
+
+struct pkt_ip {
+	uint8_t ver;   /* 4 or 6 */
+	uint8_t proto; /* upper protocol after IPv6 extension headers */
+	uint8_t ttl;   /* or hop limit */
+	bool fragment;	    /* part of a fragmented datagram */
+	bool first_fragment; /* offset 0 (transport header present) */
+	bool in_icmp_error;  /* quoted inside an ICMP/ICMPv6 error */
+	bool df;
+	uint16_t id;	     /* IPv4 id / IPv6 fragment id low bits */
+	uint8_t src[16];     /* IPv4 uses the first 4 bytes */
+	uint8_t dst[16];
+	uint32_t off;	     /* header offset in the frame */
+	uint32_t hdr_len;    /* incl. IPv4 options / IPv6 extension headers */
+	uint32_t payload_len; /* transport bytes the header claims */
+	int8_t l4;	     /* index in packet.l4, -1 if none */
+};
+
+struct pkt_tcp {
+	uint32_t seq, ack;
+	uint16_t win; /* raw, unscaled */
+	uint16_t flags; /* TCP_F_* */
+	uint8_t hdr_len;
+	bool has_mss, sack_perm, has_ts, opts_bad;
+	int8_t wscale; /* -1 absent */
+	uint8_t n_sack;
+	uint16_t mss;
+	uint32_t tsval, tsecr;
+	uint32_t sack[PKT_MAX_SACK][2]; /* left, right edges */
+};
+
+enum {
+	TCP_F_FIN = 0x01,
+	TCP_F_SYN = 0x02,
+	TCP_F_RST = 0x04,
+	TCP_F_PSH = 0x08,
+	TCP_F_ACK = 0x10,
+	TCP_F_URG = 0x20,
+	TCP_F_ECE = 0x40,
+	TCP_F_CWR = 0x80,
+	TCP_F_NS = 0x100,
+};
+
+struct pkt_icmp {
+	uint8_t type, code;
+	bool is_error; /* dest unreachable, time exceeded, too big, param problem ... */
+	uint32_t mtu;  /* frag needed / packet too big, else 0 */
+};
+
+struct pkt_l4 {
+	uint8_t proto; /* IP protocol number: 6, 17, 1, 58, other */
+	uint8_t ip;    /* index of its IP header in packet.ip */
+	bool in_icmp_error;
+	bool truncated; /* header complete but payload cut by snaplen */
+	uint16_t sport, dport;
+	uint32_t off;	      /* transport header offset in the frame */
+	uint32_t hdr_len;
+	uint32_t payload_len; /* from IP lengths (TCP seglen), not caplen */
+	uint32_t payload_off; /* offset of payload in the frame */
+	uint32_t payload_cap; /* payload bytes actually present */
+	union {
+		struct pkt_tcp tcp;
+		struct pkt_icmp icmp;
+	} u;
+};
+
+struct packet {
+	int linktype;
+	uint32_t caplen, wirelen;
+	uint32_t tunnels; /* enum pkt_tunnel bits */
+	uint8_t n_layers, n_ip, n_l4, n_anom;
+	bool truncated; /* some header was cut by snaplen */
+	bool malformed;	/* some header had impossible bytes */
+	bool arp;
+	struct pkt_layer layers[PKT_MAX_LAYERS];
+	struct pkt_ip ip[PKT_MAX_IP];
+	struct pkt_l4 l4[PKT_MAX_L4];
+	struct pkt_anom anom[PKT_MAX_ANOM];
+};
+
+enum decode_result {
+	DECODE_OK = 0,
+	DECODE_TRUNCATED = 1,
+	DECODE_MALFORMED = 2,
+};
+
+/*
+ * Decodes one frame. Never fails hard: returns the worst anomaly class seen
+ * (also recorded in pkt). data must hold caplen bytes.
+ */
+enum decode_result decode_frame(struct packet *pkt, int linktype,
+				const uint8_t *data, uint32_t caplen,
+				uint32_t wirelen);
+
+const char *pkt_proto_name(enum pkt_proto p);
+const char *pkt_anom_name(enum pkt_anom_code c);
+
+#endif

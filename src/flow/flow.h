@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* Bounded flow table: one entry per conversation, direction-independent key. */
+#ifndef NETDX_FLOW_FLOW_H
+#define NETDX_FLOW_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/packet.h"
+
+/*
+ * Canonical key: endpoint 0 is the one whose address compares greater
+ * bytewise (ties: greater port). A packet travels in direction 0 when its
+ * source is endpoint 0 -- the same split Wireshark calls "flow1", so TCP
+ * analysis can index its per-direction state by dir directly.
+ */
+struct flow_key {
+	uint8_t family; /* 4 or 6 */
+	uint8_t proto;	/* IP protocol */
+	uint16_t port[2];
+	uint8_t addr[2][16];
+};
+
+/* How a flow left the table. */
+enum flow_end {
+	FLOW_END_OPEN = 0,  /* still open at end of input */
+	FLOW_END_CLOSED,    /* TCP finished (FIN both ways or RST) and lingered out */
+	FLOW_END_IDLE,	    /* idle timeout */
+	FLOW_END_EVICTED,   /* table full: analysis incomplete */
+	FLOW_END_REUSED,    /* TCP 4-tuple reused by a new SYN (new conversation) */
+};
+
+/* TCP lifecycle summary per flow. */
+struct flow_tcp_summary {
+	bool syn_seen;	   /* pure SYN */
+	bool synack_seen;
+	bool handshake_ack; /* third packet of the handshake seen */
+	uint8_t syn_dir;   /* direction of the first pure SYN (client -> server) */
+	bool fin[2];	   /* FIN sent by endpoint dir */
+	bool rst[2];
+	uint8_t first_fin_dir;
+	uint8_t first_rst_dir;
+	/* W1 base sequence numbers; shared with TCP analysis (one owner: flow). */
+	bool base_set[2];
+	uint32_t base_seq[2];
+};
+
+struct flow_analyzer;
+
+struct flow {
+	struct flow_key key;
+	uint64_t conv_id;   /* per-protocol conversation index (tcp.stream for TCP) */
+	uint64_t first_frame, last_frame;
+	int64_t first_ns, last_ns;
+	uint64_t pkts[2], bytes[2]; /* bytes = frame length, as tshark counts */
+	uint8_t first_dir;  /* direction of the first packet: its source is "A" */
+	uint32_t tunnels;   /* pkt_tunnel bits seen on this flow's packets */
+	uint8_t depth;      /* encapsulation level of the transport header (0 outer) */
+	struct flow_tcp_summary tcp;
+	enum flow_end end;
+	/* Analyzer states, one per registered analyzer, owned by the table. */
+	void *an_state[4];
+	/* Table internals. */
+	struct flow *hnext;
+	struct flow *lru_prev, *lru_next;
+	uint32_t hash;
+};
+
+struct flow_limits {
+	size_t max_flows;	   /* open flows; LRU eviction beyond (counted) */
+	int64_t idle_timeout_ns;   /* flows idle this long are closed */
+	int64_t closed_linger_ns;  /* finished TCP flows stay this long for late packets */
+};
+
+#define FLOW_DEFAULT_MAX_FLOWS 1000000
+#define FLOW_DEFAULT_IDLE_NS (3600LL * 1000000000LL)
+#define FLOW_DEFAULT_LINGER_NS (120LL * 1000000000LL)
+
+/* Analyzers keep per-flow state inside the flow; called by the table. */
+struct flow_analyzer {
+	const char *name;
+	void *ctx;
+	/* Called once when the flow is created (state zeroed, state_size bytes). */
+	size_t state_size;
+	void (*on_flow_start)(void *ctx, struct flow *f, void *state);
+	/* Called when the flow leaves the table, before its state is freed. */
+	void (*on_flow_end)(void *ctx, struct flow *f, void *state);
+};
+
+struct flow_table_stats {
+	uint64_t created;
+	uint64_t evicted;    /* removed while open because the table was full */
+	uint64_t idled;
+	uint64_t closed;
+	uint64_t open;
+	uint64_t max_open;
+	uint64_t tcp_convs, udp_convs, other_convs;
+};
+
+struct flow_table;
+
+struct flow_table *flow_table_new(const struct flow_limits *lim);
+/* Registers an analyzer; returns its slot (index into flow.an_state) or -1. */
+int flow_table_add_analyzer(struct flow_table *t, const struct flow_analyzer *a);
+/* Receives every flow as it leaves the table (for flow rows and summaries). */
+void flow_table_set_end_cb(struct flow_table *t,
+			   void (*cb)(void *ctx, const struct flow *f), void *ctx);
+
+/*
+ * Finds or creates the flow for transport header l4 of pkt (not one quoted
+ * in an ICMP error). Applies the TCP rule that a pure SYN whose seq differs
+ * from the recorded base starts a new conversation. Sets *dir. Updates
+ * counters (packets, bytes = wirelen) and times. Returns NULL only on
+ * allocation failure.
+ */
+struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
+			       int l4_index, uint64_t frame, int64_t ts_ns,
+			       uint32_t wirelen, int *dir);
+
+/* Expires idle/finished flows up to time now (call with capture time). */
+void flow_table_expire(struct flow_table *t, int64_t now_ns);
+/* Ends every flow (end of input). */
+void flow_table_flush(struct flow_table *t);
+void flow_table_get_stats(const struct flow_table *t, struct flow_table_stats *st);
+void flow_table_free(struct flow_table *t);
+
+/* Formats an endpoint "addr:port" ([v6]:port) into buf. */
+void flow_format_endpoint(const struct flow_key *k, int ep, char *buf, size_t n);
+
+#endif
