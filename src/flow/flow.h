@@ -107,16 +107,30 @@ int flow_table_add_analyzer(struct flow_table *t, const struct flow_analyzer *a)
 void flow_table_set_end_cb(struct flow_table *t,
 			   void (*cb)(void *ctx, const struct flow *f), void *ctx);
 
+/* What flow_table_update learned about one packet. */
+struct flow_pkt_info {
+	int dir;	    /* 0: source is endpoint 0 (Wireshark "flow1") */
+	bool created;	    /* this packet created the flow */
+	/*
+	 * TCP "port numbers reused" (TCP-ANALYSIS.md W3): a pure SYN with a new
+	 * ISN on a known 4-tuple started a new conversation, or a SYN-ACK with a
+	 * new ISN reset the base sequence of its direction.
+	 */
+	bool reused_ports;
+};
+
 /*
- * Finds or creates the flow for transport header l4 of pkt (not one quoted
- * in an ICMP error). Applies the TCP rule that a pure SYN whose seq differs
- * from the recorded base starts a new conversation. Sets *dir. Updates
- * counters (packets, bytes = wirelen) and times. Returns NULL only on
+ * Finds or creates the flow for transport header l4_index of pkt (callers
+ * skip headers quoted in ICMP errors and IP fragments without a transport
+ * header). For TCP it applies W1 (base sequence numbers, kept in
+ * flow.tcp.base_*) and W3 (a pure SYN whose seq differs from the recorded
+ * base starts a new conversation; the old one ends as FLOW_END_REUSED).
+ * Updates counters (bytes = wirelen) and times. Returns NULL only on
  * allocation failure.
  */
 struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 			       int l4_index, uint64_t frame, int64_t ts_ns,
-			       uint32_t wirelen, int *dir);
+			       uint32_t wirelen, struct flow_pkt_info *info);
 
 /* Expires idle/finished flows up to time now (call with capture time). */
 void flow_table_expire(struct flow_table *t, int64_t now_ns);
