@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* The packet pipeline: frame -> decode -> flow -> analyzers -> hooks. */
+#ifndef NETDX_ANALYZE_PIPELINE_H
+#define NETDX_ANALYZE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyze/tcp_analysis.h"
+#include "capture/capture.h"
+#include "core/err.h"
+#include "decode/packet.h"
+#include "flow/flow.h"
+
+#define PIPELINE_MAX_TCP PKT_MAX_L4
+
+/* What the pipeline learned about one frame, handed to on_frame. */
+struct pipeline_frame {
+	const struct cap_frame *fr;
+	const struct packet *pkt; /* NULL for non-packet records */
+	enum decode_result decode;
+	int n_tcp;		  /* analysed TCP headers in this frame */
+	struct tcp_pkt_result tcp[PIPELINE_MAX_TCP];
+};
+
+struct pipeline_hooks {
+	void *ctx;
+	void (*on_frame)(void *ctx, const struct pipeline_frame *pf);
+	/* Every flow as it leaves the table (end, eviction, idle, reuse). */
+	void (*on_flow_end)(void *ctx, const struct flow *f);
+};
+
+struct pipeline_opts {
+	struct cap_opts cap;
+	struct flow_limits limits;
+	bool tcp_analysis; /* run the W rules (analyze); flows needs only counts */
+};
+
+struct pipeline;
+
+void pipeline_opts_default(struct pipeline_opts *o);
+
+int pipeline_new(struct pipeline **out, const struct pipeline_opts *o,
+		 const struct pipeline_hooks *hooks, struct nd_err *err);
+/* Opens inputs: files (paths) or, when iface is set, a live capture. */
+int pipeline_open(struct pipeline *p, const char *const *paths, size_t npaths,
+		  const char *iface, struct nd_err *err);
+/*
+ * Runs to the end of input (or stop flag). Returns 0, or <0 when the input
+ * failed part-way (err set): everything before the failure was processed
+ * and flushed, so the caller still reports it.
+ */
+int pipeline_run(struct pipeline *p, struct nd_err *err);
+
+struct tcp_analyzer *pipeline_tcp(struct pipeline *p);
+struct flow_table *pipeline_flows(struct pipeline *p);
+void pipeline_cap_stats(struct pipeline *p, struct cap_stats *st);
+uint64_t pipeline_frames(const struct pipeline *p);
+void pipeline_free(struct pipeline *p);
+
+#endif
