@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+/* Shared command-line parsing for packet commands (tcpdump-style options). */
+#include "cmd/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+
+const char *const cli_exit_code_help =
+	"Exit status:\n"
+	"  0  ran; no finding at warn or above\n"
+	"  1  ran; at least one finding at warn or crit\n"
+	"  2  usage error (unknown option, bad value, bad filter)\n"
+	"  3  unreadable or invalid input (everything valid before it is still reported)\n"
+	"  4  missing privilege or capability (live capture)\n"
+	"  5  runtime failure (out of memory, I/O)\n";
+
+enum {
+	OPT_JSON = 1000,
+	OPT_MIN_SEV,
+	OPT_IGNORE,
+	OPT_SET,
+	OPT_CONFIG,
+	OPT_MAX_FLOWS,
+	OPT_IDLE,
+	OPT_EXTRA_BASE = 2000,
+};
+
+int cli_exit_code(enum nd_err_kind kind)
+{
+	switch (kind) {
+	case ND_ERR_NONE:
+		return ND_EXIT_OK;
+	case ND_ERR_USAGE:
+		return ND_EXIT_USAGE;
+	case ND_ERR_INPUT:
+		return ND_EXIT_INPUT;
+	case ND_ERR_PRIVILEGE:
+		return ND_EXIT_PRIVILEGE;
+	case ND_ERR_RUNTIME:
+		break;
+	}
+	return ND_EXIT_RUNTIME;
+}
+
+void cli_error(const struct nd_err *err)
+{
+	fprintf(stderr, "netdx: %s\n", err->msg[0] ? err->msg : "error");
+}
+
+int cli_parse_u64(const char *opt, const char *s, uint64_t *out,
+		  struct nd_err *err)
+{
+	char *end = NULL;
+	if (!s || !*s || *s == '-')
+		goto bad;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+			  "option %s: '%s' is not a non-negative integer", opt,
+			  s ? s : "");
+}
+
+int cli_parse_seconds(const char *opt, const char *s, double *out,
+		      struct nd_err *err)
+{
+	char *end = NULL;
+	if (!s || !*s)
+		goto bad;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < 0)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+			  "option %s: '%s' is not a number of seconds >= 0",
+			  opt, s ? s : "");
+}
+
+static bool want_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	return isatty(STDOUT_FILENO) == 1;
+}
+
+void cli_print_help(const struct cli_spec *spec)
+{
+	printf("usage: netdx %s %s\n\n%s\n\n", spec->command, spec->usage,
+	       spec->summary);
+	if (spec->packet_source) {
+		printf("Packet source (tcpdump-style):\n"
+		       "  -r FILE            read a pcap/pcapng file (repeatable; several are merged\n"
+		       "                     in time order; '-' is stdin; .gz is read transparently).\n"
+		       "                     A bare FILE argument means the same.\n"
+		       "  -i IFACE           capture live on IFACE (Ctrl-C ends and reports)\n"
+		       "  -f FILTER          tcpdump filter expression (files and live)\n"
+		       "  -c COUNT           stop after COUNT packets\n"
+		       "  -d SECONDS         stop after SECONDS of capture time\n"
+		       "  -w FILE            save the live capture to FILE (pcap)\n"
+		       "  --max-flows N      bound on open flows (default %u; beyond it the\n"
+		       "                     least recently used flow is evicted and counted)\n"
+		       "  --idle-timeout S   close flows idle for S seconds of capture time\n"
+		       "                     (default %lld)\n",
+		       1000000u, 3600LL);
+	}
+	printf("Output:\n"
+	       "  --json             JSON output (schema: docs/json.md)\n"
+	       "  --min-severity L   only findings at L or above (info, low, warn, crit)\n"
+	       "  --ignore ID        drop findings with this id (repeatable)\n"
+	       "  --set NAME=VALUE   override a rule threshold (see docs/findings.md)\n"
+	       "  --config FILE      read thresholds from FILE (NAME = VALUE lines)\n");
+	if (spec->n_extra)
+		printf("\n%s options:\n", spec->command);
+	for (size_t i = 0; i < spec->n_extra; i++) {
+		const struct cli_extra *x = &spec->extra[i];
+		char lhs[64];
+		if (x->short_name)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s",
+				 x->short_name, x->name, x->has_arg ? " " : "",
+				 x->has_arg ? x->arg_name : "");
+		else
+			snprintf(lhs, sizeof(lhs), "--%s%s%s", x->name,
+				 x->has_arg ? " " : "",
+				 x->has_arg ? x->arg_name : "");
+		printf("  %-19s%s\n", lhs, x->help);
+	}
+	printf("\n%s", cli_exit_code_help);
+}
+
+static int add_input(struct cli_opts *o, const char *path, struct nd_err *err)
+{
+	if (o->n_inputs >= CLI_MAX_INPUTS)
+		return nd_err_set(err, ND_ERR_USAGE, E2BIG,
+				  "too many input files (at most %d)",
+				  CLI_MAX_INPUTS);
+	o->inputs[o->n_inputs++] = path;
+	return 0;
+}
+
+int cli_parse(const struct cli_spec *spec, int argc, char **argv,
+	      struct cli_opts *o, struct nd_err *err)
+{
+	struct option lopts[64];
+	char sopts[64];
+	size_t nl = 0, ns = 0;
+	int ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->color = want_color();
+	if (spec->n_extra > 40)
+		return nd_err_set(err, ND_ERR_RUNTIME, EINVAL, "too many options");
+
+#define LOPT(n, a, v) lopts[nl++] = (struct option){ n, a, NULL, v }
+	LOPT("help", no_argument, 'h');
+	LOPT("json", no_argument, OPT_JSON);
+	LOPT("min-severity", required_argument, OPT_MIN_SEV);
+	LOPT("ignore", required_argument, OPT_IGNORE);
+	LOPT("set", required_argument, OPT_SET);
+	LOPT("config", required_argument, OPT_CONFIG);
+	ns += (size_t)snprintf(sopts + ns, sizeof(sopts) - ns, "+h");
+	if (spec->packet_source) {
+		LOPT("max-flows", required_argument, OPT_MAX_FLOWS);
+		LOPT("idle-timeout", required_argument, OPT_IDLE);
+		ns += (size_t)snprintf(sopts + ns, sizeof(sopts) - ns,
+				       "r:i:f:c:d:w:");
+	}
+	for (size_t i = 0; i < spec->n_extra; i++) {
+		const struct cli_extra *x = &spec->extra[i];
+		LOPT(x->name, x->has_arg ? required_argument : no_argument,
+		     OPT_EXTRA_BASE + (int)i);
+		if (x->short_name && ns + 3 < sizeof(sopts)) {
+			sopts[ns++] = (char)x->short_name;
+			if (x->has_arg)
+				sopts[ns++] = ':';
+			sopts[ns] = 0;
+		}
+	}
+	LOPT(NULL, 0, 0);
+#undef LOPT
+
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int lidx = -1;
+		int c = getopt_long(argc, argv, sopts, lopts, &lidx);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'h':
+			o->help = true;
+			break;
+		case 'r':
+			ret = add_input(o, optarg, err);
+			break;
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 'f':
+			o->filter = optarg;
+			break;
+		case 'c':
+			ret = cli_parse_u64("-c", optarg, &o->count, err);
+			if (!ret && o->count == 0)
+				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+						 "option -c: count must be > 0");
+			break;
+		case 'd':
+			ret = cli_parse_seconds("-d", optarg, &o->duration, err);
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_MIN_SEV:
+			o->min_severity = optarg;
+			break;
+		case OPT_IGNORE:
+			if (o->n_ignore >= CLI_MAX_IGNORE)
+				ret = nd_err_set(err, ND_ERR_USAGE, E2BIG,
+						 "too many --ignore options");
+			else
+				o->ignore[o->n_ignore++] = optarg;
+			break;
+		case OPT_SET:
+			if (o->n_set >= CLI_MAX_SET)
+				ret = nd_err_set(err, ND_ERR_USAGE, E2BIG,
+						 "too many --set options");
+			else
+				o->set[o->n_set++] = optarg;
+			break;
+		case OPT_CONFIG:
+			o->config = optarg;
+			break;
+		case OPT_MAX_FLOWS: {
+			uint64_t v = 0;
+			ret = cli_parse_u64("--max-flows", optarg, &v, err);
+			if (!ret && (v < 1 || v > 100000000))
+				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+						 "option --max-flows: %s is out of range (1..100000000)",
+						 optarg);
+			o->max_flows = (size_t)v;
+			break;
+		}
+		case OPT_IDLE:
+			ret = cli_parse_seconds("--idle-timeout", optarg,
+						&o->idle_timeout, err);
+			if (!ret && o->idle_timeout <= 0)
+				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+						 "option --idle-timeout: must be > 0");
+			break;
+		case '?':
+		case ':': {
+			const char *bad = argv[optind - 1];
+			if (optopt && optopt < 256)
+				ret = nd_err_set(
+					err, ND_ERR_USAGE, EINVAL,
+					c == ':' || strchr(sopts, optopt)
+						? "%s: option -%c needs a value (see 'netdx %s --help')"
+						: "%s: unknown option -%c (see 'netdx %s --help')",
+					spec->command, optopt, spec->command);
+			else
+				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+						 "%s: unknown option or missing value '%s' (see 'netdx %s --help')",
+						 spec->command, bad ? bad : "?",
+						 spec->command);
+			break;
+		}
+		default:
+			if (c >= OPT_EXTRA_BASE &&
+			    (size_t)(c - OPT_EXTRA_BASE) < spec->n_extra) {
+				const struct cli_extra *x =
+					&spec->extra[c - OPT_EXTRA_BASE];
+				ret = x->set(spec->ctx, optarg, err);
+			} else {
+				/* A short option belonging to an extra. */
+				for (size_t i = 0; i < spec->n_extra; i++)
+					if (spec->extra[i].short_name == c)
+						ret = spec->extra[i].set(
+							spec->ctx, optarg, err);
+			}
+			break;
+		}
+		if (ret)
+			return ret;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (!spec->packet_source)
+			return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+					  "%s: unexpected argument '%s'",
+					  spec->command, argv[i]);
+		ret = add_input(o, argv[i], err);
+		if (ret)
+			return ret;
+	}
+	if (o->help)
+		return 0;
+	if (spec->packet_source) {
+		if (o->iface && o->n_inputs)
+			return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+					  "%s: use either -i IFACE or files, not both",
+					  spec->command);
+		if (!o->iface && !o->n_inputs)
+			return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+					  "%s: no input: give a capture file (-r FILE) or an interface (-i IFACE)",
+					  spec->command);
+		if (o->write && !o->iface)
+			return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+					  "%s: -w saves a live capture; it needs -i IFACE",
+					  spec->command);
+	}
+	return 0;
+}

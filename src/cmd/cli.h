@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* Options shared by every packet command (tcpdump-familiar) and output. */
+#ifndef NETDX_CMD_CLI_H
+#define NETDX_CMD_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define CLI_MAX_INPUTS 64
+#define CLI_MAX_IGNORE 64
+#define CLI_MAX_SET 64
+
+struct cli_opts {
+	const char *inputs[CLI_MAX_INPUTS]; /* -r FILE and bare paths */
+	size_t n_inputs;
+	const char *iface;  /* -i */
+	const char *filter; /* -f */
+	uint64_t count;	    /* -c */
+	double duration;    /* -d */
+	const char *write;  /* -w */
+	bool json;	    /* --json */
+	const char *min_severity;     /* --min-severity */
+	const char *ignore[CLI_MAX_IGNORE]; /* --ignore ID */
+	size_t n_ignore;
+	const char *set[CLI_MAX_SET]; /* --set NAME=VALUE */
+	size_t n_set;
+	const char *config; /* --config FILE */
+	bool help;
+	bool color;	    /* decided from TTY and NO_COLOR */
+	size_t max_flows;   /* --max-flows */
+	double idle_timeout; /* --idle-timeout SECONDS */
+};
+
+/*
+ * A command-specific option: long name, whether it takes an argument, the
+ * one-line help, and a handler that stores the value in the command's own
+ * context (returns 0, or <0 with err set for a bad value).
+ */
+struct cli_extra {
+	const char *name;
+	int short_name;	/* 0 if none */
+	bool has_arg;
+	const char *arg_name;
+	const char *help;
+	int (*set)(void *ctx, const char *value, struct nd_err *err);
+};
+
+struct cli_spec {
+	const char *command;
+	const char *usage;   /* e.g. "[options] [FILE...]" */
+	const char *summary; /* one paragraph */
+	bool packet_source;  /* accepts -r/-i/-f/-c/-d/-w */
+	const struct cli_extra *extra;
+	size_t n_extra;
+	void *ctx;
+};
+
+/* Parses argv (argv[0] is the command name). 0 or <0 with err (ND_ERR_USAGE). */
+int cli_parse(const struct cli_spec *spec, int argc, char **argv,
+	      struct cli_opts *o, struct nd_err *err);
+void cli_print_help(const struct cli_spec *spec);
+/* Maps an nd_err kind to the documented exit code. */
+int cli_exit_code(enum nd_err_kind kind);
+/* Prints "netdx: <msg>" to stderr (one line). */
+void cli_error(const struct nd_err *err);
+
+/* Strictly parses an unsigned / non-negative double option value. */
+int cli_parse_u64(const char *opt, const char *s, uint64_t *out, struct nd_err *err);
+int cli_parse_seconds(const char *opt, const char *s, double *out, struct nd_err *err);
+
+extern const char *const cli_exit_code_help;
+
+#endif
