@@ -39,6 +39,13 @@ struct cap_frame {
 	int iface;	  /* pcapng interface id; -1 for classic pcap */
 	int file;	  /* index of the input file (merged reads), 0 for live */
 	const uint8_t *data;
+	/*
+	 * false for records without a timestamp of their own (pcapng Simple
+	 * Packet Block, custom blocks): ts_ns then repeats the previous
+	 * record's time in the same file (0 if none) so time stays monotone.
+	 */
+	bool has_ts;
+	uint64_t offset;  /* byte offset of the record in its (uncompressed) file */
 };
 
 /* Capture-side statistics, reported at the end of a run. */
@@ -71,6 +78,14 @@ int cap_open_files(struct cap_source **out, const char *const *paths,
 		   size_t npaths, const struct cap_opts *opts,
 		   struct nd_err *err);
 
+/*
+ * One capture held in memory (fuzzing, tests). data is borrowed and must
+ * outlive the source; name is used in messages. gzip is transparent.
+ */
+int cap_open_mem(struct cap_source **out, const uint8_t *data, size_t len,
+		 const char *name, const struct cap_opts *opts,
+		 struct nd_err *err);
+
 /* Live capture through libpcap. */
 int cap_open_live(struct cap_source **out, const char *iface,
 		  const struct cap_opts *opts, struct nd_err *err);
@@ -82,6 +97,9 @@ int cap_open_live(struct cap_source **out, const char *iface,
 int cap_next(struct cap_source *src, struct cap_frame *fr, struct nd_err *err);
 
 void cap_get_stats(struct cap_source *src, struct cap_stats *st);
+
+/* Number of input files (1 for live). */
+size_t cap_source_count(const struct cap_source *src);
 
 /* Human name of a source (file path or interface) for messages. */
 const char *cap_source_name(const struct cap_source *src, int file);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,26 @@ const char *const cli_exit_code_help =
 	"  3  unreadable or invalid input (everything valid before it is still reported)\n"
 	"  4  missing privilege or capability (live capture)\n"
 	"  5  runtime failure (out of memory, I/O)\n";
+
+/* The one mutable global the house style allows: set from signal context. */
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+volatile int *cli_stop_flag_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return (volatile int *)&stop_flag;
+}
 
 enum {
 	OPT_JSON = 1000,

@@ -71,6 +71,12 @@ void cli_error(const struct nd_err *err);
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out, struct nd_err *err);
 int cli_parse_seconds(const char *opt, const char *s, double *out, struct nd_err *err);
 
+/*
+ * Installs SIGINT/SIGTERM handlers that set the returned flag, so a live
+ * capture ends cleanly on Ctrl-C and still prints its report.
+ */
+volatile int *cli_stop_flag_install(void);
+
 extern const char *const cli_exit_code_help;
 
 #endif

@@ -49,6 +49,11 @@ enum pkt_proto {
 	PP_ARUBA,  /* Aruba GRE carrying 802.11 */
 	PP_OTHER_L3,
 	PP_OTHER_L4,
+	/* Appended: values above stay stable. */
+	PP_CMD,	   /* Cisco metadata (SGT tag) */
+	PP_PWCW,   /* MPLS pseudowire control word */
+	PP_SCTP,
+	PP_IGMP,
 	PP_COUNT,
 };
 
@@ -73,6 +78,7 @@ enum pkt_anom_code {
 	PA_DEPTH,	  /* encapsulation deeper than PKT_MAX_DEPTH */
 	PA_IP_FRAGMENT,	  /* informative: reassembly comes later */
 	PA_BAD_OPTION,	  /* a TCP/IP option with an impossible length */
+	PA_BAD_LENGTH,	  /* a length claims more than the frame can hold */
 };
 
 struct pkt_anom {
@@ -133,6 +139,7 @@ struct pkt_icmp {
 	uint8_t type, code;
 	bool is_error; /* dest unreachable, time exceeded, too big, param problem ... */
 	uint32_t mtu;  /* frag needed / packet too big, else 0 */
+	uint16_t echo_id, echo_seq; /* echo request/reply, else 0 */
 };
 
 struct pkt_l4 {

@@ -59,12 +59,22 @@ struct flow {
 	uint8_t depth;      /* encapsulation level of the transport header (0 outer) */
 	struct flow_tcp_summary tcp;
 	enum flow_end end;
+	/*
+	 * 0 for a new conversation. A packet for a 4-tuple whose flow already
+	 * left the table by idle timeout, linger or eviction revives it with the
+	 * SAME conv_id and part+1 (tshark never splits a conversation on idle
+	 * time). Counters, times and the TCP summary stay cumulative over all
+	 * parts, so a consumer keyed by (proto family, conv_id) keeps the latest
+	 * report. Analyzer state restarts from zero on revival.
+	 */
+	uint32_t part;
 	/* Analyzer states, one per registered analyzer, owned by the table. */
 	void *an_state[4];
 	/* Table internals. */
 	struct flow *hnext;
 	struct flow *lru_prev, *lru_next;
 	uint32_t hash;
+	uint8_t list; /* which internal list holds it (open, closed, ended) */
 };
 
 struct flow_limits {
@@ -76,6 +86,12 @@ struct flow_limits {
 #define FLOW_DEFAULT_MAX_FLOWS 1000000
 #define FLOW_DEFAULT_IDLE_NS (3600LL * 1000000000LL)
 #define FLOW_DEFAULT_LINGER_NS (120LL * 1000000000LL)
+
+/* Conversation families: conv_id counts separately in each. */
+enum flow_family { FLOW_FAM_TCP = 0, FLOW_FAM_UDP, FLOW_FAM_OTHER };
+enum flow_family flow_family_of(uint8_t proto);
+/* True for protocols whose key carries ports (TCP, UDP, SCTP, DCCP, UDP-Lite). */
+bool flow_proto_has_ports(uint8_t proto);
 
 /* Analyzers keep per-flow state inside the flow; called by the table. */
 struct flow_analyzer {
@@ -96,6 +112,9 @@ struct flow_table_stats {
 	uint64_t open;
 	uint64_t max_open;
 	uint64_t tcp_convs, udp_convs, other_convs;
+	uint64_t reused;     /* ended by W3 port reuse */
+	uint64_t revived;    /* ended flows brought back by a late packet */
+	uint64_t forgotten;  /* ended flows dropped from the revival memory */
 };
 
 struct flow_table;
@@ -132,7 +151,10 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 			       int l4_index, uint64_t frame, int64_t ts_ns,
 			       uint32_t wirelen, struct flow_pkt_info *info);
 
-/* Expires idle/finished flows up to time now (call with capture time). */
+/*
+ * Expires idle/finished flows up to time now (call with capture time).
+ * flow_table_update() already calls it at most once per capture second.
+ */
 void flow_table_expire(struct flow_table *t, int64_t now_ns);
 /* Ends every flow (end of input). */
 void flow_table_flush(struct flow_table *t);
