@@ -4,6 +4,7 @@
 #define NETDX_ANALYZE_TCP_ANALYSIS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "decode/packet.h"
@@ -56,6 +57,14 @@ void tcp_analyzer_free(struct tcp_analyzer *ta);
 
 /* Flow-analyzer descriptor to register with flow_table_add_analyzer(). */
 void tcp_analyzer_flow_hooks(struct tcp_analyzer *ta, struct flow_analyzer *out);
+
+/*
+ * Per-flow state without a flow table (tests, tools): size, initialise a
+ * zeroed block, release what it owns. The flow hooks do the same.
+ */
+size_t tcp_analyzer_state_size(void);
+void tcp_analyzer_state_init(void *state);
+void tcp_analyzer_state_release(void *state);
 
 /*
  * Analyses TCP header l4 of pkt, which flow_table_update() just mapped to f

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: MIT
+/* TCP expert analysis: Wireshark 4.0.17-equivalent W rules (TCP-ANALYSIS.md §2, §3). */
+#include "analyze/tcp_analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Per-direction state (spec §1.2). Sequence numbers are raw 32-bit values;
+ * nextseq, lastack and maxseqtobeacked use 0 as "unset" on purpose: the
+ * oracle has that quirk and parity needs it.
+ */
+
+/* One entry of the unacked list: a segment carrying data, SYN or FIN. */
+struct tcp_unacked {
+	uint64_t frame;
+	int64_t ts;
+	uint32_t seq, nextseq;
+};
+
+/*
+ * The unacked list, oldest entry at v[start], newest at v[start + n - 1].
+ * Allocated lazily, grown geometrically up to TCP_UNACKED_MAX entries.
+ */
+struct tcp_ulist {
+	struct tcp_unacked *v;
+	uint32_t start, n, cap;
+};
+
+#define TCP_UNACKED_MAX 10000u
+#define TCP_DUPACK_MARK 0xFFFFFFFFu
+#define TCP_FASTRT_NS (20LL * 1000000LL)
+#define TCP_OOO_DEFAULT_NS (3LL * 1000000LL)
+#define TCP_MAX_SACK_KEPT 3
+
+struct tcp_dir {
+	uint32_t nextseq;
+	uint32_t maxseqtobeacked;
+	uint32_t lastack;
+	uint32_t window; /* raw, 0xFFFFFFFF until the first packet */
+	uint32_t dupacknum;
+	uint32_t lastsegmentflags; /* enum tcp_aflag bits of the last packet */
+	uint32_t push_bytes_sent;
+	uint64_t nextseq_frame;
+	uint64_t lastnondupack;
+	int64_t nextseq_time;
+	int64_t lastack_time;
+	int8_t win_scale; /* -1 unknown, -2 no scaling, 0..14 */
+	bool is_first_ack;
+	bool valid_bif;
+	bool push_set_last;
+	uint8_t n_sack;
+	uint32_t sack[TCP_MAX_SACK_KEPT][2];
+	struct tcp_ulist ul;
+};
+
+struct tcp_flow_state {
+	struct tcp_dir d[2];
+	int64_t ts_mru_syn;   /* 0: none */
+	int64_t ts_first_rtt; /* 0: unknown */
+};
+
+struct tcp_analyzer {
+	uint64_t alloc_failures; /* unacked entries dropped for lack of memory */
+};
+
+static const char *const tcp_aflag_names[TA_NFLAGS] = {
+	"retransmission",
+	"fast_retransmission",
+	"spurious_retransmission",
+	"out_of_order",
+	"lost_segment",
+	"ack_lost_segment",
+	"duplicate_ack",
+	"zero_window",
+	"zero_window_probe",
+	"zero_window_probe_ack",
+	"window_full",
+	"window_update",
+	"keep_alive",
+	"keep_alive_ack",
+	"reused_ports",
+};
+
+const char *tcp_aflag_name(unsigned i)
+{
+	return i < TA_NFLAGS ? tcp_aflag_names[i] : "?";
+}
+
+/* Modulo-2^32 sequence comparisons. */
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static void ulist_release(struct tcp_ulist *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Appends the newest entry; returns false when capped or out of memory. */
+static bool ulist_push(struct tcp_ulist *l, const struct tcp_unacked *e)
+{
+	if (l->n >= TCP_UNACKED_MAX)
+		return false;
+	if (l->start + l->n == l->cap) {
+		if (l->start > 0) {
+			/* Slide down rather than grow: the old end was acked. */
+			memmove(l->v, l->v + l->start, l->n * sizeof(*l->v));
+			l->start = 0;
+		} else {
+			uint32_t ncap = l->cap ? l->cap * 2 : 8;
+			struct tcp_unacked *nv;
+
+			if (ncap > TCP_UNACKED_MAX)
+				ncap = TCP_UNACKED_MAX;
+			nv = realloc(l->v, (size_t)ncap * sizeof(*nv));
+			if (!nv)
+				return false;
+			l->v = nv;
+			l->cap = ncap;
+		}
+	}
+	l->v[l->start + l->n] = *e;
+	l->n++;
+	return true;
+}
+
+static void tcp_state_start(void *ctx, struct flow *f, void *state)
+{
+	struct tcp_flow_state *s = state;
+	int i;
+
+	(void)ctx;
+	(void)f;
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < 2; i++) {
+		s->d[i].window = 0xFFFFFFFFu;
+		s->d[i].win_scale = -1;
+		s->d[i].valid_bif = true;
+	}
+}
+
+static void tcp_state_end(void *ctx, struct flow *f, void *state)
+{
+	struct tcp_flow_state *s = state;
+
+	(void)ctx;
+	(void)f;
+	if (!s)
+		return;
+	ulist_release(&s->d[0].ul);
+	ulist_release(&s->d[1].ul);
+}
+
+struct tcp_analyzer *tcp_analyzer_new(void)
+{
+	return calloc(1, sizeof(struct tcp_analyzer));
+}
+
+void tcp_analyzer_free(struct tcp_analyzer *ta)
+{
+	free(ta);
+}
+
+void tcp_analyzer_flow_hooks(struct tcp_analyzer *ta, struct flow_analyzer *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = "tcp";
+	out->ctx = ta;
+	out->state_size = sizeof(struct tcp_flow_state);
+	out->on_flow_start = tcp_state_start;
+	out->on_flow_end = tcp_state_end;
+}
+
+size_t tcp_analyzer_state_size(void)
+{
+	return sizeof(struct tcp_flow_state);
+}
+
+void tcp_analyzer_state_init(void *state)
+{
+	tcp_state_start(NULL, NULL, state);
+}
+
+void tcp_analyzer_state_release(void *state)
+{
+	tcp_state_end(NULL, NULL, state);
+}
+
+/* Oldest entry of the list, or NULL. */
+static const struct tcp_unacked *ulist_oldest(const struct tcp_ulist *l)
+{
+	return l->n ? &l->v[l->start] : NULL;
+}
+
+/*
+ * Step S (W19): walk rev.unacked newest to oldest against ack. An exact
+ * match on nextseq gives acks_frame/ack_rtt and removes the entry; the walk
+ * goes on, so the oldest exact match wins. Entries straddling ack are
+ * trimmed, entries wholly below it dropped.
+ */
+static void ack_match(struct tcp_ulist *l, uint32_t ack, int64_t now,
+		      struct tcp_pkt_result *res)
+{
+	uint32_t i, w;
+	bool removed = false;
+
+	if (!l->n)
+		return;
+	for (i = l->n; i-- > 0;) {
+		struct tcp_unacked *e = &l->v[l->start + i];
+
+		if (e->nextseq == ack) {
+			res->acked_frame = e->frame;
+			res->ack_rtt_ns = now - e->ts;
+			e->frame = 0; /* frames count from 1: 0 marks removal */
+			removed = true;
+		} else if (seq_lt(e->nextseq, ack)) {
+			e->frame = 0;
+			removed = true;
+		} else if (seq_lt(e->seq, ack)) {
+			e->seq = ack;
+		}
+	}
+	if (!removed)
+		return;
+	for (i = 0, w = 0; i < l->n; i++) {
+		struct tcp_unacked *e = &l->v[l->start + i];
+
+		if (e->frame == 0)
+			continue;
+		l->v[l->start + w++] = *e;
+	}
+	l->n = w;
+	if (!w)
+		l->start = 0;
+}
+
+/* W20 span: highest nextseq minus lowest seq over the list. */
+static uint32_t ulist_span(const struct tcp_ulist *l)
+{
+	uint32_t i, lo, hi;
+
+	/* Walk newest first, as the oracle's list is ordered. */
+	lo = l->v[l->start + l->n - 1].seq;
+	hi = l->v[l->start + l->n - 1].nextseq;
+	for (i = l->n - 1; i-- > 0;) {
+		const struct tcp_unacked *e = &l->v[l->start + i];
+
+		if (seq_lt(e->seq, lo))
+			lo = e->seq;
+		if (seq_gt(e->nextseq, hi))
+			hi = e->nextseq;
+	}
+	return hi - lo;
+}
+
+/* Steps M (W5-W8): the exclusive retransmission family. */
+static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
+			   struct tcp_dir *rev, const struct pkt_tcp *t,
+			   uint32_t seglen, bool sf, int64_t now,
+			   struct tcp_pkt_result *res)
+{
+	uint32_t seq = t->seq;
+	bool not_adv;
+	int64_t thr;
+
+	if (res->flags & TA_KEEP_ALIVE)
+		return;
+	/* W5: everything in it was already acknowledged by the last ACK. */
+	if (seglen > 0 && rev->lastack != 0 &&
+	    seq_le(seq + seglen, rev->lastack)) {
+		res->flags |= TA_SPURIOUS_RETRANSMISSION | TA_RETRANSMISSION;
+		return;
+	}
+	not_adv = fwd->nextseq != 0 && seq_lt(seq, fwd->nextseq);
+	/* Data right after a 1-byte probe is new data, not a resend. */
+	if (seglen > 1 && seq == fwd->nextseq - 1)
+		not_adv = false;
+	if (!not_adv)
+		return;
+	/* W6 */
+	if (rev->dupacknum >= 2 && rev->lastack == seq &&
+	    now - rev->lastack_time < TCP_FASTRT_NS) {
+		res->flags |= TA_FAST_RETRANSMISSION | TA_RETRANSMISSION;
+		return;
+	}
+	/* W7 */
+	thr = s->ts_first_rtt ? s->ts_first_rtt : TCP_OOO_DEFAULT_NS;
+	if (now - fwd->nextseq_time < thr &&
+	    fwd->nextseq != seq + seglen + (sf ? 1u : 0u)) {
+		res->flags |= TA_OUT_OF_ORDER;
+		return;
+	}
+	/* W8 */
+	res->flags |= TA_RETRANSMISSION;
+	{
+		const struct tcp_unacked *o = ulist_oldest(&fwd->ul);
+		int64_t rto;
+		uint64_t rframe;
+
+		if (o) {
+			rto = now - o->ts;
+			rframe = o->frame;
+		} else {
+			rto = now - fwd->nextseq_time;
+			rframe = fwd->nextseq_frame;
+		}
+		if (rto != 0) {
+			res->rto_ns = rto;
+			res->rto_frame = rframe;
+		}
+	}
+}
+
+/* Step 4 of §2: sequence analysis A-T with raw numbers. */
+static void seq_analysis(struct tcp_analyzer *ta, struct tcp_flow_state *s,
+			 struct tcp_dir *fwd, struct tcp_dir *rev,
+			 const struct pkt_tcp *t, uint32_t seglen,
+			 uint64_t frame, int64_t now,
+			 struct tcp_pkt_result *res)
+{
+	const uint16_t fl = t->flags;
+	const bool has_ack = fl & TCP_F_ACK;
+	const bool sf = fl & (TCP_F_SYN | TCP_F_FIN);
+	const bool no_sfr = !(fl & (TCP_F_SYN | TCP_F_FIN | TCP_F_RST));
+	const uint32_t seq = t->seq, ack = t->ack, win = t->win;
+	uint32_t nxt;
+
+	/* A */
+	if (has_ack)
+		rev->valid_bif = true;
+	/* B: W15 */
+	if (seglen == 1 && seq == fwd->nextseq && rev->window == 0) {
+		res->flags |= TA_ZERO_WINDOW_PROBE;
+		goto step_k;
+	}
+	/* C: W14 */
+	if (win == 0 && no_sfr)
+		res->flags |= TA_ZERO_WINDOW;
+	/* D: W9 */
+	if (fwd->nextseq != 0 && seq_gt(seq, fwd->nextseq) &&
+	    !(fl & TCP_F_RST)) {
+		res->flags |= TA_LOST_SEGMENT;
+		fwd->valid_bif = false;
+	}
+	/* E: W12 */
+	if (seglen <= 1 && seq == fwd->nextseq - 1 && no_sfr)
+		res->flags |= TA_KEEP_ALIVE;
+	/* F: W17 */
+	if (seglen == 0 && win != 0 && win != fwd->window &&
+	    seq == fwd->nextseq && ack == fwd->lastack && no_sfr)
+		res->flags |= TA_WINDOW_UPDATE;
+	/* G: W18 */
+	if (seglen > 0 && rev->win_scale != -1 && no_sfr) {
+		int sh = (rev->is_first_ack || rev->win_scale == -2) ?
+			 0 : rev->win_scale;
+
+		if (seq + seglen == rev->lastack + (rev->window << sh))
+			res->flags |= TA_WINDOW_FULL;
+	}
+	/* H: W13 */
+	if (seglen == 0 && win != 0 && win == fwd->window &&
+	    seq == fwd->nextseq && ack == fwd->lastack &&
+	    (rev->lastsegmentflags & TA_KEEP_ALIVE) && no_sfr) {
+		res->flags |= TA_KEEP_ALIVE_ACK;
+		goto step_k;
+	}
+	/* I: W16 */
+	if (seglen == 0 && win == 0 && fwd->window == 0 &&
+	    seq == fwd->nextseq && ack == fwd->lastack &&
+	    (rev->lastsegmentflags & TA_ZERO_WINDOW_PROBE) && no_sfr) {
+		res->flags |= TA_ZERO_WINDOW_PROBE_ACK;
+		goto step_k;
+	}
+	/* J: W11 */
+	if (seglen == 0 && win != 0 && win == fwd->window &&
+	    seq == fwd->nextseq && ack == fwd->lastack && no_sfr) {
+		fwd->dupacknum = fwd->dupacknum == TCP_DUPACK_MARK ?
+				 1 : fwd->dupacknum + 1;
+		res->flags |= TA_DUPLICATE_ACK;
+		res->dupack_num = fwd->dupacknum;
+		res->dupack_frame = fwd->lastnondupack;
+	}
+step_k:
+	/* K */
+	if (ack != fwd->lastack) {
+		fwd->lastnondupack = frame;
+		fwd->dupacknum = 0;
+	}
+	/* L: W10 */
+	if (has_ack && rev->maxseqtobeacked != 0 &&
+	    seq_gt(ack, rev->maxseqtobeacked)) {
+		if (seq_lt(rev->maxseqtobeacked, rev->nextseq)) {
+			rev->maxseqtobeacked = rev->nextseq;
+			res->flags |= TA_ACK_LOST_SEGMENT;
+		} else if (rev->dupacknum == 0) {
+			res->flags |= TA_ACK_LOST_SEGMENT;
+			rev->dupacknum = TCP_DUPACK_MARK;
+		}
+	}
+	/* M */
+	if (seglen > 0 || sf)
+		retrans_family(s, fwd, rev, t, seglen, sf, now, res);
+	/* N */
+	nxt = seq + seglen + (sf ? 1u : 0u);
+	if (seglen > 0 || sf) {
+		struct tcp_unacked e = {
+			.frame = frame, .ts = now, .seq = seq, .nextseq = nxt,
+		};
+
+		if (fwd->ul.n < TCP_UNACKED_MAX && !ulist_push(&fwd->ul, &e))
+			ta->alloc_failures++;
+	}
+	/* O */
+	if ((fwd->nextseq == 0 || seq_gt(nxt, fwd->nextseq)) &&
+	    !(res->flags & TA_ZERO_WINDOW_PROBE)) {
+		fwd->nextseq = nxt;
+		fwd->nextseq_frame = frame;
+		fwd->nextseq_time = now;
+	}
+	/* P */
+	if ((seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) &&
+	    !(res->flags & TA_ZERO_WINDOW_PROBE))
+		fwd->maxseqtobeacked = fwd->nextseq;
+	/* Q */
+	fwd->window = win;
+	fwd->lastack = ack;
+	fwd->lastack_time = now;
+	/* R */
+	fwd->lastsegmentflags = res->flags;
+	/* S: W19 */
+	if (has_ack)
+		ack_match(&rev->ul, ack, now, res);
+	/* T: W20, W21 */
+	if (seglen > 0 && fwd->ul.n && fwd->valid_bif) {
+		uint32_t bif = ulist_span(&fwd->ul);
+		bool psh = fl & TCP_F_PSH;
+		unsigned i;
+
+		for (i = 0; i < rev->n_sack; i++)
+			bif -= rev->sack[i][1] - rev->sack[i][0];
+		if (sf)
+			bif -= 1;
+		if (psh != fwd->push_set_last)
+			fwd->push_bytes_sent = seglen;
+		else if (psh)
+			fwd->push_bytes_sent = seglen;
+		else
+			fwd->push_bytes_sent += seglen;
+		fwd->push_set_last = psh;
+		if (bif > 0 && bif < 2000000000u) {
+			res->bytes_in_flight = bif;
+			res->push_bytes_sent = fwd->push_bytes_sent;
+		}
+	}
+}
+
+void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
+			 const struct flow_pkt_info *info,
+			 const struct packet *pkt, int l4, uint64_t frame,
+			 int64_t ts_ns, struct tcp_pkt_result *res)
+{
+	struct tcp_flow_state *s = state;
+	const struct pkt_l4 *h = &pkt->l4[l4];
+	const struct pkt_tcp *t = &h->u.tcp;
+	const int dir = info->dir ? 1 : 0;
+	struct tcp_dir *fwd = &s->d[dir], *rev = &s->d[!dir];
+	const uint32_t seglen = h->payload_len;
+	const uint16_t fl = t->flags;
+	const bool syn = fl & TCP_F_SYN, ackf = fl & TCP_F_ACK;
+	unsigned i, n;
+
+	memset(res, 0, sizeof(*res));
+	res->stream = f->conv_id;
+	res->ack_rtt_ns = -1;
+	res->irtt_ns = -1;
+	res->rto_ns = -1;
+	res->bytes_in_flight = -1;
+	res->push_bytes_sent = -1;
+	res->seglen = seglen;
+
+	/* W3 */
+	if (info->reused_ports)
+		res->flags |= TA_REUSED_PORTS;
+	else if (syn && !ackf && f->tcp.base_set[dir] &&
+		 t->seq == f->tcp.base_seq[dir])
+		fwd->nextseq = fwd->maxseqtobeacked; /* SYN resent */
+
+	seq_analysis(ta, s, fwd, rev, t, seglen, frame, ts_ns, res);
+
+	/* W1 relative numbers, W2 calculated window. */
+	res->rel_seq = t->seq - (f->tcp.base_set[dir] ? f->tcp.base_seq[dir] : 0);
+	res->rel_ack = ackf ? t->ack - (f->tcp.base_set[!dir] ?
+					f->tcp.base_seq[!dir] : 0) : 0;
+	if (!syn && fwd->win_scale >= 0)
+		res->calc_window = (int64_t)t->win << fwd->win_scale;
+	else
+		res->calc_window = t->win;
+
+	/* §2 step 6-8 */
+	if (syn) {
+		if (!ackf)
+			s->ts_mru_syn = ts_ns;
+		fwd->is_first_ack = true;
+	}
+	if (ackf && !syn) {
+		if (s->ts_mru_syn != 0 && s->ts_first_rtt == 0)
+			s->ts_first_rtt = ts_ns - s->ts_mru_syn;
+		fwd->is_first_ack = false;
+	}
+	if (s->ts_first_rtt)
+		res->irtt_ns = s->ts_first_rtt;
+
+	/* Step 9: options take effect from the next packet on. */
+	if (t->wscale >= 0)
+		fwd->win_scale = t->wscale > 14 ? 14 : t->wscale;
+	n = t->n_sack < TCP_MAX_SACK_KEPT ? t->n_sack : TCP_MAX_SACK_KEPT;
+	fwd->n_sack = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		fwd->sack[i][0] = t->sack[i][0];
+		fwd->sack[i][1] = t->sack[i][1];
+	}
+
+	/* Step 11: W2 verification after a SYN. */
+	if (syn) {
+		if (fwd->win_scale == -1) {
+			fwd->win_scale = -2;
+			rev->win_scale = -2;
+		} else if (ackf && rev->win_scale == -2) {
+			fwd->win_scale = -2;
+		}
+	}
+}
