@@ -144,8 +144,9 @@ struct flow_pkt_info {
  * header). For TCP it applies W1 (base sequence numbers, kept in
  * flow.tcp.base_*) and W3 (a pure SYN whose seq differs from the recorded
  * base starts a new conversation; the old one ends as FLOW_END_REUSED).
- * Updates counters (bytes = wirelen) and times. Returns NULL only on
- * allocation failure.
+ * Updates counters (bytes = wirelen) and times. Returns NULL on
+ * allocation failure or when l4_index does not name a transport header
+ * with an IP header.
  */
 struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 			       int l4_index, uint64_t frame, int64_t ts_ns,
