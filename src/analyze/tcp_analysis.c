@@ -267,6 +267,11 @@ static uint32_t ulist_span(const struct tcp_ulist *l)
 	return hi - lo;
 }
 
+static inline bool in_window(int64_t delta, int64_t thr)
+{
+	return delta >= 0 && delta < thr;
+}
+
 /* Steps M (W5-W8): the exclusive retransmission family. */
 static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 			   struct tcp_dir *rev, const struct pkt_tcp *t,
@@ -291,15 +296,18 @@ static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 		not_adv = false;
 	if (!not_adv)
 		return;
-	/* W6 */
+	/*
+	 * W6. The time windows of W6/W7 need a non-negative delta: a
+	 * capture whose clock steps back never yields fast/OOO (tshark).
+	 */
 	if (rev->dupacknum >= 2 && rev->lastack == seq &&
-	    now - rev->lastack_time < TCP_FASTRT_NS) {
+	    in_window(now - rev->lastack_time, TCP_FASTRT_NS)) {
 		res->flags |= TA_FAST_RETRANSMISSION | TA_RETRANSMISSION;
 		return;
 	}
 	/* W7 */
 	thr = s->ts_first_rtt ? s->ts_first_rtt : TCP_OOO_DEFAULT_NS;
-	if (now - fwd->nextseq_time < thr &&
+	if (in_window(now - fwd->nextseq_time, thr) &&
 	    fwd->nextseq != seq + seglen + (sf ? 1u : 0u)) {
 		res->flags |= TA_OUT_OF_ORDER;
 		return;
