@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal decoder context shared by the per-layer decoder files. */
+#ifndef NETDX_DECODE_DECODE_INT_H
+#define NETDX_DECODE_DECODE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/cursor.h"
+#include "decode/packet.h"
+
+/*
+ * Every decoder has the same shape: dec_X(d, off, end, wend).
+ *   off  where the layer starts in the frame
+ *   end  where the captured bytes available to it stop (never > caplen)
+ *   wend where its bytes stop on the wire, as claimed by the enclosing
+ *        length fields (or wirelen); end = min(wend, caplen)
+ * A header that needs bytes in [end, wend) was cut by the snaplen
+ * (truncated); one that needs bytes past wend is impossible (malformed).
+ * Inside an ICMP error quote a short header is expected and flags nothing.
+ */
+struct dctx {
+	struct packet *pkt;
+	const uint8_t *data;
+	uint32_t caplen;
+	uint8_t depth; /* encapsulations entered so far */
+	bool quote;    /* decoding the datagram quoted in an ICMP error */
+	int8_t cur_ip; /* index of the innermost IP header, -1 none */
+};
+
+/* Anomalies and layers (decode.c). */
+void dx_anom(struct dctx *d, enum pkt_anom_code code, enum pkt_proto proto,
+	     uint32_t off);
+/* Header of need bytes does not fit: records truncated or malformed. */
+void dx_short(struct dctx *d, enum pkt_proto proto, uint32_t off,
+	      uint32_t need, uint32_t end, uint32_t wend);
+/* Returns false (and records PA_DEPTH) when no layer slot is left. */
+bool dx_layer(struct dctx *d, enum pkt_proto proto, uint32_t off,
+	      uint32_t len);
+/* Enter one more encapsulation level; false (PA_DEPTH) past the cap. */
+bool dx_enter(struct dctx *d, enum pkt_proto proto, uint32_t off);
+
+static inline void dx_cursor(const struct dctx *d, struct cursor *c,
+			     uint32_t off, uint32_t end)
+{
+	cur_init(c, d->data + off, end > off ? end - off : 0);
+}
+
+static inline uint32_t dx_min(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* link.c */
+void dec_ethernet(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_ethertype(struct dctx *d, uint16_t type, uint32_t off, uint32_t end,
+		   uint32_t wend);
+void dec_mpls(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_sll(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_sll2(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_null(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend,
+	      bool big_endian_only);
+void dec_nflog(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_raw(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_ppp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+
+/* wifi.c */
+void dec_80211(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_radiotap(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_llc(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+
+/* ip.c */
+void dec_ipv4(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_ipv6(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_arp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_ip_proto(struct dctx *d, uint8_t proto, uint32_t off, uint32_t end,
+		  uint32_t wend);
+
+/* transport.c */
+void dec_tcp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_udp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_icmp(struct dctx *d, bool v6, uint32_t off, uint32_t end,
+	      uint32_t wend);
+void dec_other_l4(struct dctx *d, uint8_t proto, uint32_t off, uint32_t end,
+		  uint32_t wend);
+/* New l4 entry tied to the current IP header; NULL when full. */
+struct pkt_l4 *dx_l4(struct dctx *d, uint8_t proto, uint32_t off);
+
+/* tunnel.c */
+void dec_gre(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_vxlan(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_geneve(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+void dec_gtpu(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+/* Teredo is a heuristic: returns false when the payload is not Teredo. */
+bool dec_teredo(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
+/* An IP header chosen by the version nibble (MPLS, GTP-U payloads). */
+void dec_ip_by_version(struct dctx *d, uint32_t off, uint32_t end,
+		       uint32_t wend);
+
+#endif
