@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# netdx benchmark: times netdx commands against the libpcap floor (pcapcount)
+# and against peers, side by side in one run; medians of several runs,
+# ratios to the floor and peak RSS. Never part of 'make test'.
+#
+#   bench/run.sh [SIZE]          SIZE: small | medium (default) | large
+#   env: BENCH_DIR   where captures live (default bench/out/SIZE)
+#        BENCH_RUNS  runs per measurement (default 5)
+#        BENCH_FILES which captures (default "bulk rr mixed")
+#        BENCH_PEERS set to 0 to skip tshark/tcpdump/tcptrace
+set -euo pipefail
+export LC_ALL=C TZ=UTC
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SIZE=${1:-medium}
+SHARED=$(realpath -m "$ROOT/../shared")
+DIR=${BENCH_DIR:-$ROOT/bench/out/$SIZE}
+RUNS=${BENCH_RUNS:-5}
+FILES=${BENCH_FILES:-bulk rr mixed}
+NETDX=$ROOT/netdx
+
+[[ -d "$SHARED/bench" ]] || { echo "bench: $SHARED/bench not found (it sits beside the repo)" >&2; exit 1; }
+mkdir -p "$DIR"
+need=0
+for f in $FILES; do [[ -s "$DIR/$f.pcap" ]] || need=1; done
+if ((need)); then
+	[[ $(id -u) -eq 0 ]] || { echo "bench: captures missing in $DIR; creating them needs root" >&2; exit 1; }
+	"$ROOT/scripts/deps.sh" --bench
+	echo "bench: creating $SIZE captures in $DIR (make-captures.sh)"
+	"$SHARED/bench/make-captures.sh" -o "$DIR" -c "$FILES" "$SIZE"
+fi
+
+BIN=$ROOT/.output/bench
+mkdir -p "$BIN"
+cc -O2 -o "$BIN/pcapcount" "$SHARED/bench/pcapcount.c" -lpcap
+
+# run CMD... -> prints "median_seconds peak_rss_kb" over RUNS runs
+measure() {
+	local t rss times=() rsss=()
+	"$@" >/dev/null 2>&1 || true # warm-up (page cache)
+	for ((i = 0; i < RUNS; i++)); do
+		/usr/bin/time -f '%e %M' -o "$BIN/time.out" "$@" >/dev/null 2>&1 || true
+		read -r t rss <"$BIN/time.out"
+		times+=("$t"); rsss+=("$rss")
+	done
+	local mt mr
+	mt=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	mr=$(printf '%s\n' "${rsss[@]}" | sort -g | awk '{a[NR]=$1} END {print a[NR]}')
+	echo "$mt $mr"
+}
+
+printf '%-8s %-34s %9s %8s %10s\n' capture tool median_s ratio peak_rss
+for f in $FILES; do
+	p=$DIR/$f.pcap
+	pk=$("$BIN/pcapcount" "$p" 2>/dev/null | grep -oE '[0-9]+' | head -1 || echo '?')
+	read -r floor frss < <(measure "$BIN/pcapcount" "$p")
+	row() { printf '%-8s %-34s %9.3f %7.1fx %8.0f MB\n' "$f" "$1" "$2" "$(awk -v a="$2" -v b="$floor" 'BEGIN{print (b>0)?a/b:0}')" "$(awk -v r="$3" 'BEGIN{print r/1024}')"; }
+	row "pcapcount (floor, $pk pkts)" "$floor" "$frss"
+	read -r t r < <(measure "$BIN/pcapcount" -p "$p"); row "pcapcount -p" "$t" "$r"
+	read -r t r < <(measure "$NETDX" flows "$p"); row "netdx flows" "$t" "$r"
+	if "$NETDX" help analyze >/dev/null 2>&1; then
+		read -r t r < <(measure "$NETDX" analyze "$p"); row "netdx analyze" "$t" "$r"
+	fi
+	if [[ ${BENCH_PEERS:-1} != 0 ]]; then
+		command -v tshark >/dev/null && { read -r t r < <(measure tshark -r "$p" -q -z conv,tcp); row "tshark -q -z conv,tcp" "$t" "$r"; }
+		command -v tshark >/dev/null && { read -r t r < <(measure tshark -r "$p" -q -z expert); row "tshark -q -z expert" "$t" "$r"; }
+		command -v tcpdump >/dev/null && { read -r t r < <(measure tcpdump -nn -r "$p"); row "tcpdump -nn -r" "$t" "$r"; }
+		command -v tcptrace >/dev/null && { read -r t r < <(measure tcptrace -l -r -n "$p"); row "tcptrace -l -r -n" "$t" "$r"; }
+	fi
+done
