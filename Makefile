@@ -148,8 +148,6 @@ fixtures:
 install: netdx
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 netdx $(DESTDIR)$(PREFIX)/bin/netdx
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0644 docs/netdx.1 $(DESTDIR)$(PREFIX)/share/man/man1/netdx.1
 
 clean:
 	rm -rf $(OUT) netdx
