@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/* Live capture through libpcap: activate, filter, -w saving, stop flag. */
+#include "capture/reader.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LIVE_SNAPLEN 262144
+/* Short read timeout so a Ctrl-C (stop flag) or -d is noticed promptly. */
+#define LIVE_TIMEOUT_MS 100
+#define LIVE_BUFFER (8 * 1024 * 1024)
+
+struct cap_live {
+	pcap_t *pc;
+	pcap_dumper_t *dump;
+	char *iface;
+	bool nano;
+	int linktype;
+	volatile int *stop_flag;
+	int64_t start_mono;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int activate_error(pcap_t *pc, int rc, const char *iface,
+			  struct nd_err *err)
+{
+	const char *why = pcap_geterr(pc);
+	switch (rc) {
+	case PCAP_ERROR_PERM_DENIED:
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		return nd_err_set(err, ND_ERR_PRIVILEGE, EPERM,
+				  "%s: no permission to capture (%s); run as root or grant CAP_NET_RAW (setcap cap_net_raw,cap_net_admin+eip)",
+				  iface, why);
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return nd_err_set(err, ND_ERR_USAGE, ENODEV,
+				  "%s: no such interface (%s)", iface, why);
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return nd_err_set(err, ND_ERR_RUNTIME, ENETDOWN,
+				  "%s: interface is down", iface);
+	default:
+		return nd_err_set(err, ND_ERR_RUNTIME, EIO,
+				  "%s: cannot start capture: %s", iface,
+				  why[0] ? why : pcap_statustostr(rc));
+	}
+}
+
+static int live_setup(struct cap_live *lv, const char *iface,
+		      const struct cap_opts *opts, struct nd_err *err)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	lv->pc = pcap_create(iface, ebuf);
+	if (!lv->pc)
+		return nd_err_set(err, ND_ERR_RUNTIME, EIO, "%s: %s", iface,
+				  ebuf);
+	int snap = opts && opts->snaplen > 0 ? opts->snaplen : LIVE_SNAPLEN;
+	pcap_set_snaplen(lv->pc, snap);
+	pcap_set_promisc(lv->pc, opts && opts->promisc);
+	pcap_set_timeout(lv->pc, LIVE_TIMEOUT_MS);
+	pcap_set_buffer_size(lv->pc, LIVE_BUFFER);
+	lv->nano = pcap_set_tstamp_precision(lv->pc, PCAP_TSTAMP_PRECISION_NANO) == 0;
+	int rc = pcap_activate(lv->pc);
+	if (rc < 0)
+		return activate_error(lv->pc, rc, iface, err);
+	lv->linktype = pcap_datalink(lv->pc);
+	if (opts && opts->filter && opts->filter[0]) {
+		struct bpf_program prog;
+		if (pcap_compile(lv->pc, &prog, opts->filter, 1,
+				 PCAP_NETMASK_UNKNOWN) != 0)
+			return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+					  "invalid filter '%s': %s", opts->filter,
+					  pcap_geterr(lv->pc));
+		rc = pcap_setfilter(lv->pc, &prog);
+		pcap_freecode(&prog);
+		if (rc != 0)
+			return nd_err_set(err, ND_ERR_RUNTIME, EIO,
+					  "%s: cannot set filter: %s", iface,
+					  pcap_geterr(lv->pc));
+	}
+	if (opts && opts->write_path) {
+		lv->dump = pcap_dump_open(lv->pc, opts->write_path);
+		if (!lv->dump)
+			return nd_err_set(err, ND_ERR_RUNTIME, EIO,
+					  "%s: cannot write: %s",
+					  opts->write_path, pcap_geterr(lv->pc));
+	}
+	return 0;
+}
+
+int cap_open_live(struct cap_source **out, const char *iface,
+		  const struct cap_opts *opts, struct nd_err *err)
+{
+	*out = NULL;
+	if (!iface || !iface[0])
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL, "no interface given");
+	struct cap_source *src = calloc(1, sizeof(*src));
+	struct cap_live *lv = calloc(1, sizeof(*lv));
+	int rc;
+	if (!src || !lv) {
+		free(lv);
+		rc = nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+		goto fail;
+	}
+	src->live = lv;
+	lv->iface = strdup(iface);
+	if (!lv->iface) {
+		rc = nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = live_setup(lv, iface, opts, err);
+	if (rc < 0)
+		goto fail;
+	if (opts) {
+		src->max_count = opts->max_count;
+		if (opts->duration_s > 0)
+			src->dur_ns = opts->duration_s >= 9.2e9
+					      ? INT64_MAX
+					      : (int64_t)(opts->duration_s * 1e9);
+		lv->stop_flag = opts->stop_flag;
+	}
+	lv->start_mono = mono_ns();
+	*out = src;
+	return 0;
+fail:
+	cap_close(src);
+	return rc;
+}
+
+static void live_finish(struct cap_live *lv)
+{
+	if (lv->dump)
+		pcap_dump_flush(lv->dump);
+}
+
+int cap_live_next(struct cap_source *src, struct cap_frame *fr,
+		  struct nd_err *err)
+{
+	struct cap_live *lv = src->live;
+	for (;;) {
+		if (src->stopped)
+			return 0;
+		if ((lv->stop_flag && *lv->stop_flag) ||
+		    (src->max_count && src->records >= src->max_count) ||
+		    (src->dur_ns && mono_ns() - lv->start_mono >= src->dur_ns)) {
+			src->stopped = true;
+			live_finish(lv);
+			return 0;
+		}
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		int rc = pcap_next_ex(lv->pc, &h, &data);
+		if (rc == 0)
+			continue; /* timeout: look at the stop conditions */
+		if (rc == PCAP_ERROR_BREAK) {
+			src->stopped = true;
+			live_finish(lv);
+			return 0;
+		}
+		if (rc < 0) {
+			live_finish(lv);
+			src->err_rc = nd_err_set(&src->saved, ND_ERR_RUNTIME, EIO,
+						 "%s: capture failed: %s",
+						 lv->iface, pcap_geterr(lv->pc));
+			if (err)
+				*err = src->saved;
+			return src->err_rc;
+		}
+		memset(fr, 0, sizeof(*fr));
+		fr->num = ++src->nread;
+		fr->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
+			    (int64_t)h->ts.tv_usec * (lv->nano ? 1 : 1000);
+		fr->has_ts = true;
+		fr->caplen = h->caplen;
+		fr->wirelen = h->len;
+		fr->linktype = lv->linktype;
+		fr->iface = 0;
+		fr->file = 0;
+		fr->data = data;
+		if (lv->dump)
+			pcap_dump((u_char *)lv->dump, h, data);
+		src->records++;
+		return 1;
+	}
+}
+
+void cap_live_stats(struct cap_source *src, struct cap_stats *st)
+{
+	struct cap_live *lv = src->live;
+	struct pcap_stat ps;
+	st->live = true;
+	st->snaplen = (uint32_t)pcap_snapshot(lv->pc);
+	if (pcap_stats(lv->pc, &ps) == 0) {
+		st->have_kernel_stats = true;
+		st->kernel_received = ps.ps_recv;
+		st->kernel_dropped = ps.ps_drop;
+		st->iface_dropped = ps.ps_ifdrop;
+	}
+}
+
+const char *cap_live_name(const struct cap_source *src)
+{
+	return src->live->iface;
+}
+
+void cap_live_free(struct cap_live *lv)
+{
+	if (!lv)
+		return;
+	if (lv->dump) {
+		pcap_dump_flush(lv->dump);
+		pcap_dump_close(lv->dump);
+	}
+	if (lv->pc)
+		pcap_close(lv->pc);
+	free(lv->iface);
+	free(lv);
+}
