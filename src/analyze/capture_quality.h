@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Capture-quality analyzer: duplicates, time going backwards, truncation, evictions, kernel drops. */
+#ifndef NETDX_ANALYZE_CAPTURE_QUALITY_H
+#define NETDX_ANALYZE_CAPTURE_QUALITY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "decode/packet.h"
+#include "flow/flow.h"
+#include "rules/evidence.h"
+#include "rules/thresholds.h"
+
+/*
+ * Evidence kinds produced (one record each per run, at cq_finish):
+ *   capture.duplicate       frames duplicates exact near window_ms memory
+ *                           forgotten first_duplicate first_original
+ *   capture.time_backwards  frames count max_step_ns max_step_frame
+ *   capture.truncated       frames truncated headers_cut snaplen
+ *   capture.flows_evicted   evicted created max_open
+ *   capture.kernel_drops    received kernel_dropped iface_dropped records
+ * Frame references list the first affected frames.
+ *
+ * Duplicate detection keeps two bounded fingerprint sets with FIFO
+ * eviction (40 bytes per entry plus 8 bytes of hash buckets):
+ *  - exact: hash of timestamp + caplen + wirelen + all bytes, remembering
+ *    the last capture.duplicate_memory frames (default 262144 = 12 MiB), so
+ *    a file merged twice is found even when the copies are far apart;
+ *  - near: the same bytes from the outer IP header on, seen again within
+ *    capture.duplicate_window_ms on another interface / file / link header
+ *    (one packet captured twice on its way through a host); 65536 entries.
+ */
+#define CQ_NEAR_ENTRIES 65536
+
+struct cq;
+
+/* th supplies capture.duplicate_memory and capture.duplicate_window_ms. NULL on OOM. */
+struct cq *cq_new(const struct thresholds *th);
+void cq_free(struct cq *q);
+
+/*
+ * Feeds one record. pkt is the decoded frame or NULL (then only exact
+ * duplicates and truncation by length are checked). Returns true when the
+ * frame is a copy of one already seen (callers may skip it in analyses).
+ */
+bool cq_frame(struct cq *q, const struct cap_frame *fr,
+	      const struct packet *pkt);
+
+/*
+ * Writes the evidence records: duplicate, time_backwards, truncated and
+ * flows_evicted only when their count is not 0; kernel_drops whenever the
+ * live capture reported kernel statistics (0 drops is news too). cs and
+ * fs may be NULL (not available). 0 or negative errno from the store.
+ */
+int cq_finish(struct cq *q, const struct cap_stats *cs,
+	      const struct flow_table_stats *fs, struct ev_store *out);
+
+#endif

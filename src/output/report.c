@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: MIT
+/* Report model: run metadata, typed tables (arena-backed), findings, counters. */
+#include "output/report.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK 65536
+
+/* Strings of a table live in big blocks: one allocation per ~64 KiB, not per cell. */
+struct arena_blk {
+	struct arena_blk *next;
+	size_t used, size;
+	char data[];
+};
+
+struct rtable {
+	char *name;
+	const struct report_col *cols;
+	size_t ncols;
+	size_t nrows, cap_rows;
+	struct rcell *cells; /* nrows * ncols */
+	struct arena_blk *arena;
+};
+
+struct report {
+	char *command;
+	char **inputs;
+	size_t n_inputs;
+	int64_t start_ns, end_ns;
+	struct report_source *sources;
+	size_t n_sources;
+	struct report_counter *counters;
+	size_t n_counters;
+	struct finding **findings;
+	size_t n_findings, cap_findings;
+	struct rtable **tables;
+	size_t n_tables;
+};
+
+static char *dupstr(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* Grows *arr (element size sz) to hold n+1 elements. */
+static int grow(void *arrp, size_t n, size_t sz)
+{
+	void **arr = arrp;
+	void *p = realloc(*arr, (n + 1) * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
+struct report *report_new(const char *command)
+{
+	struct report *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->command = dupstr(command);
+	if (!r->command) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void rtable_free(struct rtable *t)
+{
+	if (!t)
+		return;
+	struct arena_blk *b = t->arena;
+	while (b) {
+		struct arena_blk *n = b->next;
+		free(b);
+		b = n;
+	}
+	free(t->cells);
+	free(t->name);
+	free(t);
+}
+
+void report_free(struct report *r)
+{
+	if (!r)
+		return;
+	free(r->command);
+	for (size_t i = 0; i < r->n_inputs; i++)
+		free(r->inputs[i]);
+	free(r->inputs);
+	for (size_t i = 0; i < r->n_sources; i++) {
+		free(r->sources[i].name);
+		free(r->sources[i].reason);
+	}
+	free(r->sources);
+	for (size_t i = 0; i < r->n_counters; i++)
+		free(r->counters[i].name);
+	free(r->counters);
+	for (size_t i = 0; i < r->n_findings; i++)
+		finding_free(r->findings[i]);
+	free(r->findings);
+	for (size_t i = 0; i < r->n_tables; i++)
+		rtable_free(r->tables[i]);
+	free(r->tables);
+	free(r);
+}
+
+int report_add_input(struct report *r, const char *input)
+{
+	char *s = dupstr(input);
+	if (!s || grow(&r->inputs, r->n_inputs, sizeof(*r->inputs)) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	r->inputs[r->n_inputs++] = s;
+	return 0;
+}
+
+void report_set_times(struct report *r, int64_t start_ns, int64_t end_ns)
+{
+	r->start_ns = start_ns;
+	r->end_ns = end_ns;
+}
+
+int report_add_source(struct report *r, const char *name, bool available,
+		      const char *reason)
+{
+	struct report_source s = { dupstr(name), available,
+				   available || !reason ? NULL : dupstr(reason) };
+	if (!s.name || (!available && reason && !s.reason) ||
+	    grow(&r->sources, r->n_sources, sizeof(*r->sources)) < 0) {
+		free(s.name);
+		free(s.reason);
+		return -ENOMEM;
+	}
+	r->sources[r->n_sources++] = s;
+	return 0;
+}
+
+int report_set_counter(struct report *r, const char *name, uint64_t value)
+{
+	for (size_t i = 0; i < r->n_counters; i++) {
+		if (strcmp(r->counters[i].name, name) == 0) {
+			r->counters[i].value = value;
+			return 0;
+		}
+	}
+	char *s = dupstr(name);
+	if (!s || grow(&r->counters, r->n_counters, sizeof(*r->counters)) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	r->counters[r->n_counters++] = (struct report_counter){ s, value };
+	return 0;
+}
+
+int report_add_finding(struct report *r, struct finding *f)
+{
+	if (!f)
+		return -ENOMEM;
+	if (r->n_findings == r->cap_findings) {
+		size_t nc = r->cap_findings ? r->cap_findings * 2 : 16;
+		struct finding **p = realloc(r->findings, nc * sizeof(*p));
+		if (!p) {
+			finding_free(f);
+			return -ENOMEM;
+		}
+		r->findings = p;
+		r->cap_findings = nc;
+	}
+	r->findings[r->n_findings++] = f;
+	return 0;
+}
+
+static int finding_cmp(const void *pa, const void *pb)
+{
+	const struct finding *a = *(const struct finding *const *)pa;
+	const struct finding *b = *(const struct finding *const *)pb;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if (a->impact != b->impact)
+		return a->impact > b->impact ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+void report_rank(struct report *r)
+{
+	if (r->n_findings > 1)
+		qsort(r->findings, r->n_findings, sizeof(*r->findings),
+		      finding_cmp);
+}
+
+int report_worst_severity(const struct report *r)
+{
+	int worst = -1;
+	for (size_t i = 0; i < r->n_findings; i++)
+		if ((int)r->findings[i]->severity > worst)
+			worst = (int)r->findings[i]->severity;
+	return worst;
+}
+
+void report_count_by_severity(const struct report *r, size_t out[SEV_COUNT])
+{
+	for (int i = 0; i < SEV_COUNT; i++)
+		out[i] = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		if ((unsigned)r->findings[i]->severity < SEV_COUNT)
+			out[r->findings[i]->severity]++;
+}
+
+struct rtable *report_add_table(struct report *r, const char *name,
+				const struct report_col *cols, size_t ncols)
+{
+	struct rtable *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->name = dupstr(name);
+	t->cols = cols;
+	t->ncols = ncols;
+	if (!t->name || grow(&r->tables, r->n_tables, sizeof(*r->tables)) < 0) {
+		rtable_free(t);
+		return NULL;
+	}
+	r->tables[r->n_tables++] = t;
+	return t;
+}
+
+int rtable_add_row(struct rtable *t)
+{
+	if (t->nrows == t->cap_rows) {
+		size_t nc = t->cap_rows ? t->cap_rows * 2 : 256;
+		struct rcell *p = realloc(t->cells, nc * t->ncols * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		t->cells = p;
+		t->cap_rows = nc;
+	}
+	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof(*t->cells));
+	t->nrows++;
+	return 0;
+}
+
+static struct rcell *last_cell(struct rtable *t, size_t col, enum col_type ty)
+{
+	assert(t->nrows > 0 && col < t->ncols);
+	/* A value of the wrong type in a column is a bug in the command. */
+	assert(t->cols[col].type == ty ||
+	       (ty == COL_I64 && (t->cols[col].type == COL_TIME ||
+				  t->cols[col].type == COL_DURATION)));
+	struct rcell *c = &t->cells[(t->nrows - 1) * t->ncols + col];
+	c->set = true;
+	return c;
+}
+
+void rtable_set_u64(struct rtable *t, size_t col, uint64_t v)
+{
+	last_cell(t, col, COL_U64)->v.u = v;
+}
+
+void rtable_set_i64(struct rtable *t, size_t col, int64_t v)
+{
+	last_cell(t, col, COL_I64)->v.i = v;
+}
+
+void rtable_set_f64(struct rtable *t, size_t col, double v)
+{
+	last_cell(t, col, COL_F64)->v.d = v;
+}
+
+void rtable_set_time(struct rtable *t, size_t col, int64_t ns)
+{
+	last_cell(t, col, COL_TIME)->v.i = ns;
+}
+
+void rtable_set_duration(struct rtable *t, size_t col, int64_t ns)
+{
+	last_cell(t, col, COL_DURATION)->v.i = ns;
+}
+
+static const char *arena_dup(struct rtable *t, const char *s, size_t n)
+{
+	struct arena_blk *b = t->arena;
+	if (!b || b->size - b->used < n + 1) {
+		size_t sz = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+		struct arena_blk *nb = malloc(sizeof(*nb) + sz);
+		if (!nb)
+			return NULL;
+		nb->next = t->arena;
+		nb->used = 0;
+		nb->size = sz;
+		t->arena = b = nb;
+	}
+	char *d = b->data + b->used;
+	memcpy(d, s, n);
+	d[n] = 0;
+	b->used += n + 1;
+	return d;
+}
+
+static int set_text(struct rtable *t, size_t col, enum col_type ty,
+		    const char *s)
+{
+	const char *d = arena_dup(t, s ? s : "", s ? strlen(s) : 0);
+	if (!d)
+		return -ENOMEM;
+	last_cell(t, col, ty)->v.s = d;
+	return 0;
+}
+
+int rtable_set_str(struct rtable *t, size_t col, const char *s)
+{
+	return set_text(t, col, COL_STR, s);
+}
+
+int rtable_set_addr(struct rtable *t, size_t col, int family,
+		    const uint8_t *addr, int port)
+{
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (port < 0)
+		snprintf(buf, sizeof(buf), "%s", a);
+	else if (family == 6)
+		snprintf(buf, sizeof(buf), "[%s]:%d", a, port);
+	else
+		snprintf(buf, sizeof(buf), "%s:%d", a, port);
+	return set_text(t, col, COL_ADDR, buf);
+}
+
+const char *rtable_name(const struct rtable *t) { return t->name; }
+size_t rtable_ncols(const struct rtable *t) { return t->ncols; }
+size_t rtable_nrows(const struct rtable *t) { return t->nrows; }
+
+const struct report_col *rtable_col(const struct rtable *t, size_t col)
+{
+	return col < t->ncols ? &t->cols[col] : NULL;
+}
+
+const struct rcell *rtable_cell(const struct rtable *t, size_t row, size_t col)
+{
+	if (row >= t->nrows || col >= t->ncols)
+		return NULL;
+	return &t->cells[row * t->ncols + col];
+}
+
+const char *report_command(const struct report *r) { return r->command; }
+size_t report_input_count(const struct report *r) { return r->n_inputs; }
+
+const char *report_input_at(const struct report *r, size_t i)
+{
+	return i < r->n_inputs ? r->inputs[i] : NULL;
+}
+
+void report_times(const struct report *r, int64_t *start_ns, int64_t *end_ns)
+{
+	*start_ns = r->start_ns;
+	*end_ns = r->end_ns;
+}
+
+size_t report_source_count(const struct report *r) { return r->n_sources; }
+
+const struct report_source *report_source_at(const struct report *r, size_t i)
+{
+	return i < r->n_sources ? &r->sources[i] : NULL;
+}
+
+size_t report_counter_count(const struct report *r) { return r->n_counters; }
+
+const struct report_counter *report_counter_at(const struct report *r,
+					       size_t i)
+{
+	return i < r->n_counters ? &r->counters[i] : NULL;
+}
+
+size_t report_finding_count(const struct report *r) { return r->n_findings; }
+
+const struct finding *report_finding_at(const struct report *r, size_t i)
+{
+	return i < r->n_findings ? r->findings[i] : NULL;
+}
+
+size_t report_table_count(const struct report *r) { return r->n_tables; }
+
+const struct rtable *report_table_at(const struct report *r, size_t i)
+{
+	return i < r->n_tables ? r->tables[i] : NULL;
+}

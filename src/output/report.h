@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* The report model commands fill and sinks render: metadata, tables, findings, counters. */
+#ifndef NETDX_OUTPUT_REPORT_H
+#define NETDX_OUTPUT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/finding.h"
+
+/* Bumped when a JSON field changes meaning or disappears (docs/json.md). */
+#define REPORT_SCHEMA_VERSION 1
+
+enum col_type {
+	COL_STR = 0,
+	COL_U64,
+	COL_I64,
+	COL_F64,
+	COL_TIME,     /* int64 ns since the epoch */
+	COL_DURATION, /* int64 ns */
+	COL_ADDR,     /* IP address with optional port, stored formatted */
+};
+
+struct report_col {
+	const char *name; /* string literal; JSON key, text header */
+	enum col_type type;
+};
+
+struct rcell {
+	union {
+		uint64_t u;
+		int64_t i; /* also TIME and DURATION */
+		double d;
+		const char *s; /* STR and ADDR; owned by the table's arena */
+	} v;
+	bool set; /* unset cells render as "-" / null */
+};
+
+struct rtable;
+struct report;
+
+struct report_source {
+	char *name;
+	bool available;
+	char *reason; /* why unavailable; NULL when available */
+};
+
+struct report_counter {
+	char *name;
+	uint64_t value;
+};
+
+struct report *report_new(const char *command);
+void report_free(struct report *r);
+
+/* Metadata. Strings are copied. */
+int report_add_input(struct report *r, const char *input);
+void report_set_times(struct report *r, int64_t start_ns, int64_t end_ns);
+int report_add_source(struct report *r, const char *name, bool available,
+		      const char *reason);
+/* Sets (or replaces) a named counter ("frames", "flows", ...). */
+int report_set_counter(struct report *r, const char *name, uint64_t value);
+
+/* Takes ownership of f (freed on failure too). 0 or -ENOMEM. */
+int report_add_finding(struct report *r, struct finding *f);
+/* Sorts findings: severity (crit first), impact (high first), then id. */
+void report_rank(struct report *r);
+/* Worst severity among findings, or -1 when there are none. */
+int report_worst_severity(const struct report *r);
+/* Number of findings at each severity (array of SEV_COUNT). */
+void report_count_by_severity(const struct report *r, size_t out[SEV_COUNT]);
+
+/* Tables. cols (and their names) must outlive the report (use const tables). */
+struct rtable *report_add_table(struct report *r, const char *name,
+				const struct report_col *cols, size_t ncols);
+/* Appends a row with every cell unset; setters below fill the last row. */
+int rtable_add_row(struct rtable *t);
+/* Setting a column of another type is a programmer error (assert). */
+void rtable_set_u64(struct rtable *t, size_t col, uint64_t v);
+void rtable_set_i64(struct rtable *t, size_t col, int64_t v);
+void rtable_set_f64(struct rtable *t, size_t col, double v);
+void rtable_set_time(struct rtable *t, size_t col, int64_t ns);
+void rtable_set_duration(struct rtable *t, size_t col, int64_t ns);
+int rtable_set_str(struct rtable *t, size_t col, const char *s);
+/* family 4 or 6; port < 0 for an address without port. */
+int rtable_set_addr(struct rtable *t, size_t col, int family,
+		    const uint8_t *addr, int port);
+
+const char *rtable_name(const struct rtable *t);
+size_t rtable_ncols(const struct rtable *t);
+const struct report_col *rtable_col(const struct rtable *t, size_t col);
+size_t rtable_nrows(const struct rtable *t);
+const struct rcell *rtable_cell(const struct rtable *t, size_t row,
+				size_t col);
+
+/* Read access for sinks. */
+const char *report_command(const struct report *r);
+size_t report_input_count(const struct report *r);
+const char *report_input_at(const struct report *r, size_t i);
+void report_times(const struct report *r, int64_t *start_ns, int64_t *end_ns);
+size_t report_source_count(const struct report *r);
+const struct report_source *report_source_at(const struct report *r, size_t i);
+size_t report_counter_count(const struct report *r);
+const struct report_counter *report_counter_at(const struct report *r,
+					       size_t i);
+size_t report_finding_count(const struct report *r);
+const struct finding *report_finding_at(const struct report *r, size_t i);
+size_t report_table_count(const struct report *r);
+const struct rtable *report_table_at(const struct report *r, size_t i);
+
+#endif

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/* Threshold table, strict value parsing, --set and config file loading. */
+#include "rules/thresholds.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keep in step with docs/findings.md (test_catalog checks each name is there). */
+static const struct threshold_def TH_DEFS[TH_COUNT] = {
+	[TH_CAPTURE_DUPLICATE_MIN_COUNT] = {
+		"capture.duplicate_min_count", 1, 1, 1e15, "count",
+		"duplicate frames needed before capture.duplicate_packets is reported" },
+	[TH_CAPTURE_DUPLICATE_WARN_SHARE] = {
+		"capture.duplicate_warn_share", 0.05, 0, 1, "share",
+		"share of duplicate frames from which capture.duplicate_packets is warn (else low)" },
+	[TH_CAPTURE_DUPLICATE_WINDOW_MS] = {
+		"capture.duplicate_window_ms", 1, 0, 1000, "ms",
+		"a copy of the same IP packet (different timestamp) within this time counts as a near duplicate" },
+	[TH_CAPTURE_DUPLICATE_MEMORY] = {
+		"capture.duplicate_memory", 262144, 1024, 16777216, "entries",
+		"frames remembered for exact duplicate detection (about 32 bytes each); older ones are forgotten first" },
+	[TH_CAPTURE_TIME_BACKWARDS_MIN] = {
+		"capture.time_backwards_min", 1, 1, 1e15, "count",
+		"backward time steps needed before capture.time_backwards is reported" },
+	[TH_CAPTURE_TIME_BACKWARDS_MIN_STEP_MS] = {
+		"capture.time_backwards_min_step_ms", 0, 0, 1e9, "ms",
+		"backward steps smaller than this are ignored (jitter between capture queues)" },
+	[TH_CAPTURE_TRUNCATED_MIN_SHARE] = {
+		"capture.truncated_min_share", 0.01, 0, 1, "share",
+		"share of frames cut by the snapshot length from which capture.truncated is reported" },
+	[TH_CAPTURE_FLOWS_EVICTED_MIN] = {
+		"capture.flows_evicted_min", 1, 1, 1e15, "count",
+		"flows evicted from a full flow table before capture.flows_evicted is reported" },
+	[TH_CAPTURE_KERNEL_DROPS_MIN] = {
+		"capture.kernel_drops_min", 1, 1, 1e15, "count",
+		"packets dropped by the capturing kernel before capture.kernel_drops is reported" },
+	[TH_CAPTURE_KERNEL_DROPS_CRIT_SHARE] = {
+		"capture.kernel_drops_crit_share", 0.1, 0, 1, "share",
+		"share of packets dropped by the capturing kernel from which capture.kernel_drops is crit (else warn)" },
+};
+
+void thresholds_init(struct thresholds *th)
+{
+	for (size_t i = 0; i < TH_COUNT; i++)
+		th->v[i] = TH_DEFS[i].def;
+}
+
+size_t thresholds_count(void)
+{
+	return TH_COUNT;
+}
+
+const struct threshold_def *threshold_def_at(size_t i)
+{
+	return i < TH_COUNT ? &TH_DEFS[i] : NULL;
+}
+
+const struct threshold_def *threshold_find(const char *name, enum th_id *id)
+{
+	for (size_t i = 0; i < TH_COUNT; i++) {
+		if (strcmp(TH_DEFS[i].name, name) == 0) {
+			if (id)
+				*id = (enum th_id)i;
+			return &TH_DEFS[i];
+		}
+	}
+	return NULL;
+}
+
+int thresholds_set(struct thresholds *th, const char *name, const char *value,
+		   struct nd_err *err)
+{
+	enum th_id id;
+	const struct threshold_def *d = threshold_find(name, &id);
+	if (!d)
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "unknown threshold '%s' (see docs/findings.md)",
+				  name);
+	char *end = NULL;
+	errno = 0;
+	double v = value && *value && !isspace((unsigned char)*value)
+			   ? strtod(value, &end)
+			   : NAN;
+	if (!end || *end || errno || !isfinite(v))
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "threshold %s: '%s' is not a number", name,
+				  value ? value : "");
+	if (v < d->min || v > d->max)
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "threshold %s: %g is out of range [%g, %g] (%s)",
+				  name, v, d->min, d->max, d->unit);
+	th->v[id] = v;
+	return 0;
+}
+
+int thresholds_set_arg(struct thresholds *th, const char *arg,
+		       struct nd_err *err)
+{
+	const char *eq = arg ? strchr(arg, '=') : NULL;
+	if (!eq || eq == arg)
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "--set expects NAME=VALUE, got '%s'",
+				  arg ? arg : "");
+	char name[128];
+	size_t nl = (size_t)(eq - arg);
+	if (nl >= sizeof(name))
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "--set: threshold name too long");
+	memcpy(name, arg, nl);
+	name[nl] = 0;
+	return thresholds_set(th, name, eq + 1, err);
+}
+
+/* Trims ASCII whitespace in place; returns the new start. */
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t l = strlen(s);
+	while (l > 0 && isspace((unsigned char)s[l - 1]))
+		s[--l] = 0;
+	return s;
+}
+
+int thresholds_load_file(struct thresholds *th, const char *path,
+			 struct nd_err *err)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return nd_err_set(err, ND_ERR_INPUT, errno, "%s: %s", path,
+				  strerror(errno));
+	char line[1024];
+	unsigned lineno = 0;
+	int rc = 0;
+	while (fgets(line, sizeof(line), fp)) {
+		lineno++;
+		size_t l = strlen(line);
+		if (l == sizeof(line) - 1 && line[l - 1] != '\n' && !feof(fp)) {
+			rc = nd_err_set(err, ND_ERR_INPUT, EINVAL,
+					"%s:%u: line too long", path, lineno);
+			goto out_close;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		char *s = trim(line);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			rc = nd_err_set(err, ND_ERR_INPUT, EINVAL,
+					"%s:%u: expected 'name = value'", path,
+					lineno);
+			goto out_close;
+		}
+		*eq = 0;
+		char *name = trim(s), *val = trim(eq + 1);
+		struct nd_err e2 = { 0 };
+		if (thresholds_set(th, name, val, &e2) < 0) {
+			rc = nd_err_set(err, ND_ERR_INPUT, EINVAL, "%s:%u: %s",
+					path, lineno, e2.msg);
+			goto out_close;
+		}
+	}
+	if (ferror(fp))
+		rc = nd_err_set(err, ND_ERR_INPUT, EIO, "%s: read error", path);
+out_close:
+	fclose(fp);
+	return rc;
+}
