@@ -499,6 +499,13 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 	res->bytes_in_flight = -1;
 	res->push_bytes_sent = -1;
 	res->seglen = seglen;
+	/*
+	 * A header cut short or with an impossible data offset is where the
+	 * oracle stops dissecting (bogus length / exception): no analysis.
+	 * The decoder then records hdr_len apart from the data offset.
+	 */
+	if (t->hdr_len < 20 || h->hdr_len != t->hdr_len)
+		return;
 
 	/* W3 */
 	if (info->reused_ports)

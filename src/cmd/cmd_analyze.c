@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* netdx analyze: TCP expert analysis of captures (per-frame flags, counts). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +110,15 @@ int cmd_analyze(int argc, char **argv)
 	po.tcp_analysis = true;
 	if (o.max_flows)
 		po.limits.max_flows = o.max_flows;
+	/*
+	 * Wireshark never ends a TCP conversation on idle time or after FIN:
+	 * a flow that left the table comes back with fresh analysis state, so
+	 * files keep every flow until max_flows forces eviction.
+	 */
+	if (!o.iface) {
+		po.limits.idle_timeout_ns = INT64_MAX;
+		po.limits.closed_linger_ns = INT64_MAX;
+	}
 	if (o.idle_timeout > 0)
 		po.limits.idle_timeout_ns = (int64_t)(o.idle_timeout * 1e9);
 	ret = pipeline_new(&p, &po, &hooks, &err);
