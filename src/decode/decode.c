@@ -32,10 +32,16 @@ void dx_anom(struct dctx *d, enum pkt_anom_code code, enum pkt_proto proto,
 void dx_short(struct dctx *d, enum pkt_proto proto, uint32_t off,
 	      uint32_t need, uint32_t end, uint32_t wend)
 {
-	/* A quoted datagram is cut short by design (RFC 792: 8 bytes). */
-	if (d->quote)
-		return;
 	uint64_t want = (uint64_t)off + need;
+	/*
+	 * A quoted datagram is cut short by design (RFC 792: 8 bytes); only
+	 * a snaplen cut inside the ICMP message itself is worth a flag.
+	 */
+	if (d->quote) {
+		if (end < wend)
+			dx_anom(d, PA_TRUNCATED, proto, off);
+		return;
+	}
 	if (want <= wend && end < wend)
 		dx_anom(d, PA_TRUNCATED, proto, off);
 	else

@@ -286,8 +286,11 @@ void dec_ip_proto(struct dctx *d, uint8_t proto, uint32_t off, uint32_t end,
 void dec_ip_by_version(struct dctx *d, uint32_t off, uint32_t end,
 		       uint32_t wend)
 {
-	if (end <= off)
+	if (end <= off) {
+		if (off < wend)
+			dx_short(d, PP_IPV4, off, 1, end, wend);
 		return;
+	}
 	switch (d->data[off] >> 4) {
 	case 4:
 		dec_ipv4(d, off, end, wend);

@@ -148,8 +148,11 @@ void dec_mpls(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 
 	/* No next-protocol field: guess from the first nibble. */
 	const uint8_t *b = cur_peek(&c, 1);
-	if (!b)
+	if (!b) {
+		if (off < wend)
+			dx_short(d, PP_MPLS, off, 1, end, wend);
 		return;
+	}
 	switch (b[0] >> 4) {
 	case 4:
 	case 6:

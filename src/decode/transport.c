@@ -366,7 +366,12 @@ void dec_icmp(struct dctx *d, bool v6, uint32_t off, uint32_t end,
 	/* Errors about errors are not sent (RFC 1122), so no nested quotes. */
 	if (!ic->is_error || d->quote || cur_ip_fragment(d))
 		return;
-	if (off + 8 >= end || !dx_enter(d, pp, off))
+	if (off + 8 >= end) {
+		if (end < wend) /* the snaplen took the quote */
+			dx_anom(d, PA_TRUNCATED, pp, off);
+		return;
+	}
+	if (!dx_enter(d, pp, off))
 		return;
 	d->quote = true;
 	dec_ip_by_version(d, off + 8, end, wend);
