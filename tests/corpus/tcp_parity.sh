@@ -13,8 +13,19 @@ NETDX=${NETDX:-$top/netdx}
 update=0
 [[ ${1:-} == --update-ratchet ]] && update=1
 
-[[ -d $caps/truth ]] || { echo "SKIP: no capture corpus at $caps"; exit 77; }
 [[ -x $NETDX ]] || { echo "SKIP: no netdx binary at $NETDX"; exit 77; }
+
+# Crafted fixtures: exact per-frame output checked into the tree (tshark's).
+for x in "$top"/tests/fixtures/tcp/*.expected; do
+	[[ -f $x ]] || continue
+	if ! "$NETDX" analyze --frames "${x%.expected}.pcap" | diff -u "$x" -; then
+		echo "FAIL: fixture $(basename "${x%.expected}.pcap") differs from tshark"
+		exit 1
+	fi
+	echo "INFO: fixture $(basename "${x%.expected}.pcap") matches tshark"
+done
+
+[[ -d $caps/truth ]] || { echo "SKIP: no capture corpus at $caps"; exit 77; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
