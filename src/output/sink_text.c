@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/* Text sink: one-screen summary, aligned tables, ranked finding details. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/sink.h"
+
+#define WRAP_COLS 78
+
+static const char *const SEV_COLOR[SEV_COUNT] = {
+	"\033[2m", "\033[36m", "\033[33m", "\033[1;31m"
+};
+static const char *const SEV_TAG[SEV_COUNT] = { "INFO", "LOW ", "WARN", "CRIT" };
+
+static const char *sev_tag(enum nd_severity s)
+{
+	return (unsigned)s < SEV_COUNT ? SEV_TAG[s] : "????";
+}
+
+static void put_tag(struct sink *s, enum nd_severity sev)
+{
+	FILE *o = s->opts.out;
+	if (s->color && (unsigned)sev < SEV_COUNT)
+		fprintf(o, "%s%s\033[0m", SEV_COLOR[sev], sev_tag(sev));
+	else
+		fputs(sev_tag(sev), o);
+}
+
+/*
+ * Untrusted text (names from captures, files) must not drive the terminal:
+ * control bytes are shown as '?', the rest is written as is.
+ */
+static void put_safe(FILE *o, const char *str)
+{
+	for (const unsigned char *p = (const unsigned char *)str; p && *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, o);
+}
+
+/* Display width: code points (continuation bytes do not count). */
+static size_t disp_width(const char *str)
+{
+	size_t w = 0;
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++)
+		w += (*p & 0xc0) != 0x80;
+	return w;
+}
+
+/* Writes text wrapped at WRAP_COLS with the given indent. */
+static void put_wrapped(FILE *o, const char *text, int indent)
+{
+	size_t col = 0;
+	const char *p = text;
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+		size_t wl = (size_t)(p - w);
+		if (!wl) {
+			if (*p == '\n')
+				p++;
+			continue;
+		}
+		if (col && col + 1 + wl > WRAP_COLS) {
+			fputc('\n', o);
+			col = 0;
+		}
+		if (!col) {
+			fprintf(o, "%*s", indent, "");
+			col = (size_t)indent;
+		} else {
+			fputc(' ', o);
+			col++;
+		}
+		char *word = strndup(w, wl);
+		put_safe(o, word ? word : "");
+		free(word);
+		col += wl;
+	}
+	if (col)
+		fputc('\n', o);
+}
+
+static int text_begin(struct sink *s, const struct report *r)
+{
+	s->state = 0;
+	if (s->opts.follow) {
+		fprintf(s->opts.out, "netdx %s: findings are shown as they are "
+				     "found\n",
+			report_command(r));
+		fflush(s->opts.out);
+	}
+	return 0;
+}
+
+static void one_line(struct sink *s, const struct finding *f)
+{
+	FILE *o = s->opts.out;
+	fputs("  ", o);
+	put_tag(s, f->severity);
+	fputs("  ", o);
+	put_safe(o, f->id);
+	fputs("  ", o);
+	put_safe(o, f->entry->title);
+	if (f->n_lines) {
+		fputs(": ", o);
+		put_safe(o, f->lines[0]);
+	}
+	fputc('\n', o);
+}
+
+static int text_finding(struct sink *s, const struct finding *f)
+{
+	one_line(s, f);
+	s->state++;
+	return fflush(s->opts.out) ? -EIO : 0;
+}
+
+static void verdict(struct sink *s, const struct report *r)
+{
+	size_t c[SEV_COUNT];
+	report_count_by_severity(r, c);
+	int worst = report_worst_severity(r);
+	FILE *o = s->opts.out;
+	fputs("Verdict: ", o);
+	if (worst == SEV_CRIT)
+		fprintf(o, "CRITICAL: %zu finding%s need%s action now\n",
+			c[SEV_CRIT], c[SEV_CRIT] == 1 ? "" : "s",
+			c[SEV_CRIT] == 1 ? "s" : "");
+	else if (worst == SEV_WARN)
+		fprintf(o, "DEGRADED: %zu finding%s to act on soon\n",
+			c[SEV_WARN], c[SEV_WARN] == 1 ? "" : "s");
+	else if (worst >= 0)
+		fprintf(o, "OK: nothing needs action (%zu note%s)\n",
+			report_finding_count(r),
+			report_finding_count(r) == 1 ? "" : "s");
+	else
+		fputs("OK: no findings\n", o);
+	fprintf(o, "Findings: %zu crit, %zu warn, %zu low, %zu info\n",
+		c[SEV_CRIT], c[SEV_WARN], c[SEV_LOW], c[SEV_INFO]);
+}
+
+static void fmt_cell(const struct report_col *col, const struct rcell *c,
+		     char *buf, size_t n)
+{
+	if (!c || !c->set) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	switch (col->type) {
+	case COL_U64:
+		snprintf(buf, n, "%" PRIu64, c->v.u);
+		break;
+	case COL_I64:
+		snprintf(buf, n, "%" PRId64, c->v.i);
+		break;
+	case COL_F64:
+		snprintf(buf, n, "%.3f", c->v.d);
+		break;
+	case COL_TIME:
+		sink_fmt_time(c->v.i, 6, buf, n);
+		break;
+	case COL_DURATION:
+		snprintf(buf, n, "%.6f", (double)c->v.i / 1e9);
+		break;
+	default: {
+		/* Sanitised copy so widths match what is printed. */
+		size_t i = 0;
+		for (const unsigned char *p = (const unsigned char *)c->v.s;
+		     *p && i + 1 < n; p++)
+			buf[i++] = *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
+		buf[i] = 0;
+	}
+	}
+}
+
+static bool right_aligned(enum col_type t)
+{
+	return t == COL_U64 || t == COL_I64 || t == COL_F64 ||
+	       t == COL_DURATION;
+}
+
+static void pad(FILE *o, size_t n)
+{
+	while (n--)
+		fputc(' ', o);
+}
+
+static int put_table(struct sink *s, const struct rtable *t)
+{
+	FILE *o = s->opts.out;
+	size_t nc = rtable_ncols(t), nr = rtable_nrows(t);
+	size_t *w = calloc(nc ? nc : 1, sizeof(*w));
+	char buf[512];
+	if (!w)
+		return -ENOMEM;
+	for (size_t c = 0; c < nc; c++)
+		w[c] = disp_width(rtable_col(t, c)->name);
+	for (size_t r = 0; r < nr; r++)
+		for (size_t c = 0; c < nc; c++) {
+			fmt_cell(rtable_col(t, c), rtable_cell(t, r, c), buf,
+				 sizeof(buf));
+			size_t dw = disp_width(buf);
+			if (dw > w[c])
+				w[c] = dw;
+		}
+	fputc('\n', o);
+	put_safe(o, rtable_name(t));
+	fprintf(o, " (%zu row%s)\n", nr, nr == 1 ? "" : "s");
+	for (int pass = -1; pass < (int)nr; pass++) {
+		for (size_t c = 0; c < nc; c++) {
+			const struct report_col *col = rtable_col(t, c);
+			if (pass < 0)
+				snprintf(buf, sizeof(buf), "%s", col->name);
+			else
+				fmt_cell(col, rtable_cell(t, (size_t)pass, c),
+					 buf, sizeof(buf));
+			size_t dw = disp_width(buf);
+			bool last = c + 1 == nc;
+			if (c)
+				fputs("  ", o);
+			if (right_aligned(col->type)) {
+				pad(o, w[c] - dw);
+				fputs(buf, o);
+			} else {
+				fputs(buf, o);
+				if (!last)
+					pad(o, w[c] - dw);
+			}
+		}
+		fputc('\n', o);
+	}
+	free(w);
+	return 0;
+}
+
+static void put_detail(struct sink *s, const struct finding *f)
+{
+	FILE *o = s->opts.out;
+	char scope[256];
+	fputc('\n', o);
+	fputc('[', o);
+	put_tag(s, f->severity);
+	fputs("] ", o);
+	put_safe(o, f->id);
+	fputs(": ", o);
+	put_safe(o, f->entry->title);
+	fputc('\n', o);
+	ev_scope_format(&f->scope, scope, sizeof(scope));
+	if (scope[0]) {
+		fputs("  Scope: ", o);
+		put_safe(o, scope);
+		fputc('\n', o);
+	}
+	if (f->explanation)
+		put_wrapped(o, f->explanation, 2);
+	if (f->n_lines) {
+		fputs("  Evidence:\n", o);
+		for (size_t i = 0; i < f->n_lines; i++) {
+			fputs("    - ", o);
+			put_safe(o, f->lines[i]);
+			fputc('\n', o);
+		}
+	}
+	if (f->n_frames) {
+		fputs("  Frames:", o);
+		for (unsigned i = 0; i < f->n_frames; i++)
+			fprintf(o, " %" PRIu64, f->frames[i]);
+		if (f->frame_count > f->n_frames)
+			fprintf(o, " ... (%" PRIu64 " in total)", f->frame_count);
+		fputc('\n', o);
+	}
+	fputs("  Remedy:\n", o);
+	put_wrapped(o, f->entry->remedy, 4);
+	if (f->remedy_note)
+		put_wrapped(o, f->remedy_note, 4);
+	if (f->entry->refs[0]) {
+		fputs("  See:", o);
+		for (int i = 0; i < CATALOG_MAX_REFS && f->entry->refs[i]; i++)
+			fprintf(o, "%s %s", i ? ";" : "", f->entry->refs[i]);
+		fputc('\n', o);
+	}
+}
+
+static int text_end(struct sink *s, struct report *r)
+{
+	FILE *o = s->opts.out;
+	report_rank(r);
+	size_t nf = report_finding_count(r);
+	fprintf(o, "netdx %s", report_command(r));
+	for (size_t i = 0; i < report_input_count(r); i++) {
+		fputc(' ', o);
+		put_safe(o, report_input_at(r, i));
+	}
+	fputc('\n', o);
+	verdict(s, r);
+	size_t top = nf < s->opts.top_n ? nf : s->opts.top_n;
+	for (size_t i = 0; i < top; i++)
+		one_line(s, report_finding_at(r, i));
+	if (nf > top)
+		fprintf(o, "  ... and %zu more below\n", nf - top);
+	for (size_t i = 0; i < report_source_count(r); i++) {
+		const struct report_source *src = report_source_at(r, i);
+		if (src->available)
+			continue;
+		fputs("Source ", o);
+		put_safe(o, src->name);
+		fputs(" unavailable: ", o);
+		put_safe(o, src->reason ? src->reason : "unknown reason");
+		fputc('\n', o);
+	}
+	for (size_t i = 0; i < report_table_count(r); i++) {
+		int rc = put_table(s, report_table_at(r, i));
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < nf; i++)
+		put_detail(s, report_finding_at(r, i));
+	if (report_counter_count(r)) {
+		fputs("\nCounters:", o);
+		for (size_t i = 0; i < report_counter_count(r); i++) {
+			const struct report_counter *c = report_counter_at(r, i);
+			fputc(' ', o);
+			put_safe(o, c->name);
+			fprintf(o, "=%" PRIu64, c->value);
+		}
+		fputc('\n', o);
+	}
+	return ferror(o) ? -EIO : 0;
+}
+
+const struct sink_ops SINK_TEXT = {
+	.name = "text",
+	.begin = text_begin,
+	.finding = text_finding,
+	.end = text_end,
+};
