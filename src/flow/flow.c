@@ -293,17 +293,26 @@ static bool tcp_finished(const struct flow *f)
 	       f->tcp.rst[1];
 }
 
+/* now - last >= limit, without overflow for any timestamps and limits. */
+static bool aged(int64_t now_ns, int64_t last_ns, int64_t limit)
+{
+	if (now_ns < last_ns)
+		return false;
+	return (uint64_t)now_ns - (uint64_t)last_ns >=
+	       (uint64_t)(limit < 0 ? 0 : limit);
+}
+
 void flow_table_expire(struct flow_table *t, int64_t now_ns)
 {
 	struct flow *f;
 
 	while ((f = t->lists[LIST_OPEN].tail) &&
-	       now_ns - f->last_ns >= t->lim.idle_timeout_ns) {
+	       aged(now_ns, f->last_ns, t->lim.idle_timeout_ns)) {
 		end_flow(t, f, FLOW_END_IDLE);
 		remember(t, f);
 	}
 	while ((f = t->lists[LIST_CLOSED].tail) &&
-	       now_ns - f->last_ns >= t->lim.closed_linger_ns) {
+	       aged(now_ns, f->last_ns, t->lim.closed_linger_ns)) {
 		end_flow(t, f, FLOW_END_CLOSED);
 		remember(t, f);
 	}
@@ -475,7 +484,9 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 	}
 	if (t->now_ns >= t->next_expire_ns) {
 		flow_table_expire(t, t->now_ns);
-		t->next_expire_ns = t->now_ns + NS_PER_S;
+		t->next_expire_ns = t->now_ns > INT64_MAX - NS_PER_S
+					    ? INT64_MAX
+					    : t->now_ns + NS_PER_S;
 	}
 
 	dir = make_key(ip, l4, &k);
@@ -511,6 +522,7 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 			return NULL;
 		f->first_frame = frame;
 		f->first_ns = ts_ns;
+		f->last_ns = ts_ns;
 		f->first_dir = (uint8_t)dir;
 		f->depth = l4->ip;
 		if (info)
@@ -521,8 +533,12 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 		list_move(t, f, f->list);
 	}
 
+	/* Like tshark's conv tables: earliest and latest time seen. */
 	f->last_frame = frame;
-	f->last_ns = ts_ns;
+	if (ts_ns > f->last_ns)
+		f->last_ns = ts_ns;
+	if (ts_ns < f->first_ns)
+		f->first_ns = ts_ns;
 	f->pkts[dir]++;
 	f->bytes[dir] += wirelen;
 	f->tunnels |= pkt->tunnels;

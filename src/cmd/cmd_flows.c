@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+/* netdx flows: one row per conversation (like tshark -z conv,tcp/udp). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/pipeline.h"
+#include "cmd/cli.h"
+#include "cmd/cmd.h"
+#include "output/report.h"
+#include "output/sink.h"
+
+/* One conversation as last reported by the flow table. */
+struct flow_row {
+	struct flow_key key;
+	uint64_t conv_id;
+	uint64_t first_frame;
+	int64_t first_ns, last_ns;
+	uint64_t pkts[2], bytes[2]; /* [0] A->B, [1] B->A */
+	struct flow_tcp_summary tcp;
+	uint8_t first_dir;
+	enum flow_end end;
+};
+
+struct flows_ctx {
+	bool only_tcp, only_udp, tsv;
+	struct flow_row *rows;
+	size_t n, cap;
+	/* conv_id -> row index + 1, per family: conv ids are dense. */
+	size_t *idx[3];
+	size_t idx_cap[3];
+	bool have_t0;
+	int64_t t0_ns; /* first frame of the capture: "start" is relative to it */
+	bool oom;
+};
+
+static int set_tcp(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)v;
+	(void)e;
+	((struct flows_ctx *)ctx)->only_tcp = true;
+	return 0;
+}
+
+static int set_udp(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)v;
+	(void)e;
+	((struct flows_ctx *)ctx)->only_udp = true;
+	return 0;
+}
+
+static int set_tsv(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)v;
+	(void)e;
+	((struct flows_ctx *)ctx)->tsv = true;
+	return 0;
+}
+
+static const struct cli_extra flows_extra[] = {
+	{ "tcp", 0, false, NULL, "show TCP conversations only", set_tcp },
+	{ "udp", 0, false, NULL, "show UDP conversations only", set_udp },
+	{ "tsv", 0, false, NULL,
+	  "stable tab-separated rows: proto addrA portA addrB portB pkts_ab "
+	  "bytes_ab pkts_ba bytes_ba start duration conv state",
+	  set_tsv },
+};
+
+static void on_frame(void *ctx, const struct pipeline_frame *pf)
+{
+	struct flows_ctx *c = ctx;
+
+	if (!c->have_t0) {
+		c->t0_ns = pf->fr->ts_ns;
+		c->have_t0 = true;
+	}
+}
+
+static struct flow_row *row_for(struct flows_ctx *c, int fam, uint64_t id)
+{
+	if (id >= c->idx_cap[fam]) {
+		size_t ncap = c->idx_cap[fam] ? c->idx_cap[fam] : 64;
+		size_t *ni;
+
+		while (ncap <= id)
+			ncap *= 2;
+		ni = realloc(c->idx[fam], ncap * sizeof(*ni));
+		if (!ni)
+			return NULL;
+		memset(ni + c->idx_cap[fam], 0,
+		       (ncap - c->idx_cap[fam]) * sizeof(*ni));
+		c->idx[fam] = ni;
+		c->idx_cap[fam] = ncap;
+	}
+	if (c->idx[fam][id])
+		return &c->rows[c->idx[fam][id] - 1];
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 256;
+		struct flow_row *nr = realloc(c->rows, ncap * sizeof(*nr));
+
+		if (!nr)
+			return NULL;
+		c->rows = nr;
+		c->cap = ncap;
+	}
+	c->idx[fam][id] = ++c->n;
+	return &c->rows[c->n - 1];
+}
+
+/*
+ * A flow revived after idle/linger/eviction reports again with the same
+ * conv_id and cumulative counters, so the latest report replaces the row.
+ */
+static void on_flow_end(void *ctx, const struct flow *f)
+{
+	struct flows_ctx *c = ctx;
+	int fam = flow_family_of(f->key.proto);
+	struct flow_row *r = row_for(c, fam, f->conv_id);
+	int a = f->first_dir ? 1 : 0;
+
+	if (!r) {
+		c->oom = true;
+		return;
+	}
+	r->key = f->key;
+	r->conv_id = f->conv_id;
+	r->first_frame = f->first_frame;
+	r->first_ns = f->first_ns;
+	r->last_ns = f->last_ns;
+	r->pkts[0] = f->pkts[a];
+	r->bytes[0] = f->bytes[a];
+	r->pkts[1] = f->pkts[!a];
+	r->bytes[1] = f->bytes[!a];
+	r->tcp = f->tcp;
+	r->first_dir = (uint8_t)a;
+	r->end = f->end;
+}
+
+/* State names: see docs/flows.md. */
+static const char *row_state(const struct flow_row *r)
+{
+	const struct flow_tcp_summary *t = &r->tcp;
+	bool any_rst = t->rst[0] || t->rst[1];
+
+	if (r->key.proto != 6)
+		return r->pkts[0] && r->pkts[1] ? "two-way" : "one-way";
+	if (t->syn_seen && !t->synack_seen) {
+		int srv = !t->syn_dir;
+
+		if (t->rst[srv])
+			return "REJECTED";
+		/* pkts are A/B oriented; the server is B iff A sent the SYN. */
+		if ((t->syn_dir == r->first_dir ? r->pkts[1] : r->pkts[0]) == 0)
+			return any_rst ? "SYN_RESET" : "SYN_ONLY";
+	}
+	if (any_rst)
+		return "RESET";
+	if (t->fin[0] && t->fin[1])
+		return "CLOSED";
+	if (t->fin[0] || t->fin[1])
+		return "HALF_CLOSED";
+	if (t->syn_seen && t->synack_seen && !t->handshake_ack &&
+	    r->pkts[0] + r->pkts[1] <= 2)
+		return "HANDSHAKE";
+	if (!t->syn_seen && !t->synack_seen)
+		return "MIDSTREAM";
+	return "ESTABLISHED";
+}
+
+static const char *proto_name(uint8_t p, char *buf, size_t n)
+{
+	switch (p) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	case 132:
+		return "sctp";
+	default:
+		snprintf(buf, n, "ip-%u", (unsigned)p);
+		return buf;
+	}
+}
+
+static int cmp_rows(const void *x, const void *y)
+{
+	const struct flow_row *a = x, *b = y;
+
+	if (a->first_frame != b->first_frame)
+		return a->first_frame < b->first_frame ? -1 : 1;
+	if (a->key.proto != b->key.proto)
+		return a->key.proto < b->key.proto ? -1 : 1;
+	if (a->conv_id != b->conv_id)
+		return a->conv_id < b->conv_id ? -1 : 1;
+	return 0;
+}
+
+static bool row_wanted(const struct flows_ctx *c, const struct flow_row *r)
+{
+	if (!c->only_tcp && !c->only_udp)
+		return true;
+	return (c->only_tcp && r->key.proto == 6) ||
+	       (c->only_udp && r->key.proto == 17);
+}
+
+/* Seconds with 6 decimals, rounded to the microsecond, sign-safe. */
+static void fmt_secs(int64_t ns, char *buf, size_t n)
+{
+	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+
+	u = (u + 500) / 1000;
+	snprintf(buf, n, "%s%" PRIu64 ".%06" PRIu64, ns < 0 ? "-" : "",
+		 u / 1000000, u % 1000000);
+}
+
+static void addr_only(const struct flow_key *k, int ep, char *buf, size_t n)
+{
+	struct flow_key tmp = *k;
+
+	tmp.proto = 0; /* no port */
+	flow_format_endpoint(&tmp, ep, buf, n);
+}
+
+static int print_tsv(const struct flows_ctx *c, FILE *out)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct flow_row *r = &c->rows[i];
+		int a = r->first_dir;
+		char pa[64], pb[64], st[40], du[40], pn[16];
+
+		if (!row_wanted(c, r))
+			continue;
+		addr_only(&r->key, a, pa, sizeof(pa));
+		addr_only(&r->key, !a, pb, sizeof(pb));
+		fmt_secs(r->first_ns - c->t0_ns, st, sizeof(st));
+		fmt_secs(r->last_ns - r->first_ns, du, sizeof(du));
+		fprintf(out,
+			"%s\t%s\t%u\t%s\t%u\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
+			"\t%" PRIu64 "\t%s\t%s\t%" PRIu64 "\t%s\n",
+			proto_name(r->key.proto, pn, sizeof(pn)), pa,
+			(unsigned)r->key.port[a], pb, (unsigned)r->key.port[!a],
+			r->pkts[0], r->bytes[0], r->pkts[1], r->bytes[1], st, du,
+			r->conv_id, row_state(r));
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+static const struct report_col flow_cols[] = {
+	{ "proto", COL_STR },	     { "a", COL_ADDR },
+	{ "b", COL_ADDR },	     { "pkts_ab", COL_U64 },
+	{ "bytes_ab", COL_U64 },     { "pkts_ba", COL_U64 },
+	{ "bytes_ba", COL_U64 },     { "start", COL_DURATION },
+	{ "duration", COL_DURATION }, { "state", COL_STR },
+	{ "conv", COL_U64 },
+};
+
+static int fill_report(const struct flows_ctx *c, struct report *rep,
+		       const struct cli_opts *o, uint64_t frames,
+		       const struct flow_table_stats *st)
+{
+	struct rtable *t;
+	int ret = 0;
+
+	for (size_t i = 0; i < o->n_inputs && ret == 0; i++)
+		ret = report_add_input(rep, o->inputs[i]);
+	if (o->iface && ret == 0)
+		ret = report_add_input(rep, o->iface);
+	ret = ret ? ret : report_set_counter(rep, "frames", frames);
+	ret = ret ? ret : report_set_counter(rep, "flows", c->n);
+	ret = ret ? ret : report_set_counter(rep, "flows_evicted", st->evicted);
+	if (ret)
+		return ret;
+	t = report_add_table(rep, "flows", flow_cols,
+			     sizeof(flow_cols) / sizeof(flow_cols[0]));
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct flow_row *r = &c->rows[i];
+		int a = r->first_dir;
+		bool ports = flow_proto_has_ports(r->key.proto);
+		char pn[16];
+
+		if (!row_wanted(c, r))
+			continue;
+		if (rtable_add_row(t) < 0)
+			return -ENOMEM;
+		if (rtable_set_str(t, 0, proto_name(r->key.proto, pn,
+						    sizeof(pn))) < 0 ||
+		    rtable_set_addr(t, 1, r->key.family, r->key.addr[a],
+				    ports ? r->key.port[a] : -1) < 0 ||
+		    rtable_set_addr(t, 2, r->key.family, r->key.addr[!a],
+				    ports ? r->key.port[!a] : -1) < 0 ||
+		    rtable_set_str(t, 9, row_state(r)) < 0)
+			return -ENOMEM;
+		rtable_set_u64(t, 3, r->pkts[0]);
+		rtable_set_u64(t, 4, r->bytes[0]);
+		rtable_set_u64(t, 5, r->pkts[1]);
+		rtable_set_u64(t, 6, r->bytes[1]);
+		rtable_set_duration(t, 7, r->first_ns - c->t0_ns);
+		rtable_set_duration(t, 8, r->last_ns - r->first_ns);
+		rtable_set_u64(t, 10, r->conv_id);
+	}
+	return 0;
+}
+
+static int render(const struct flows_ctx *c, const struct cli_opts *o,
+		  struct pipeline *p, struct nd_err *err)
+{
+	struct flow_table_stats st;
+	struct sink_opts so = { .out = stdout };
+	struct report *rep;
+	struct sink *s;
+	int ret;
+
+	flow_table_get_stats(pipeline_flows(p), &st);
+	if (c->tsv) {
+		ret = print_tsv(c, stdout);
+		if (ret < 0)
+			return nd_err_set(err, ND_ERR_RUNTIME, -ret,
+					  "flows: write failed");
+		return 0;
+	}
+	rep = report_new("flows");
+	if (!rep)
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	ret = fill_report(c, rep, o, pipeline_frames(p), &st);
+	if (ret < 0) {
+		report_free(rep);
+		return nd_err_set(err, ND_ERR_RUNTIME, -ret, "out of memory");
+	}
+	so.is_tty = isatty(fileno(stdout));
+	so.no_color_env = getenv("NO_COLOR");
+	so.color = o->color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
+	s = sink_new(o->json ? "json" : "text", &so, err);
+	if (!s) {
+		report_free(rep);
+		return -EINVAL;
+	}
+	ret = sink_render(s, rep);
+	sink_free(s);
+	report_free(rep);
+	if (ret < 0)
+		return nd_err_set(err, ND_ERR_RUNTIME, -ret, "flows: write failed");
+	return 0;
+}
+
+static void ctx_free(struct flows_ctx *c)
+{
+	free(c->rows);
+	for (int i = 0; i < 3; i++)
+		free(c->idx[i]);
+}
+
+int cmd_flows(int argc, char **argv)
+{
+	struct flows_ctx c = { 0 };
+	const struct cli_spec spec = {
+		.command = "flows",
+		.usage = "[options] FILE... | -i IFACE",
+		.summary = "One row per conversation (TCP: a reused 4-tuple "
+			   "with a new SYN is a new row; UDP; other IP "
+			   "protocols; tunnel outer conversations too): "
+			   "packets and bytes each way, start, duration, "
+			   "state. States are explained in docs/flows.md.",
+		.packet_source = true,
+		.extra = flows_extra,
+		.n_extra = sizeof(flows_extra) / sizeof(flows_extra[0]),
+		.ctx = &c,
+	};
+	const struct pipeline_hooks hooks = { .ctx = &c,
+					      .on_frame = on_frame,
+					      .on_flow_end = on_flow_end };
+	struct pipeline_opts po;
+	struct pipeline *p = NULL;
+	struct cli_opts o;
+	struct nd_err err = { 0 }, rerr = { 0 };
+	int ret, run;
+
+	ret = cli_parse(&spec, argc, argv, &o, &err);
+	if (ret < 0)
+		goto fail;
+	if (o.help) {
+		cli_print_help(&spec);
+		return ND_EXIT_OK;
+	}
+	if (!o.n_inputs && !o.iface) {
+		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
+			   "flows: no input (give FILE or -i IFACE)");
+		goto fail;
+	}
+	pipeline_opts_default(&po);
+	po.tcp_analysis = false;
+	if (o.max_flows)
+		po.limits.max_flows = o.max_flows;
+	if (o.idle_timeout > 0)
+		po.limits.idle_timeout_ns = (int64_t)(o.idle_timeout * 1e9);
+	ret = pipeline_new(&p, &po, &hooks, &err);
+	if (ret < 0)
+		goto fail;
+	ret = pipeline_open(p, o.inputs, o.n_inputs, o.iface, &err);
+	if (ret < 0)
+		goto fail;
+	/* Rows before a part-way input failure are still printed. */
+	run = pipeline_run(p, &err);
+	if (c.oom && run == 0)
+		run = nd_err_set(&err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
+	ret = render(&c, &o, p, &rerr);
+	fflush(stdout);
+	if (run < 0)
+		goto fail;
+	if (ret < 0) {
+		err = rerr;
+		goto fail;
+	}
+	pipeline_free(p);
+	ctx_free(&c);
+	return ND_EXIT_OK;
+fail:
+	cli_error(&err);
+	pipeline_free(p);
+	ctx_free(&c);
+	return cli_exit_code(err.kind);
+}
