@@ -22,7 +22,7 @@ static const struct threshold_def TH_DEFS[TH_COUNT] = {
 		"a copy of the same IP packet (different timestamp) within this time counts as a near duplicate" },
 	[TH_CAPTURE_DUPLICATE_MEMORY] = {
 		"capture.duplicate_memory", 262144, 1024, 16777216, "entries",
-		"frames remembered for exact duplicate detection (about 32 bytes each); older ones are forgotten first" },
+		"frames remembered for exact duplicate detection (about 48 bytes each); older ones are forgotten first" },
 	[TH_CAPTURE_TIME_BACKWARDS_MIN] = {
 		"capture.time_backwards_min", 1, 1, 1e15, "count",
 		"backward time steps needed before capture.time_backwards is reported" },

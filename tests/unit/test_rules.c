@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+/* Rule engine, thresholds, evidence store and capture rules on synthetic evidence. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output/report.h"
+#include "rules/engine.h"
+#include "rules/rules.h"
+
+struct collected {
+	struct finding *f[16];
+	size_t n;
+};
+
+static int collect(void *arg, struct finding *f)
+{
+	struct collected *c = arg;
+	cr_assert_lt(c->n, 16);
+	c->f[c->n++] = f;
+	return 0;
+}
+
+static void collected_free(struct collected *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		finding_free(c->f[i]);
+	c->n = 0;
+}
+
+static struct collected run_one(const char *id, const struct ev_store *st,
+				const struct thresholds *th)
+{
+	struct collected c = { 0 };
+	const struct rule *r = rules_find(id);
+	cr_assert_not_null(r, "no rule %s", id);
+	cr_assert_eq(engine_run_rule(r, st, th, collect, &c), 0);
+	return c;
+}
+
+static void add_dup_evidence(struct ev_store *st, int64_t dups, int64_t frames)
+{
+	struct evidence ev;
+	ev_init(&ev, "capture.duplicate", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "frames", frames);
+	ev_set_i64(&ev, "duplicates", dups);
+	ev_set_i64(&ev, "exact", dups);
+	ev_set_i64(&ev, "near", 0);
+	ev_set_f64(&ev, "window_ms", 1);
+	ev_set_i64(&ev, "first_duplicate", 9866);
+	ev_set_i64(&ev, "first_original", 1);
+	ev_set_i64(&ev, "memory", 262144);
+	ev_set_i64(&ev, "forgotten", 0);
+	ev_add_frame(&ev, 9866);
+	ev_add_frame(&ev, 9867);
+	cr_assert_eq(ev_store_add(st, &ev), 0);
+}
+
+Test(rules, duplicates_severity_follows_share)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	struct ev_store *st = ev_store_new(0);
+	add_dup_evidence(st, 9865, 19730);
+	struct collected c = run_one("capture.duplicate_packets", st, &th);
+	cr_assert_eq(c.n, 1);
+	struct finding *f = c.f[0];
+	cr_assert_str_eq(f->id, "capture.duplicate_packets");
+	cr_assert_eq(f->severity, SEV_WARN);
+	cr_assert_not_null(strstr(f->explanation, "9865 of 19730 frames (50%)"),
+			   "%s", f->explanation);
+	cr_assert_not_null(strstr(f->explanation, "retransmission"));
+	cr_assert_null(strstr(f->explanation, "?"), "unfilled: %s", f->explanation);
+	cr_assert_eq(f->frame_count, 2);
+	cr_assert_eq(f->frames[0], 9866);
+	cr_assert_not_null(f->remedy_note);
+	collected_free(&c);
+	ev_store_free(st);
+
+	/* 3 in 10000 is below the warn share: low. */
+	st = ev_store_new(0);
+	add_dup_evidence(st, 3, 10000);
+	c = run_one("capture.duplicate_packets", st, &th);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.f[0]->severity, SEV_LOW);
+	collected_free(&c);
+
+	/* Raise the minimum count above it: nothing. */
+	cr_assert_eq(thresholds_set(&th, "capture.duplicate_min_count", "4", NULL), 0);
+	c = run_one("capture.duplicate_packets", st, &th);
+	cr_assert_eq(c.n, 0);
+	ev_store_free(st);
+}
+
+Test(rules, time_backwards_and_min_step)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	struct ev_store *st = ev_store_new(0);
+	struct evidence ev;
+	ev_init(&ev, "capture.time_backwards", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "frames", 19730);
+	ev_set_i64(&ev, "count", 1);
+	ev_set_i64(&ev, "max_step_ns", 44602753000LL);
+	ev_set_i64(&ev, "max_step_frame", 9866);
+	ev_add_frame(&ev, 9866);
+	ev_store_add(st, &ev);
+	struct collected c = run_one("capture.time_backwards", st, &th);
+	cr_assert_eq(c.n, 1);
+	cr_assert_not_null(strstr(c.f[0]->explanation, "1 times"));
+	cr_assert_not_null(strstr(c.f[0]->explanation, "44603 ms"),
+			   "%s", c.f[0]->explanation);
+	collected_free(&c);
+	cr_assert_eq(thresholds_set(&th, "capture.time_backwards_min_step_ms",
+				    "60000", NULL), 0);
+	c = run_one("capture.time_backwards", st, &th);
+	cr_assert_eq(c.n, 0);
+	ev_store_free(st);
+}
+
+Test(rules, truncated_share_and_severity)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	struct ev_store *st = ev_store_new(0);
+	struct evidence ev;
+	ev_init(&ev, "capture.truncated", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "frames", 1000);
+	ev_set_i64(&ev, "truncated", 900);
+	ev_set_i64(&ev, "headers_cut", 0);
+	ev_set_i64(&ev, "snaplen", 94);
+	ev_store_add(st, &ev);
+	struct collected c = run_one("capture.truncated", st, &th);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.f[0]->severity, SEV_INFO);
+	cr_assert_not_null(strstr(c.f[0]->explanation, "snapshot length 94"));
+	cr_assert_not_null(strstr(c.f[0]->explanation, "TCP sequence analysis still works"));
+	collected_free(&c);
+	ev_store_free(st);
+
+	st = ev_store_new(0);
+	ev_set_i64(&ev, "truncated", 5); /* 0.5% < 1% default */
+	ev_set_i64(&ev, "headers_cut", 5);
+	ev_store_add(st, &ev);
+	c = run_one("capture.truncated", st, &th);
+	cr_assert_eq(c.n, 0);
+	thresholds_set(&th, "capture.truncated_min_share", "0.001", NULL);
+	c = run_one("capture.truncated", st, &th);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.f[0]->severity, SEV_LOW);
+	collected_free(&c);
+	ev_store_free(st);
+}
+
+Test(rules, flows_evicted_and_kernel_drops)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	struct ev_store *st = ev_store_new(0);
+	struct evidence ev;
+	ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "evicted", 12);
+	ev_set_i64(&ev, "created", 1000);
+	ev_set_i64(&ev, "max_open", 100);
+	ev_store_add(st, &ev);
+	ev_init(&ev, "capture.kernel_drops", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "received", 1000);
+	ev_set_i64(&ev, "kernel_dropped", 150);
+	ev_set_i64(&ev, "iface_dropped", 50);
+	ev_set_i64(&ev, "records", 800);
+	ev_store_add(st, &ev);
+
+	struct collected c = run_one("capture.flows_evicted", st, &th);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.f[0]->severity, SEV_WARN);
+	cr_assert_not_null(strstr(c.f[0]->explanation, "12 of 1000"));
+	collected_free(&c);
+
+	c = run_one("capture.kernel_drops", st, &th);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.f[0]->severity, SEV_CRIT); /* 20% >= 10% */
+	cr_assert_not_null(strstr(c.f[0]->explanation, "dropped 200 of them (20%)"),
+			   "%s", c.f[0]->explanation);
+	collected_free(&c);
+	thresholds_set(&th, "capture.kernel_drops_crit_share", "0.5", NULL);
+	c = run_one("capture.kernel_drops", st, &th);
+	cr_assert_eq(c.f[0]->severity, SEV_WARN);
+	collected_free(&c);
+	ev_store_free(st);
+}
+
+Test(rules, engine_filters_min_severity_and_ignore)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	struct ev_store *st = ev_store_new(0);
+	add_dup_evidence(st, 3, 10000); /* low */
+	struct evidence ev;
+	ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "evicted", 5);
+	ev_set_i64(&ev, "created", 10);
+	ev_store_add(st, &ev); /* warn */
+
+	struct engine eng;
+	struct nd_err err = { 0 };
+	engine_init(&eng, &th);
+	struct report *rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_finding_count(rep), 2);
+	cr_assert_eq(report_worst_severity(rep), SEV_WARN);
+	report_free(rep);
+
+	cr_assert_eq(engine_filter_set_min_severity(&eng.filter, "warn", &err), 0);
+	rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_finding_count(rep), 1);
+	cr_assert_str_eq(report_finding_at(rep, 0)->id, "capture.flows_evicted");
+	cr_assert_eq(report_counter_at(rep, 0)->value, 1); /* suppressed */
+	report_free(rep);
+
+	engine_filter_init(&eng.filter);
+	cr_assert_eq(engine_filter_add_ignore(&eng.filter, "capture.flows_evicted", &err), 0);
+	rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_finding_count(rep), 1);
+	cr_assert_str_eq(report_finding_at(rep, 0)->id, "capture.duplicate_packets");
+	report_free(rep);
+
+	cr_assert_eq(engine_filter_add_ignore(&eng.filter, "capture.*", &err), 0);
+	rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_finding_count(rep), 0);
+	cr_assert_eq(report_worst_severity(rep), -1);
+	report_free(rep);
+
+	cr_assert_lt(engine_filter_add_ignore(&eng.filter, "tcp.retransmision", &err), 0);
+	cr_assert_not_null(strstr(err.msg, "unknown finding id"));
+	cr_assert_eq(err.kind, ND_ERR_USAGE);
+	cr_assert_lt(engine_filter_set_min_severity(&eng.filter, "high", &err), 0);
+	ev_store_free(st);
+}
+
+Test(rules, thresholds_strict_parsing)
+{
+	struct thresholds th;
+	struct nd_err err = { 0 };
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set_arg(&th, "capture.truncated_min_share=0.25", &err), 0);
+	cr_assert_float_eq(th_get(&th, TH_CAPTURE_TRUNCATED_MIN_SHARE), 0.25, 1e-12);
+	cr_assert_lt(thresholds_set_arg(&th, "capture.truncated_min_share=0.25x", &err), 0);
+	cr_assert_not_null(strstr(err.msg, "not a number"));
+	cr_assert_lt(thresholds_set_arg(&th, "capture.truncated_min_share=", &err), 0);
+	cr_assert_lt(thresholds_set_arg(&th, "capture.truncated_min_share= 1", &err), 0);
+	cr_assert_lt(thresholds_set_arg(&th, "capture.truncated_min_share=nan", &err), 0);
+	cr_assert_lt(thresholds_set_arg(&th, "capture.truncated_min_share=2", &err), 0);
+	cr_assert_not_null(strstr(err.msg, "out of range"));
+	cr_assert_lt(thresholds_set_arg(&th, "no.such=1", &err), 0);
+	cr_assert_not_null(strstr(err.msg, "unknown threshold 'no.such'"));
+	cr_assert_lt(thresholds_set_arg(&th, "=1", &err), 0);
+	cr_assert_lt(thresholds_set_arg(&th, "capture.truncated_min_share", &err), 0);
+	/* Failed sets leave the value alone. */
+	cr_assert_float_eq(th_get(&th, TH_CAPTURE_TRUNCATED_MIN_SHARE), 0.25, 1e-12);
+}
+
+Test(rules, thresholds_config_file)
+{
+	char path[] = "/tmp/netdx-th-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("# netdx thresholds\n\n  capture.duplicate_min_count = 7  # more\n"
+	      "capture.kernel_drops_min=3\n",
+	      f);
+	fclose(f);
+	struct thresholds th;
+	struct nd_err err = { 0 };
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_load_file(&th, path, &err), 0, "%s", err.msg);
+	cr_assert_float_eq(th_get(&th, TH_CAPTURE_DUPLICATE_MIN_COUNT), 7, 0);
+	cr_assert_float_eq(th_get(&th, TH_CAPTURE_KERNEL_DROPS_MIN), 3, 0);
+
+	f = fopen(path, "w");
+	fputs("capture.kernel_drops_min = 2\n# ok\ncapture.bogus = 1\n", f);
+	fclose(f);
+	cr_assert_lt(thresholds_load_file(&th, path, &err), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "%s:3:", path);
+	cr_assert_not_null(strstr(err.msg, want), "%s", err.msg);
+
+	f = fopen(path, "w");
+	fputs("capture.kernel_drops_min 2\n", f);
+	fclose(f);
+	cr_assert_lt(thresholds_load_file(&th, path, &err), 0);
+	snprintf(want, sizeof(want), "%s:1: expected", path);
+	cr_assert_not_null(strstr(err.msg, want), "%s", err.msg);
+	unlink(path);
+	cr_assert_lt(thresholds_load_file(&th, path, &err), 0);
+	cr_assert_eq(err.kind, ND_ERR_INPUT);
+}
+
+Test(rules, evidence_store_cap_and_joins)
+{
+	struct ev_store *st = ev_store_new(3);
+	struct evidence ev;
+	ev_init(&ev, "tcp.retransmission", EV_SRC_CAPTURE);
+	for (int i = 0; i < 5; i++)
+		ev_store_add(st, &ev);
+	cr_assert_eq(ev_store_len(st), 3);
+	cr_assert_eq(ev_store_dropped(st), 2);
+
+	struct engine eng;
+	struct nd_err err = { 0 };
+	engine_init(&eng, NULL);
+	struct report *rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	bool seen = false;
+	for (size_t i = 0; i < report_counter_count(rep); i++)
+		if (!strcmp(report_counter_at(rep, i)->name, "evidence_dropped"))
+			seen = report_counter_at(rep, i)->value == 2;
+	cr_assert(seen, "evidence_dropped counter missing");
+	report_free(rep);
+	ev_store_free(st);
+
+	/* A capture flow and a kernel drop on the same 4-tuple join. */
+	struct flow_key k = { .family = 4, .proto = 6, .port = { 80, 40000 },
+			      .addr = { { 10, 0, 0, 2 }, { 10, 0, 0, 1 } } };
+	struct evidence a, b;
+	ev_init(&a, "tcp.retransmission", EV_SRC_CAPTURE);
+	ev_init(&b, "drop.reason", EV_SRC_KTRACE);
+	ev_scope_set_flow(&a.scope, &k, 3);
+	ev_scope_set_flow(&b.scope, &k, 0);
+	b.scope.parts |= EV_SCOPE_NETNS;
+	b.scope.netns = 4026531840ULL;
+	cr_assert(ev_same_flow(&a.scope, &b.scope));
+	cr_assert(!ev_same_netns(&a.scope, &b.scope));
+	a.t_start_ns = 1000;
+	a.t_end_ns = 2000;
+	b.t_start_ns = 2500;
+	cr_assert(!ev_time_overlaps(&a, &b, 0));
+	cr_assert(ev_time_overlaps(&a, &b, 600));
+	struct ev_scope port = { .parts = EV_SCOPE_PORT, .port_proto = 6, .port = 80 };
+	cr_assert(ev_same_port(&a.scope, &port));
+	port.port = 81;
+	cr_assert(!ev_same_port(&a.scope, &port));
+	k.port[1] = 40001;
+	ev_scope_set_flow(&b.scope, &k, 0);
+	cr_assert(!ev_same_flow(&a.scope, &b.scope));
+	char buf[200];
+	ev_scope_format(&a.scope, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "tcp 10.0.0.2:80 <-> 10.0.0.1:40000 (stream 3)");
+
+	/* Numbers: replace in place, refuse beyond the fixed array. */
+	ev_init(&a, "x.y", EV_SRC_HOST);
+	cr_assert_eq(ev_set_i64(&a, "n", 1), 0);
+	cr_assert_eq(ev_set_i64(&a, "n", 2), 0);
+	cr_assert_eq(a.n_nums, 1);
+	static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
+	for (int i = 0; i < 9; i++)
+		cr_assert_eq(ev_set_f64(&a, names[i], i), 0);
+	cr_assert_lt(ev_set_i64(&a, "overflow", 1), 0);
+	double d;
+	cr_assert(ev_get_f64(&a, "n", &d));
+	cr_assert_float_eq(d, 2, 0);
+}
+
+Test(rules, unknown_finding_id_asserts, .signal = SIGABRT)
+{
+	finding_new("tcp.not_in_catalog");
+}
