@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+/* Capture-quality analyzer: duplicates (far exact, near), time steps, truncation, drops. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "analyze/capture_quality.h"
+#include "output/report.h"
+#include "rules/rules.h"
+
+/* Ethernet + IPv4 + UDP, 46 bytes; byte 45 varied per packet. */
+static const uint8_t FRAME[] = {
+	/* eth: dst, src, type 0x0800 */
+	0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00,
+	/* ipv4: v4 ihl5, tos, len 32, id 1, DF, ttl 64, udp, csum 0 */
+	0x45, 0x00, 0x00, 0x20, 0x00, 0x01, 0x40, 0x00, 0x40, 0x11, 0, 0,
+	/* 10.0.0.1 -> 10.0.0.2 */
+	10, 0, 0, 1, 10, 0, 0, 2,
+	/* udp 5000 -> 53, len 12, csum 0 */
+	0x13, 0x88, 0x00, 0x35, 0x00, 0x0c, 0, 0,
+	/* payload */
+	0xde, 0xad, 0xbe, 0xef,
+};
+
+static void mkframe(struct cap_frame *fr, uint8_t *buf, uint64_t num,
+		    int64_t ts, uint8_t tag)
+{
+	memcpy(buf, FRAME, sizeof(FRAME));
+	buf[sizeof(FRAME) - 1] = tag;
+	memset(fr, 0, sizeof(*fr));
+	fr->num = num;
+	fr->ts_ns = ts;
+	fr->caplen = fr->wirelen = sizeof(FRAME);
+	fr->linktype = LINKTYPE_ETHERNET;
+	fr->iface = -1;
+	fr->data = buf;
+}
+
+/* Minimal decoded view: just what the analyzer reads (outer IP offset). */
+static void mkpkt(struct packet *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->n_ip = 1;
+	p->ip[0].ver = 4;
+	p->ip[0].off = 14;
+}
+
+static const struct evidence *find(const struct ev_store *st, const char *kind)
+{
+	size_t pos = 0;
+	return ev_store_next(st, kind, &pos);
+}
+
+static int64_t num(const struct evidence *e, const char *name)
+{
+	int64_t v = -1;
+	cr_assert(ev_get_i64(e, name, &v), "%s missing", name);
+	return v;
+}
+
+Test(capture_quality, replayed_file_is_exact_duplicates_and_time_backwards)
+{
+	struct cq *q = cq_new(NULL);
+	uint8_t buf[64];
+	struct cap_frame fr;
+	struct packet pkt;
+	mkpkt(&pkt);
+	/* 1000 distinct frames, then the same 1000 again (like ftp-crack.pcap). */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < 1000; i++) {
+			mkframe(&fr, buf, (uint64_t)(pass * 1000 + i + 1),
+				1000000000LL + i * 1000000LL, (uint8_t)i);
+			buf[19] = (uint8_t)(i >> 8); /* IP id differs */
+			bool dup = cq_frame(q, &fr, &pkt);
+			cr_assert_eq(dup, pass == 1, "frame %d", pass * 1000 + i + 1);
+		}
+	struct ev_store *st = ev_store_new(0);
+	cr_assert_eq(cq_finish(q, NULL, NULL, st), 0);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_not_null(d);
+	cr_assert_eq(num(d, "duplicates"), 1000);
+	cr_assert_eq(num(d, "exact"), 1000);
+	cr_assert_eq(num(d, "near"), 0);
+	cr_assert_eq(num(d, "first_duplicate"), 1001);
+	cr_assert_eq(num(d, "first_original"), 1);
+	cr_assert_eq(d->frames[0], 1001);
+	const struct evidence *t = find(st, "capture.time_backwards");
+	cr_assert_not_null(t);
+	cr_assert_eq(num(t, "count"), 1);
+	cr_assert_eq(num(t, "max_step_ns"), 999000000LL);
+	cr_assert_eq(num(t, "max_step_frame"), 1001);
+	cr_assert_null(find(st, "capture.truncated"));
+	cr_assert_null(find(st, "capture.kernel_drops"));
+
+	/* The rule turns it into a warn finding (50% share). */
+	struct thresholds th;
+	thresholds_init(&th);
+	struct engine eng;
+	struct nd_err err = { 0 };
+	engine_init(&eng, &th);
+	struct report *rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	report_rank(rep);
+	cr_assert_eq(report_finding_count(rep), 2);
+	cr_assert_str_eq(report_finding_at(rep, 0)->id, "capture.duplicate_packets");
+	cr_assert_eq(report_finding_at(rep, 0)->severity, SEV_WARN);
+	cr_assert_str_eq(report_finding_at(rep, 1)->id, "capture.time_backwards");
+	report_free(rep);
+	ev_store_free(st);
+	cq_free(q);
+}
+
+Test(capture_quality, memory_bound_forgets_oldest)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set(&th, "capture.duplicate_memory", "1024", NULL), 0);
+	struct cq *q = cq_new(&th);
+	uint8_t buf[64];
+	struct cap_frame fr;
+	/* 2000 distinct frames, then frame 1 again: forgotten, not a duplicate. */
+	for (int i = 0; i < 2000; i++) {
+		mkframe(&fr, buf, (uint64_t)i + 1, 1000 + i, (uint8_t)i);
+		buf[19] = (uint8_t)(i >> 8);
+		cr_assert(!cq_frame(q, &fr, NULL));
+	}
+	mkframe(&fr, buf, 2001, 1000, 0);
+	buf[19] = 0;
+	cr_assert(!cq_frame(q, &fr, NULL));
+	/* ...but frame 1990 is still remembered. */
+	mkframe(&fr, buf, 2002, 1000 + 1989, (uint8_t)1989);
+	buf[19] = (uint8_t)(1989 >> 8);
+	cr_assert(cq_frame(q, &fr, NULL));
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "duplicates"), 1);
+	cr_assert_gt(num(d, "forgotten"), 0);
+	cr_assert_eq(num(d, "memory"), 1024);
+	ev_store_free(st);
+	cq_free(q);
+}
+
+Test(capture_quality, near_copy_on_other_interface_within_window)
+{
+	struct cq *q = cq_new(NULL); /* window 1 ms */
+	uint8_t b1[64], b2[64], b3[64];
+	struct cap_frame f1, f2, f3;
+	struct packet pkt;
+	mkpkt(&pkt);
+	mkframe(&f1, b1, 1, 5000000, 7);
+	f1.iface = 0;
+	cr_assert(!cq_frame(q, &f1, &pkt));
+	/* Same IP bytes 50 us later on interface 1 (VLAN-tagged side would differ too). */
+	mkframe(&f2, b2, 2, 5050000, 7);
+	f2.iface = 1;
+	cr_assert(cq_frame(q, &f2, &pkt));
+	/* Same bytes on the same interface and link header: a real resend, not counted. */
+	mkframe(&f3, b3, 3, 5100000, 7);
+	f3.iface = 0;
+	cr_assert(!cq_frame(q, &f3, &pkt));
+	/* Other interface but 10 ms later: outside the window. */
+	mkframe(&f3, b3, 4, 15200000, 7);
+	f3.iface = 1;
+	cr_assert(!cq_frame(q, &f3, &pkt));
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "near"), 1);
+	cr_assert_eq(num(d, "exact"), 0);
+	cr_assert_eq(num(d, "first_original"), 1);
+	ev_store_free(st);
+	cq_free(q);
+}
+
+Test(capture_quality, truncation_and_nonpacket_records)
+{
+	struct cq *q = cq_new(NULL);
+	uint8_t buf[64];
+	struct cap_frame fr;
+	struct packet pkt;
+	mkpkt(&pkt);
+	for (int i = 0; i < 10; i++) {
+		mkframe(&fr, buf, (uint64_t)i + 1, 1000 + i, (uint8_t)i);
+		if (i < 4) {
+			fr.caplen = 40; /* cut inside the payload */
+			fr.wirelen = 1500;
+		}
+		pkt.truncated = i == 0; /* one header cut */
+		cq_frame(q, &fr, &pkt);
+	}
+	/* A pcapng custom block: numbered but not a packet; not counted. */
+	mkframe(&fr, buf, 11, 1, 0);
+	fr.linktype = LINKTYPE_NONE;
+	cr_assert(!cq_frame(q, &fr, NULL));
+	struct ev_store *st = ev_store_new(0);
+	struct cap_stats cs = { .snaplen = 40 };
+	cq_finish(q, &cs, NULL, st);
+	const struct evidence *t = find(st, "capture.truncated");
+	cr_assert_not_null(t);
+	cr_assert_eq(num(t, "frames"), 10);
+	cr_assert_eq(num(t, "truncated"), 4);
+	cr_assert_eq(num(t, "headers_cut"), 1);
+	cr_assert_eq(num(t, "snaplen"), 40);
+	cr_assert_eq(t->frame_count, 4);
+	cr_assert_null(find(st, "capture.time_backwards"));
+	ev_store_free(st);
+	cq_free(q);
+}
+
+Test(capture_quality, injected_kernel_drops_and_evictions)
+{
+	struct cq *q = cq_new(NULL);
+	struct cap_stats cs = { .live = true, .have_kernel_stats = true,
+				.kernel_received = 100000, .kernel_dropped = 2500,
+				.iface_dropped = 0, .records = 97500 };
+	struct flow_table_stats fs = { .created = 5000, .evicted = 42,
+				       .max_open = 1000 };
+	struct ev_store *st = ev_store_new(0);
+	cr_assert_eq(cq_finish(q, &cs, &fs, st), 0);
+	const struct evidence *k = find(st, "capture.kernel_drops");
+	cr_assert_not_null(k);
+	cr_assert_eq(num(k, "kernel_dropped"), 2500);
+	cr_assert_not_null(find(st, "capture.flows_evicted"));
+
+	struct engine eng;
+	struct nd_err err = { 0 };
+	engine_init(&eng, NULL);
+	struct report *rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	report_rank(rep);
+	cr_assert_eq(report_finding_count(rep), 2);
+	const struct finding *f = report_finding_at(rep, 0);
+	cr_assert_str_eq(f->id, "capture.kernel_drops"); /* 2.5% > 0.84% */
+	cr_assert_eq(f->severity, SEV_WARN);
+	cr_assert_not_null(strstr(f->explanation, "dropped 2500 of them (2.5%)"),
+			   "%s", f->explanation);
+	report_free(rep);
+	ev_store_free(st);
+
+	/* Live capture with no drops still reports stats (evidence, no finding). */
+	cs.kernel_dropped = 0;
+	st = ev_store_new(0);
+	cq_finish(q, &cs, NULL, st);
+	cr_assert_not_null(find(st, "capture.kernel_drops"));
+	rep = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_finding_count(rep), 0);
+	report_free(rep);
+	ev_store_free(st);
+	/* Offline file: no kernel stats, no evidence. */
+	cs.live = false;
+	st = ev_store_new(0);
+	cq_finish(q, &cs, NULL, st);
+	cr_assert_null(find(st, "capture.kernel_drops"));
+	ev_store_free(st);
+	cq_free(q);
+}
