@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+/* Sinks: hostile strings in JSON, table alignment, colour rules, ranking, filtering. */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/sink.h"
+#include "rules/engine.h"
+
+static const struct report_col COLS[] = {
+	{ "name", COL_STR }, { "pkts", COL_U64 }, { "rtt", COL_DURATION },
+	{ "peer", COL_ADDR }, { "first", COL_TIME }, { "ratio", COL_F64 },
+};
+
+struct out {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void out_open(struct out *o)
+{
+	o->buf = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->buf, &o->len);
+	cr_assert_not_null(o->f);
+}
+
+static char *render(struct report *r, const char *fmt, struct sink_opts opts)
+{
+	struct out o;
+	out_open(&o);
+	opts.out = o.f;
+	struct nd_err err = { 0 };
+	struct sink *s = sink_new(fmt, &opts, &err);
+	cr_assert_not_null(s, "%s", err.msg);
+	cr_assert_eq(sink_render(s, r), 0);
+	sink_free(s);
+	fclose(o.f);
+	return o.buf;
+}
+
+static struct finding *mk(const char *id, enum nd_severity sev, double impact,
+			  const char *line)
+{
+	struct finding *f = finding_new(id);
+	f->severity = sev;
+	f->impact = impact;
+	finding_set_i64(f, "count", 3);
+	cr_assert_eq(finding_explain(f, NULL), 0);
+	if (line)
+		cr_assert_eq(finding_add_line(f, "%s", line), 0);
+	return f;
+}
+
+#define HOSTILE "q\"b\\s\n\t\x01\x1f</script>\x7f"
+#define BAD_UTF8 "ok\xff\xc0\xaf\xed\xa0\x80" "end\xe2\x82"
+#define BAD_UTF8_FIXED "ok\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "end\xef\xbf\xbd\xef\xbf\xbd"
+#define GOOD_UTF8 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"
+
+Test(sink, utf8_sanitize)
+{
+	char *s = sink_utf8_sanitize(BAD_UTF8);
+	cr_assert_str_eq(s, BAD_UTF8_FIXED);
+	free(s);
+	s = sink_utf8_sanitize(GOOD_UTF8);
+	cr_assert_str_eq(s, GOOD_UTF8);
+	free(s);
+	/* Overlong NUL and code points above U+10FFFF. */
+	s = sink_utf8_sanitize("\xc0\x80|\xf4\x90\x80\x80");
+	cr_assert_str_eq(s, "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(s);
+}
+
+Test(sink, json_hostile_strings_round_trip)
+{
+	struct report *r = report_new("analyze");
+	report_add_input(r, HOSTILE);
+	report_add_input(r, BAD_UTF8);
+	report_add_input(r, GOOD_UTF8);
+	report_add_source(r, "ktrace", false, "needs CAP_BPF " HOSTILE);
+	report_add_finding(r, mk("capture.truncated", SEV_LOW, 0.5, HOSTILE));
+	struct rtable *t = report_add_table(r, "flows", COLS, 6);
+	rtable_add_row(t);
+	rtable_set_str(t, 0, BAD_UTF8);
+	rtable_set_u64(t, 1, UINT64_MAX);
+	char *js = render(r, "json", (struct sink_opts){ 0 });
+	cr_assert_null(strstr(js, "</script>"), "literal </script> in JSON");
+	cr_assert_not_null(strstr(js, "<\\/script>"));
+	struct json_object *root = json_tokener_parse(js);
+	cr_assert_not_null(root, "unparseable: %s", js);
+	struct json_object *v, *in;
+	cr_assert(json_object_object_get_ex(root, "schema_version", &v));
+	cr_assert_eq(json_object_get_int(v), REPORT_SCHEMA_VERSION);
+	cr_assert(json_object_object_get_ex(root, "inputs", &in));
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(in, 0)), HOSTILE);
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(in, 1)), BAD_UTF8_FIXED);
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(in, 2)), GOOD_UTF8);
+	struct json_object *fs, *f0, *ev, *tabs, *rows, *row, *cell;
+	cr_assert(json_object_object_get_ex(root, "findings", &fs));
+	f0 = json_object_array_get_idx(fs, 0);
+	cr_assert(json_object_object_get_ex(f0, "evidence", &ev));
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(ev, 0)), HOSTILE);
+	cr_assert(json_object_object_get_ex(f0, "id", &v));
+	cr_assert_str_eq(json_object_get_string(v), "capture.truncated");
+	cr_assert(json_object_object_get_ex(f0, "severity", &v));
+	cr_assert_str_eq(json_object_get_string(v), "low");
+	cr_assert(json_object_object_get_ex(root, "tables", &tabs));
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(tabs, 0), "rows", &rows));
+	row = json_object_array_get_idx(rows, 0);
+	cr_assert(json_object_object_get_ex(row, "name", &cell));
+	cr_assert_str_eq(json_object_get_string(cell), BAD_UTF8_FIXED);
+	cr_assert(json_object_object_get_ex(row, "pkts", &cell));
+	cr_assert_eq(json_object_get_uint64(cell), UINT64_MAX);
+	cr_assert(json_object_object_get_ex(row, "rtt", &cell));
+	cr_assert(json_object_is_type(cell, json_type_null));
+	json_object_put(root);
+	free(js);
+
+	/* Text output never passes control bytes through to a terminal. */
+	char *txt = render(r, "text", (struct sink_opts){ 0 });
+	for (const char *p = txt; *p; p++)
+		cr_assert(*p == '\n' || (unsigned char)*p >= 0x20,
+			  "control byte 0x%02x in text output", *p);
+	free(txt);
+	report_free(r);
+}
+
+/* Lines of the table block, starting at its header line. */
+static void table_lines(const char *txt, char lines[4][256])
+{
+	const char *p = strstr(txt, "\nflows (3 rows)\n");
+	cr_assert_not_null(p, "%s", txt);
+	p = strchr(p + 1, '\n') + 1;
+	for (int i = 0; i < 4; i++) {
+		const char *e = strchr(p, '\n');
+		size_t l = (size_t)(e - p);
+		cr_assert_lt(l, 256);
+		memcpy(lines[i], p, l);
+		lines[i][l] = 0;
+		p = e + 1;
+	}
+}
+
+Test(sink, text_table_alignment)
+{
+	struct report *r = report_new("flows");
+	struct rtable *t = report_add_table(r, "flows", COLS, 6);
+	uint8_t a4[4] = { 192, 168, 1, 10 };
+	uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	rtable_add_row(t);
+	rtable_set_str(t, 0, "a");
+	rtable_set_u64(t, 1, 7);
+	rtable_set_duration(t, 2, 1500000);
+	rtable_set_addr(t, 3, 4, a4, 443);
+	rtable_set_time(t, 4, 1024380731002335000LL);
+	rtable_set_f64(t, 5, 0.5);
+	rtable_add_row(t);
+	rtable_set_str(t, 0, "longer name");
+	rtable_set_u64(t, 1, 123456);
+	rtable_set_addr(t, 3, 6, a6, 80);
+	rtable_add_row(t);
+	rtable_set_str(t, 0, "caf\xc3\xa9");
+	rtable_set_u64(t, 1, 42);
+	char *txt = render(r, "text", (struct sink_opts){ 0 });
+	char l[4][256];
+	table_lines(txt, l);
+	/* Header and every row: columns start at the same display column. */
+	cr_assert_str_eq(l[0], "name           pkts       rtt  peer              first                        ratio");
+	cr_assert_str_eq(l[1], "a                 7  0.001500  192.168.1.10:443  2002-06-18T06:12:11.002335Z  0.500");
+	cr_assert_str_eq(l[2], "longer name  123456         -  [2001:db8::1]:80  -                                -");
+	cr_assert_str_eq(l[3], "caf\xc3\xa9             42         -  -                 -                                -");
+	free(txt);
+
+	char *js = render(r, "json", (struct sink_opts){ 0 });
+	struct json_object *root = json_tokener_parse(js), *tabs, *rows, *cell;
+	cr_assert_not_null(root);
+	json_object_object_get_ex(root, "tables", &tabs);
+	json_object_object_get_ex(json_object_array_get_idx(tabs, 0), "rows", &rows);
+	cr_assert_eq(json_object_array_length(rows), 3);
+	json_object_object_get_ex(json_object_array_get_idx(rows, 0), "first", &cell);
+	cr_assert_str_eq(json_object_get_string(cell), "2002-06-18T06:12:11.002335000Z");
+	json_object_object_get_ex(json_object_array_get_idx(rows, 0), "rtt", &cell);
+	cr_assert_float_eq(json_object_get_double(cell), 0.0015, 1e-12);
+	json_object_object_get_ex(json_object_array_get_idx(rows, 1), "peer", &cell);
+	cr_assert_str_eq(json_object_get_string(cell), "[2001:db8::1]:80");
+	json_object_put(root);
+	free(js);
+	report_free(r);
+}
+
+Test(sink, colour_rules)
+{
+	struct sink_opts o = { 0 };
+	o.is_tty = true;
+	cr_assert(sink_use_color(&o));
+	o.no_color_env = "1";
+	cr_assert(!sink_use_color(&o));
+	o.no_color_env = ""; /* empty NO_COLOR does not count */
+	cr_assert(sink_use_color(&o));
+	o.is_tty = false;
+	o.no_color_env = NULL;
+	cr_assert(!sink_use_color(&o));
+	o.color = SINK_COLOR_ALWAYS;
+	cr_assert(sink_use_color(&o));
+	o.color = SINK_COLOR_NEVER;
+	o.is_tty = true;
+	cr_assert(!sink_use_color(&o));
+
+	struct report *r = report_new("analyze");
+	report_add_finding(r, mk("tcp.zero_window", SEV_WARN, 1, NULL));
+	char *plain = render(r, "text", (struct sink_opts){ .is_tty = false });
+	cr_assert_null(strchr(plain, '\033'));
+	char *nocolor = render(r, "text", (struct sink_opts){ .is_tty = true, .no_color_env = "yes" });
+	cr_assert_null(strchr(nocolor, '\033'));
+	char *tty = render(r, "text", (struct sink_opts){ .is_tty = true });
+	cr_assert_not_null(strstr(tty, "\033[33mWARN\033[0m"));
+	/* JSON never carries colour. */
+	char *js = render(r, "json", (struct sink_opts){ .is_tty = true, .color = SINK_COLOR_ALWAYS });
+	cr_assert_null(strchr(js, '\033'));
+	free(plain);
+	free(nocolor);
+	free(tty);
+	free(js);
+	report_free(r);
+}
+
+Test(sink, ranking_summary_and_worst_severity)
+{
+	struct report *r = report_new("analyze");
+	cr_assert_eq(report_worst_severity(r), -1);
+	report_add_finding(r, mk("tcp.reordering", SEV_LOW, 0.9, "L"));
+	report_add_finding(r, mk("tcp.retransmissions", SEV_WARN, 0.1, "W-low-impact"));
+	report_add_finding(r, mk("capture.kernel_drops", SEV_CRIT, 0.01, "C"));
+	report_add_finding(r, mk("tcp.zero_window", SEV_WARN, 0.7, "W-high-impact"));
+	report_add_finding(r, mk("capture.truncated", SEV_INFO, 1, "I"));
+	cr_assert_eq(report_worst_severity(r), SEV_CRIT);
+	char *txt = render(r, "text", (struct sink_opts){ 0 });
+	const char *order[] = { "capture.kernel_drops", "tcp.zero_window",
+				"tcp.retransmissions", "tcp.reordering",
+				"capture.truncated" };
+	const char *prev = txt;
+	for (int i = 0; i < 5; i++) {
+		const char *p = strstr(txt, order[i]);
+		cr_assert_not_null(p);
+		cr_assert_geq(p, prev, "%s out of order:\n%s", order[i], txt);
+		prev = p;
+	}
+	cr_assert_not_null(strstr(txt, "Verdict: CRITICAL"));
+	cr_assert_not_null(strstr(txt, "Findings: 1 crit, 2 warn, 1 low, 1 info"));
+	/* Summary block comes before the detail section. */
+	cr_assert_lt(strstr(txt, "Findings:"), strstr(txt, "[CRIT]"));
+	free(txt);
+
+	char *js = render(r, "json", (struct sink_opts){ 0 });
+	struct json_object *root = json_tokener_parse(js), *fs, *sum, *v;
+	cr_assert_not_null(root);
+	json_object_object_get_ex(root, "findings", &fs);
+	for (int i = 0; i < 5; i++) {
+		json_object_object_get_ex(json_object_array_get_idx(fs, (size_t)i), "id", &v);
+		cr_assert_str_eq(json_object_get_string(v), order[i]);
+	}
+	json_object_object_get_ex(root, "summary", &sum);
+	json_object_object_get_ex(sum, "verdict", &v);
+	cr_assert_str_eq(json_object_get_string(v), "critical");
+	json_object_object_get_ex(sum, "worst_severity", &v);
+	cr_assert_str_eq(json_object_get_string(v), "crit");
+	json_object_put(root);
+	free(js);
+	report_free(r);
+}
+
+/* Through the engine: --min-severity and --ignore decide what the sinks see. */
+static int fake_rule_low(struct rule_ctx *ctx, const struct ev_store *ev,
+			 const struct thresholds *th)
+{
+	return rule_emit(ctx, mk("tcp.reordering", SEV_LOW, 1, NULL));
+}
+
+static int fake_rule_warn(struct rule_ctx *ctx, const struct ev_store *ev,
+			  const struct thresholds *th)
+{
+	return rule_emit(ctx, mk("tcp.zero_window", SEV_WARN, 1, NULL));
+}
+
+static const struct rule FAKE[] = {
+	{ "tcp.reordering", fake_rule_low },
+	{ "tcp.zero_window", fake_rule_warn },
+};
+
+static size_t streamed;
+static void on_finding(void *arg, const struct finding *f)
+{
+	(void)f;
+	(*(size_t *)arg)++;
+}
+
+Test(sink, filtering_and_follow)
+{
+	struct engine eng;
+	struct nd_err err = { 0 };
+	engine_init(&eng, NULL);
+	eng.rules = FAKE;
+	eng.n_rules = 2;
+	streamed = 0;
+	eng.on_finding = on_finding;
+	eng.on_finding_arg = &streamed;
+	struct ev_store *st = ev_store_new(0);
+
+	struct report *r = report_new("analyze");
+	cr_assert_eq(engine_run(&eng, st, r, &err), 0);
+	cr_assert_eq(report_finding_count(r), 2);
+	cr_assert_eq(streamed, 2);
+	report_free(r);
+
+	engine_filter_set_min_severity(&eng.filter, "warn", &err);
+	r = report_new("analyze");
+	engine_run(&eng, st, r, &err);
+	char *txt = render(r, "text", (struct sink_opts){ 0 });
+	cr_assert_null(strstr(txt, "tcp.reordering"));
+	cr_assert_not_null(strstr(txt, "tcp.zero_window"));
+	free(txt);
+	report_free(r);
+
+	engine_filter_init(&eng.filter);
+	engine_filter_add_ignore(&eng.filter, "tcp.zero_window", &err);
+	r = report_new("analyze");
+	engine_run(&eng, st, r, &err);
+	cr_assert_eq(report_finding_count(r), 1);
+	cr_assert_eq(report_worst_severity(r), SEV_LOW);
+	report_free(r);
+
+	/* JSON --follow: one parseable line per finding. */
+	struct out o;
+	out_open(&o);
+	struct sink_opts so = { .out = o.f, .follow = true };
+	struct sink *s = sink_new("json", &so, &err);
+	struct finding *f = mk("tcp.resets", SEV_LOW, 0, "x");
+	cr_assert_eq(sink_finding(s, f), 0);
+	cr_assert_eq(sink_finding(s, f), 0);
+	finding_free(f);
+	sink_free(s);
+	fclose(o.f);
+	int lines = 0;
+	for (char *line = o.buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = 0;
+		struct json_object *j = json_tokener_parse(line), *v;
+		cr_assert_not_null(j);
+		json_object_object_get_ex(j, "type", &v);
+		cr_assert_str_eq(json_object_get_string(v), "finding");
+		json_object_put(j);
+		lines++;
+	}
+	cr_assert_eq(lines, 2);
+	free(o.buf);
+	ev_store_free(st);
+	cr_assert_null(sink_new("yaml", &so, &err));
+	cr_assert_eq(err.kind, ND_ERR_USAGE);
+}
+
+Test(sink, big_table_json_is_valid)
+{
+	struct report *r = report_new("flows");
+	struct rtable *t = report_add_table(r, "flows", COLS, 6);
+	for (int i = 0; i < 100000; i++) {
+		cr_assert_eq(rtable_add_row(t), 0);
+		rtable_set_str(t, 0, "conn");
+		rtable_set_u64(t, 1, (uint64_t)i);
+	}
+	char *js = render(r, "json", (struct sink_opts){ 0 });
+	struct json_object *root = json_tokener_parse(js), *tabs, *rows;
+	cr_assert_not_null(root);
+	json_object_object_get_ex(root, "tables", &tabs);
+	json_object_object_get_ex(json_object_array_get_idx(tabs, 0), "rows", &rows);
+	cr_assert_eq(json_object_array_length(rows), 100000);
+	json_object_put(root);
+	free(js);
+	report_free(r);
+}
