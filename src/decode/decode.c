@@ -57,6 +57,9 @@ bool dx_layer(struct dctx *d, enum pkt_proto proto, uint32_t off,
 		dx_anom(d, PA_DEPTH, proto, off);
 		return false;
 	}
+	/* len counts the bytes present: a header cut by the snaplen is short. */
+	if ((uint64_t)off + len > d->caplen)
+		len = off < d->caplen ? d->caplen - off : 0;
 	struct pkt_layer *l = &pkt->layers[pkt->n_layers++];
 	l->proto = (uint8_t)proto;
 	l->off = off;
