@@ -412,7 +412,8 @@ int cmd_flows(int argc, char **argv)
 	run = pipeline_run(p, &err);
 	if (c.oom && run == 0)
 		run = nd_err_set(&err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
-	qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
+	if (c.n)
+		qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
 	ret = render(&c, &o, p, &rerr);
 	fflush(stdout);
 	if (run < 0)
