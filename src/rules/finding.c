@@ -131,6 +131,8 @@ static void sb_putn(struct sb *b, const char *s, size_t n)
 }
 
 static void sb_vprintf(struct sb *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void sb_vprintf(struct sb *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
