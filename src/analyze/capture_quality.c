@@ -313,11 +313,14 @@ int cq_finish(struct cq *q, const struct cap_stats *cs,
 	}
 	if (!rc && q->trunc) {
 		ev_init(&ev, "capture.truncated", EV_SRC_CAPTURE);
-		uint32_t snap = cs && cs->snaplen ? cs->snaplen : q->max_trunc_caplen;
+		/* The cut actually observed: file headers often claim a bogus snaplen. */
+		uint32_t snap = q->max_trunc_caplen;
 		ev_set_i64(&ev, "frames", (int64_t)q->frames);
 		ev_set_i64(&ev, "truncated", (int64_t)q->trunc);
 		ev_set_i64(&ev, "headers_cut", (int64_t)q->headers_cut);
 		ev_set_i64(&ev, "snaplen", snap);
+		if (cs && cs->snaplen)
+			ev_set_i64(&ev, "header_snaplen", cs->snaplen);
 		copy_frames(&ev, q->trunc_frames, q->n_trunc_frames, q->trunc);
 		rc = ev_store_add(out, &ev);
 	}

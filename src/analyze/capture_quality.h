@@ -17,7 +17,7 @@
  *   capture.duplicate       frames duplicates exact near window_ms memory
  *                           forgotten first_duplicate first_original
  *   capture.time_backwards  frames count max_step_ns max_step_frame
- *   capture.truncated       frames truncated headers_cut snaplen
+ *   capture.truncated       frames truncated headers_cut snaplen [header_snaplen]
  *   capture.flows_evicted   evicted created max_open
  *   capture.kernel_drops    received kernel_dropped iface_dropped records
  * Frame references list the first affected frames.

@@ -107,8 +107,8 @@ int rule_capture_time_backwards(struct rule_ctx *ctx, const struct ev_store *ev,
 		finding_set_f64(f, "max_step_ms", (double)step / 1e6);
 		finding_set_i64(f, "max_step_frame", num_i(e, "max_step_frame"));
 		int rc = finding_add_line(
-			f, "%lld backward steps; largest %.3f s at frame %lld",
-			(long long)n, (double)step / 1e9,
+			f, "%lld backward steps; largest %.3f ms at frame %lld",
+			(long long)n, (double)step / 1e6,
 			(long long)num_i(e, "max_step_frame"));
 		if (rc) {
 			finding_free(f);
