@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/capture_quality.h"
+
 struct pipeline {
 	struct pipeline_opts opts;
 	struct pipeline_hooks hooks;
@@ -13,6 +15,7 @@ struct pipeline {
 	struct flow_table *flows;
 	struct tcp_analyzer *tcp;
 	int tcp_slot;
+	struct cq *cq;
 	uint64_t frames;
 	struct packet pkt;
 	struct pipeline_frame pf;
@@ -47,6 +50,9 @@ int pipeline_new(struct pipeline **out, const struct pipeline_opts *o,
 	if (!p->flows)
 		goto nomem;
 	flow_table_set_end_cb(p->flows, flow_end_cb, p);
+	p->cq = cq_new(o->th);
+	if (!p->cq)
+		goto nomem;
 	if (o->tcp_analysis) {
 		struct flow_analyzer fa;
 		p->tcp = tcp_analyzer_new();
@@ -89,6 +95,7 @@ static void process_frame(struct pipeline *p, const struct cap_frame *fr)
 
 	pf->fr = fr;
 	pf->n_tcp = 0;
+	pf->duplicate = false;
 	if (fr->linktype == LINKTYPE_NONE) {
 		pf->pkt = NULL;
 		pf->decode = DECODE_OK;
@@ -97,6 +104,7 @@ static void process_frame(struct pipeline *p, const struct cap_frame *fr)
 	pf->decode = decode_frame(&p->pkt, fr->linktype, fr->data, fr->caplen,
 				  fr->wirelen);
 	pf->pkt = &p->pkt;
+	pf->duplicate = cq_frame(p->cq, fr, &p->pkt);
 	for (int i = 0; i < p->pkt.n_l4; i++) {
 		struct flow_pkt_info info;
 		if (!l4_trackable(&p->pkt, i))
@@ -131,6 +139,16 @@ int pipeline_run(struct pipeline *p, struct nd_err *err)
 	}
 	/* Flows still open are reported even when the input failed part-way. */
 	flow_table_flush(p->flows);
+	if (p->opts.ev) {
+		struct cap_stats cs;
+		struct flow_table_stats fs;
+		pipeline_cap_stats(p, &cs);
+		flow_table_get_stats(p->flows, &fs);
+		int r = cq_finish(p->cq, &cs, &fs, p->opts.ev);
+		if (r < 0 && ret >= 0)
+			ret = nd_err_set(err, ND_ERR_RUNTIME, -r,
+					 "out of memory");
+	}
 	return ret < 0 ? ret : 0;
 }
 
@@ -164,6 +182,7 @@ void pipeline_free(struct pipeline *p)
 	/* The flow table calls the TCP analyzer's end hooks: free it first. */
 	flow_table_free(p->flows);
 	tcp_analyzer_free(p->tcp);
+	cq_free(p->cq);
 	cap_close(p->src);
 	free(p);
 }

@@ -11,6 +11,8 @@
 #include "core/err.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
+#include "rules/evidence.h"
+#include "rules/thresholds.h"
 
 #define PIPELINE_MAX_TCP PKT_MAX_L4
 
@@ -19,6 +21,7 @@ struct pipeline_frame {
 	const struct cap_frame *fr;
 	const struct packet *pkt; /* NULL for non-packet records */
 	enum decode_result decode;
+	bool duplicate;		  /* an exact/near copy of an earlier frame */
 	int n_tcp;		  /* analysed TCP headers in this frame */
 	struct tcp_pkt_result tcp[PIPELINE_MAX_TCP];
 };
@@ -34,6 +37,10 @@ struct pipeline_opts {
 	struct cap_opts cap;
 	struct flow_limits limits;
 	bool tcp_analysis; /* run the W rules (analyze); flows needs only counts */
+	/* Capture-quality analysis (duplicates, time, truncation, drops) runs
+	 * always; its evidence goes to ev at the end of the run. */
+	const struct thresholds *th; /* NULL: defaults */
+	struct ev_store *ev;	     /* borrowed; NULL: no evidence kept */
 };
 
 struct pipeline;

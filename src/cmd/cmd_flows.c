@@ -10,6 +10,7 @@
 #include "analyze/pipeline.h"
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
+#include "cmd/packet_cmd.h"
 #include "output/report.h"
 #include "output/sink.h"
 
@@ -262,26 +263,19 @@ static const struct report_col flow_cols[] = {
 	{ "conv", COL_U64 },
 };
 
-static int fill_report(const struct flows_ctx *c, struct report *rep,
-		       const struct cli_opts *o, uint64_t frames,
-		       const struct flow_table_stats *st)
+static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
+	struct flows_ctx *c = ctx;
 	struct rtable *t;
-	int ret = 0;
 
-	for (size_t i = 0; i < o->n_inputs && ret == 0; i++)
-		ret = report_add_input(rep, o->inputs[i]);
-	if (o->iface && ret == 0)
-		ret = report_add_input(rep, o->iface);
-	ret = ret ? ret : report_set_counter(rep, "frames", frames);
-	ret = ret ? ret : report_set_counter(rep, "flows", c->n);
-	ret = ret ? ret : report_set_counter(rep, "flows_evicted", st->evicted);
-	if (ret)
-		return ret;
-	t = report_add_table(rep, "flows", flow_cols,
+	if (c->oom)
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	if (c->n)
+		qsort(c->rows, c->n, sizeof(*c->rows), cmp_rows);
+	t = report_add_table(pc->rep, "flows", flow_cols,
 			     sizeof(flow_cols) / sizeof(flow_cols[0]));
 	if (!t)
-		return -ENOMEM;
+		goto nomem;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct flow_row *r = &c->rows[i];
 		int a = r->first_dir;
@@ -291,7 +285,7 @@ static int fill_report(const struct flows_ctx *c, struct report *rep,
 		if (!row_wanted(c, r))
 			continue;
 		if (rtable_add_row(t) < 0)
-			return -ENOMEM;
+			goto nomem;
 		if (rtable_set_str(t, 0, proto_name(r->key.proto, pn,
 						    sizeof(pn))) < 0 ||
 		    rtable_set_addr(t, 1, r->key.family, r->key.addr[a],
@@ -299,7 +293,7 @@ static int fill_report(const struct flows_ctx *c, struct report *rep,
 		    rtable_set_addr(t, 2, r->key.family, r->key.addr[!a],
 				    ports ? r->key.port[!a] : -1) < 0 ||
 		    rtable_set_str(t, 9, row_state(r)) < 0)
-			return -ENOMEM;
+			goto nomem;
 		rtable_set_u64(t, 3, r->pkts[0]);
 		rtable_set_u64(t, 4, r->bytes[0]);
 		rtable_set_u64(t, 5, r->pkts[1]);
@@ -309,47 +303,25 @@ static int fill_report(const struct flows_ctx *c, struct report *rep,
 		rtable_set_u64(t, 10, r->conv_id);
 	}
 	return 0;
+nomem:
+	return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 }
 
-static int render(const struct flows_ctx *c, const struct cli_opts *o,
-		  struct pipeline *p, struct nd_err *err)
+/* --tsv: the stable machine-readable rows (corpus comparisons). */
+static int print_raw(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
-	struct flow_table_stats st;
-	struct sink_opts so = { .out = stdout };
-	struct report *rep;
-	struct sink *s;
-	int ret;
-
-	flow_table_get_stats(pipeline_flows(p), &st);
-	if (c->tsv) {
-		ret = print_tsv(c, stdout);
-		if (ret < 0)
-			return nd_err_set(err, ND_ERR_RUNTIME, -ret,
-					  "flows: write failed");
+	struct flows_ctx *c = ctx;
+	(void)pc;
+	if (!c->tsv)
 		return 0;
-	}
-	rep = report_new("flows");
-	if (!rep)
+	if (c->oom)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
-	ret = fill_report(c, rep, o, pipeline_frames(p), &st);
-	if (ret < 0) {
-		report_free(rep);
-		return nd_err_set(err, ND_ERR_RUNTIME, -ret, "out of memory");
-	}
-	so.is_tty = isatty(fileno(stdout));
-	so.no_color_env = getenv("NO_COLOR");
-	so.color = o->color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
-	s = sink_new(o->json ? "json" : "text", &so, err);
-	if (!s) {
-		report_free(rep);
-		return -EINVAL;
-	}
-	ret = sink_render(s, rep);
-	sink_free(s);
-	report_free(rep);
-	if (ret < 0)
-		return nd_err_set(err, ND_ERR_RUNTIME, -ret, "flows: write failed");
-	return 0;
+	if (c->n)
+		qsort(c->rows, c->n, sizeof(*c->rows), cmp_rows);
+	if (print_tsv(c, stdout) < 0)
+		return nd_err_set(err, ND_ERR_RUNTIME, EIO,
+				  "flows: write failed");
+	return 1;
 }
 
 static void ctx_free(struct flows_ctx *c)
@@ -375,59 +347,31 @@ int cmd_flows(int argc, char **argv)
 		.n_extra = sizeof(flows_extra) / sizeof(flows_extra[0]),
 		.ctx = &c,
 	};
-	const struct pipeline_hooks hooks = { .ctx = &c,
-					      .on_frame = on_frame,
-					      .on_flow_end = on_flow_end };
-	struct pipeline_opts po;
-	struct pipeline *p = NULL;
+	struct packet_cmd pc = {
+		.name = "flows",
+		.hooks = { .ctx = &c,
+			   .on_frame = on_frame,
+			   .on_flow_end = on_flow_end },
+		.tcp_analysis = false,
+		.fill_report = fill_report,
+		.print_raw = print_raw,
+		.ctx = &c,
+	};
 	struct cli_opts o;
-	struct nd_err err = { 0 }, rerr = { 0 };
-	int ret, run;
+	struct nd_err err = { 0 };
+	int ret;
 
 	ret = cli_parse(&spec, argc, argv, &o, &err);
-	if (ret < 0)
-		goto fail;
+	if (ret < 0) {
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
 	if (o.help) {
 		cli_print_help(&spec);
 		return ND_EXIT_OK;
 	}
-	if (!o.n_inputs && !o.iface) {
-		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
-			   "flows: no input (give FILE or -i IFACE)");
-		goto fail;
-	}
-	pipeline_opts_default(&po);
-	po.tcp_analysis = false;
-	if (o.max_flows)
-		po.limits.max_flows = o.max_flows;
-	if (o.idle_timeout > 0)
-		po.limits.idle_timeout_ns = (int64_t)(o.idle_timeout * 1e9);
-	ret = pipeline_new(&p, &po, &hooks, &err);
-	if (ret < 0)
-		goto fail;
-	ret = pipeline_open(p, o.inputs, o.n_inputs, o.iface, &err);
-	if (ret < 0)
-		goto fail;
-	/* Rows before a part-way input failure are still printed. */
-	run = pipeline_run(p, &err);
-	if (c.oom && run == 0)
-		run = nd_err_set(&err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
-	if (c.n)
-		qsort(c.rows, c.n, sizeof(*c.rows), cmp_rows);
-	ret = render(&c, &o, p, &rerr);
-	fflush(stdout);
-	if (run < 0)
-		goto fail;
-	if (ret < 0) {
-		err = rerr;
-		goto fail;
-	}
-	pipeline_free(p);
+	pc.o = &o;
+	ret = packet_cmd_run(&pc);
 	ctx_free(&c);
-	return ND_EXIT_OK;
-fail:
-	cli_error(&err);
-	pipeline_free(p);
-	ctx_free(&c);
-	return cli_exit_code(err.kind);
+	return ret;
 }

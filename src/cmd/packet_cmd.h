@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* The run shared by packet commands: options -> pipeline -> rules -> sink. */
+#ifndef NETDX_CMD_PACKET_CMD_H
+#define NETDX_CMD_PACKET_CMD_H
+
+#include "analyze/pipeline.h"
+#include "cmd/cli.h"
+#include "output/report.h"
+#include "rules/engine.h"
+#include "rules/evidence.h"
+#include "rules/thresholds.h"
+
+/*
+ * A packet command fills name, opts and hooks, then calls packet_cmd_run().
+ * The runner owns thresholds, evidence, the engine and the report, so every
+ * packet command applies --set/--config/--min-severity/--ignore and reports
+ * capture-quality findings the same way.
+ */
+struct packet_cmd {
+	const char *name;
+	const struct cli_opts *o;
+	struct pipeline_hooks hooks;
+	bool tcp_analysis;
+	/* Called after the run, before rules: add evidence to ev. */
+	int (*add_evidence)(void *ctx, struct packet_cmd *pc, struct nd_err *err);
+	/* Called after rules: fill tables into rep. */
+	int (*fill_report)(void *ctx, struct packet_cmd *pc, struct nd_err *err);
+	/* Optional: print instead of the report sink (machine modes); return
+	 * 1 if it printed, 0 to render the report normally. */
+	int (*print_raw)(void *ctx, struct packet_cmd *pc, struct nd_err *err);
+	void *ctx;
+
+	/* Owned by the runner, valid inside the callbacks. */
+	struct thresholds th;
+	struct engine eng;
+	struct ev_store *ev;
+	struct pipeline *p;
+	struct report *rep;
+};
+
+/*
+ * Runs the whole command and returns the process exit code. Input errors
+ * part-way still report everything read before them (then exit 3).
+ */
+int packet_cmd_run(struct packet_cmd *pc);
+
+#endif
