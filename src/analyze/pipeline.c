@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyze/capture_quality.h"
+#include "analyze/ipreasm.h"
 
 struct pipeline {
 	struct pipeline_opts opts;
@@ -16,8 +17,10 @@ struct pipeline {
 	struct tcp_analyzer *tcp;
 	int tcp_slot;
 	struct cq *cq;
+	struct ipr *reasm;
 	uint64_t frames;
 	struct packet pkt;
+	struct packet rpkt; /* a reassembled datagram, decoded */
 	struct pipeline_frame pf;
 };
 
@@ -53,6 +56,9 @@ int pipeline_new(struct pipeline **out, const struct pipeline_opts *o,
 	p->cq = cq_new(o->th);
 	if (!p->cq)
 		goto nomem;
+	p->reasm = ipr_new(NULL);
+	if (!p->reasm)
+		goto nomem;
 	if (o->tcp_analysis) {
 		struct flow_analyzer fa;
 		p->tcp = tcp_analyzer_new();
@@ -78,20 +84,122 @@ int pipeline_open(struct pipeline *p, const char *const *paths, size_t npaths,
 	return cap_open_files(&p->src, paths, npaths, &p->opts.cap, err);
 }
 
-/* Transport headers that get a flow: not quoted in ICMP errors, not fragments. */
-static bool l4_trackable(const struct packet *pkt, int i)
+/*
+ * IPv6 routing headers: conversations use the final destination (the address
+ * the transport checksum covers), as tshark does. Rewrites ip.dst in place.
+ */
+static void final_destinations(struct packet *pkt, const uint8_t *data,
+			       uint32_t caplen)
+{
+	for (int k = 0; k < pkt->n_ip && k < PKT_MAX_IP; k++) {
+		struct pkt_ip *ip = &pkt->ip[k];
+		uint8_t dst[16];
+
+		if (ip->ver == 6 && ip->hdr_len > 40 &&
+		    ipr_v6_final_dst(data, caplen, ip, dst))
+			memcpy(ip->dst, dst, 16);
+	}
+}
+
+/* The outermost IP header that is a fragment (not inside an ICMP quote). */
+static int outer_fragment(const struct packet *pkt)
+{
+	for (int k = 0; k < pkt->n_ip && k < PKT_MAX_IP; k++)
+		if (pkt->ip[k].fragment && !pkt->ip[k].in_icmp_error)
+			return k;
+	return -1;
+}
+
+/*
+ * How a transport header reaches the flow table (tshark parity, see
+ * docs/flows.md). Returns false when it gets no flow at all.
+ */
+static bool l4_mode(const struct packet *pkt, int i, int skip_from,
+		    enum flow_upd *mode)
 {
 	const struct pkt_l4 *l = &pkt->l4[i];
-	if (l->in_icmp_error)
+
+	/* Inside a fragment that the tracker took: counted on completion. */
+	if (skip_from >= 0 && l->ip >= skip_from)
 		return false;
-	if (l->ip < pkt->n_ip && pkt->ip[l->ip].fragment)
+	/* TCP needs its 20-byte base header for a conversation. */
+	if (l->proto == 6 && l->hdr_len < 20)
 		return false;
+	if (l->in_icmp_error) {
+		/* A quoted TCP header gets a stream, not a count. */
+		*mode = FLOW_UPD_TOUCH;
+		return l->proto == 6;
+	}
+	*mode = FLOW_UPD_COUNT;
+	/* TCP options cut by snaplen: stream and analysis, no count. */
+	if (l->proto == 6 && (uint64_t)l->off + l->hdr_len > pkt->caplen)
+		*mode = FLOW_UPD_TRACK;
 	return true;
+}
+
+/* Flows (and TCP analysis) for the transport headers of one packet. */
+static void track_packet(struct pipeline *p, const struct cap_frame *fr,
+			 const struct packet *pkt, int skip_from)
+{
+	struct pipeline_frame *pf = &p->pf;
+
+	for (int i = 0; i < pkt->n_l4 && i < PKT_MAX_L4; i++) {
+		struct flow_pkt_info info;
+		enum flow_upd mode;
+
+		if (!l4_mode(pkt, i, skip_from, &mode))
+			continue;
+		struct flow *f = flow_table_update_mode(p->flows, pkt, i,
+							fr->num, fr->ts_ns,
+							fr->wirelen, mode,
+							&info);
+		if (!f || pkt->l4[i].proto != 6 || !p->tcp ||
+		    mode == FLOW_UPD_TOUCH)
+			continue;
+		if (pf->n_tcp >= PIPELINE_MAX_TCP)
+			continue;
+		struct tcp_pkt_result *r = &pf->tcp[pf->n_tcp++];
+		tcp_analyzer_packet(p->tcp, f, f->an_state[p->tcp_slot], &info,
+				    pkt, i, fr->num, fr->ts_ns, r);
+	}
+}
+
+/*
+ * IP fragments, like tshark: a fragment whose bytes are all captured goes to
+ * the tracker and its datagram is counted (and analysed) in the frame that
+ * completes it, from a synthetic datagram (first fragment's IP header plus
+ * the head bytes). A fragment cut by snaplen cannot be reassembled: a first
+ * fragment is then dissected directly (its transport header counted here).
+ */
+static void process_fragment(struct pipeline *p, const struct cap_frame *fr,
+			     int k)
+{
+	struct ipr_frag fg;
+	struct ipr_done done;
+
+	bool ok = ipr_parse(fr->data, fr->caplen, &p->pkt.ip[k], &fg);
+
+	if (!ok || !fg.captured) {
+		if (ok) /* counted as uncaptured */
+			(void)ipr_add(p->reasm, &fg, fr->ts_ns, &done);
+		track_packet(p, fr, &p->pkt, -1);
+		return;
+	}
+	track_packet(p, fr, &p->pkt, k);
+	if (ipr_add(p->reasm, &fg, fr->ts_ns, &done) != 1)
+		return;
+	decode_frame(&p->rpkt, LINKTYPE_RAW, done.data, done.caplen,
+		     done.wirelen);
+	p->rpkt.tunnels |= p->pkt.tunnels;
+	final_destinations(&p->rpkt, done.data, done.caplen);
+	/* A fragment inside the datagram is not reassembled again. */
+	track_packet(p, fr, &p->rpkt, outer_fragment(&p->rpkt));
 }
 
 static void process_frame(struct pipeline *p, const struct cap_frame *fr)
 {
 	struct pipeline_frame *pf = &p->pf;
+	int k;
 
 	pf->fr = fr;
 	pf->n_tcp = 0;
@@ -105,24 +213,37 @@ static void process_frame(struct pipeline *p, const struct cap_frame *fr)
 				  fr->wirelen);
 	pf->pkt = &p->pkt;
 	pf->duplicate = cq_frame(p->cq, fr, &p->pkt);
-	for (int i = 0; i < p->pkt.n_l4; i++) {
-		struct flow_pkt_info info;
-		if (!l4_trackable(&p->pkt, i))
-			continue;
-		struct flow *f = flow_table_update(p->flows, &p->pkt, i,
-						   fr->num, fr->ts_ns,
-						   fr->wirelen, &info);
-		if (!f || p->pkt.l4[i].proto != 6 || !p->tcp)
-			continue;
-		if (pf->n_tcp >= PIPELINE_MAX_TCP)
-			continue;
-		struct tcp_pkt_result *r = &pf->tcp[pf->n_tcp++];
-		tcp_analyzer_packet(p->tcp, f, f->an_state[p->tcp_slot], &info,
-				    &p->pkt, i, fr->num, fr->ts_ns, r);
-	}
+	final_destinations(&p->pkt, fr->data, fr->caplen);
+	k = outer_fragment(&p->pkt);
+	if (k >= 0)
+		process_fragment(p, fr, k);
+	else
+		track_packet(p, fr, &p->pkt, -1);
 hooks:
 	if (p->hooks.on_frame)
 		p->hooks.on_frame(p->hooks.ctx, pf);
+}
+
+/* A record for a future ip.reassembly_failures finding. */
+static int reasm_evidence(struct pipeline *p)
+{
+	struct ipr_stats s;
+	struct evidence ev;
+
+	ipr_get_stats(p->reasm, &s);
+	if (s.fragments == 0)
+		return 0;
+	ev_init(&ev, "ip.reassembly", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "fragments", (int64_t)s.fragments);
+	ev_set_i64(&ev, "completed", (int64_t)s.completed);
+	ev_set_i64(&ev, "incomplete", (int64_t)s.pending);
+	ev_set_i64(&ev, "timed_out", (int64_t)s.timed_out);
+	ev_set_i64(&ev, "evicted", (int64_t)s.evicted);
+	ev_set_i64(&ev, "dropped", (int64_t)s.dropped);
+	ev_set_i64(&ev, "overlaps", (int64_t)s.overlaps);
+	ev_set_i64(&ev, "uncaptured", (int64_t)s.uncaptured);
+	int r = ev_store_add(p->opts.ev, &ev);
+	return r == -ENOSPC ? 0 : r;
 }
 
 int pipeline_run(struct pipeline *p, struct nd_err *err)
@@ -145,6 +266,8 @@ int pipeline_run(struct pipeline *p, struct nd_err *err)
 		pipeline_cap_stats(p, &cs);
 		flow_table_get_stats(p->flows, &fs);
 		int r = cq_finish(p->cq, &cs, &fs, p->opts.ev);
+		if (r >= 0)
+			r = reasm_evidence(p);
 		if (r < 0 && ret >= 0)
 			ret = nd_err_set(err, ND_ERR_RUNTIME, -r,
 					 "out of memory");
@@ -170,6 +293,11 @@ void pipeline_cap_stats(struct pipeline *p, struct cap_stats *st)
 		memset(st, 0, sizeof(*st));
 }
 
+void pipeline_reasm_stats(const struct pipeline *p, struct ipr_stats *st)
+{
+	ipr_get_stats(p->reasm, st);
+}
+
 uint64_t pipeline_frames(const struct pipeline *p)
 {
 	return p->frames;
@@ -183,6 +311,7 @@ void pipeline_free(struct pipeline *p)
 	flow_table_free(p->flows);
 	tcp_analyzer_free(p->tcp);
 	cq_free(p->cq);
+	ipr_free(p->reasm);
 	cap_close(p->src);
 	free(p);
 }

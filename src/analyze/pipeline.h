@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyze/ipreasm.h"
 #include "analyze/tcp_analysis.h"
 #include "capture/capture.h"
 #include "core/err.h"
@@ -62,6 +63,8 @@ int pipeline_run(struct pipeline *p, struct nd_err *err);
 struct tcp_analyzer *pipeline_tcp(struct pipeline *p);
 struct flow_table *pipeline_flows(struct pipeline *p);
 void pipeline_cap_stats(struct pipeline *p, struct cap_stats *st);
+/* IP fragment tracking: completed, pending, timed out, evicted ... */
+void pipeline_reasm_stats(const struct pipeline *p, struct ipr_stats *st);
 uint64_t pipeline_frames(const struct pipeline *p);
 void pipeline_free(struct pipeline *p);
 

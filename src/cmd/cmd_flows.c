@@ -120,9 +120,13 @@ static void on_flow_end(void *ctx, const struct flow *f)
 {
 	struct flows_ctx *c = ctx;
 	int fam = flow_family_of(f->key.proto);
-	struct flow_row *r = row_for(c, fam, f->conv_id);
+	struct flow_row *r;
 	int a = f->first_dir ? 1 : 0;
 
+	/* Only a stream index (quoted or uncountable headers): no row. */
+	if (!flow_counted(f))
+		return;
+	r = row_for(c, fam, f->conv_id);
 	if (!r) {
 		c->oom = true;
 		return;

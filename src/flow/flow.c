@@ -456,9 +456,24 @@ static void tcp_track(struct flow_table *t, struct flow *f,
 		list_move(t, f, LIST_CLOSED);
 }
 
+bool flow_counted(const struct flow *f)
+{
+	return f->pkts[0] + f->pkts[1] > 0;
+}
+
 struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 			       int l4_index, uint64_t frame, int64_t ts_ns,
 			       uint32_t wirelen, struct flow_pkt_info *info)
+{
+	return flow_table_update_mode(t, pkt, l4_index, frame, ts_ns, wirelen,
+				      FLOW_UPD_COUNT, info);
+}
+
+struct flow *flow_table_update_mode(struct flow_table *t,
+				    const struct packet *pkt, int l4_index,
+				    uint64_t frame, int64_t ts_ns,
+				    uint32_t wirelen, enum flow_upd mode,
+				    struct flow_pkt_info *info)
 {
 	const struct pkt_l4 *l4;
 	const struct pkt_ip *ip;
@@ -492,7 +507,7 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 	dir = make_key(ip, l4, &k);
 	h = key_hash(t, &k);
 	f = hash_find(t, &k, h);
-	if (l4->proto == 6)
+	if (l4->proto == 6 && mode != FLOW_UPD_TOUCH)
 		th = &l4->u.tcp;
 
 	if (f && th && (th->flags & TCP_F_SYN)) {
@@ -533,6 +548,19 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 		list_move(t, f, f->list);
 	}
 
+	if (mode != FLOW_UPD_COUNT) {
+		/* Idle expiry still needs the time; counters stay untouched. */
+		if (!flow_counted(f) && ts_ns > f->last_ns)
+			f->last_ns = ts_ns;
+		goto track;
+	}
+	if (!flow_counted(f)) {
+		/* First counted packet: the row starts here (A = its source). */
+		f->first_frame = frame;
+		f->first_ns = ts_ns;
+		f->last_ns = ts_ns;
+		f->first_dir = (uint8_t)dir;
+	}
 	/* Like tshark's conv tables: earliest and latest time seen. */
 	f->last_frame = frame;
 	if (ts_ns > f->last_ns)
@@ -542,6 +570,7 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 	f->pkts[dir]++;
 	f->bytes[dir] += wirelen;
 	f->tunnels |= pkt->tunnels;
+track:
 	if (th)
 		tcp_track(t, f, th, dir);
 	if (info)

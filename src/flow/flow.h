@@ -153,6 +153,29 @@ struct flow *flow_table_update(struct flow_table *t, const struct packet *pkt,
 			       uint32_t wirelen, struct flow_pkt_info *info);
 
 /*
+ * How a transport header touches the table (tshark parity, docs/flows.md):
+ *   FLOW_UPD_COUNT    a counted packet (flow_table_update);
+ *   FLOW_UPD_TRACK    a header tshark gives a stream and analyses but does not
+ *                     count in its conversation table (TCP options cut by
+ *                     snaplen): find/create, W1/W3 and the TCP summary, but no
+ *                     packet, byte or time counters;
+ *   FLOW_UPD_TOUCH    a header quoted in an ICMP error: find or create only
+ *                     (the conversation index exists), nothing else.
+ * A flow that no counted packet reached has pkts[0] + pkts[1] == 0; its first
+ * counted packet sets first_frame, first_ns and first_dir.
+ */
+enum flow_upd { FLOW_UPD_COUNT = 0, FLOW_UPD_TRACK, FLOW_UPD_TOUCH };
+
+struct flow *flow_table_update_mode(struct flow_table *t,
+				    const struct packet *pkt, int l4_index,
+				    uint64_t frame, int64_t ts_ns,
+				    uint32_t wirelen, enum flow_upd mode,
+				    struct flow_pkt_info *info);
+
+/* True once a counted packet reached the flow (it is a conversation row). */
+bool flow_counted(const struct flow *f);
+
+/*
  * Expires idle/finished flows up to time now (call with capture time).
  * flow_table_update() already calls it at most once per capture second.
  */

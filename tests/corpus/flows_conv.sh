@@ -28,17 +28,8 @@ if [ ! -x "$NETDX" ]; then
 fi
 
 declare -A KNOWN=(
-	[ip4_fragments.pcap]="IP fragments: tshark counts a reassembled datagram once, in the frame that completes it; the pipeline skips fragments"
-	[ip6_fragments.pcap]="IP fragments (see ip4_fragments.pcap)"
-	[frag-eth-vlan-ip-tcp-syn.pcap]="IP fragments (see ip4_fragments.pcap)"
-	[badpackets.pcap]="IP fragments: first fragments cut by snaplen cannot be reassembled, so tshark dissects and counts their UDP header; the pipeline skips all fragments"
 	[bigtcp-ipv4-vxlan-ipv4.pcap]="BIG TCP: IPv4 total length 0 and UDP length 0; tshark rejects the UDP header (bad length) and taps nothing; netdx counts outer UDP and inner TCP"
-	[6in4tunnel.pcap]="tcp.stream numbering: tshark gives a TCP header quoted in an ICMPv6 error its own stream (0) without counting it in conv; the pipeline skips quoted headers, so netdx streams are one lower"
-	[fuzz-2006-06-26-2594.pcap]="a fuzzed TCP header (frame 86) that tshark does not tap gets a netdx row and shifts later stream ids by one"
-	[tcp_header_heapoverflow.pcap]="a TCP header whose data offset exceeds the capture: tshark does not tap it, netdx counts it"
-	[truncated-header.pcap]="frame 1 is a SYN whose TCP options are cut by snaplen: tshark assigns the stream but does not tap it (A/B orientation and counts differ), netdx counts it"
 	[gtp-iphone.pcap]="deliberate: tshark splits one UDP address/port pair into two rows by udp.stream (two GTP tunnels); netdx keys UDP by the pair only"
-	[ipv6-routing-header.pcap]="tshark uses the routing header's final destination as the IPv6 destination; netdx uses the destination field"
 	[test102.pcapng]="counts match; start/duration differ: the first record is a custom block without timestamp and tshark's conv table takes its zero time as the start of the conversation"
 )
 
