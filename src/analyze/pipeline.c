@@ -68,6 +68,9 @@ int pipeline_new(struct pipeline **out, const struct pipeline_opts *o,
 		p->tcp_slot = flow_table_add_analyzer(p->flows, &fa);
 		if (p->tcp_slot < 0)
 			goto nomem;
+		if (p->hooks.on_tcp_stats)
+			tcp_analyzer_set_stats_cb(p->tcp, p->hooks.on_tcp_stats,
+						  p->hooks.ctx);
 	}
 	*out = p;
 	return 0;

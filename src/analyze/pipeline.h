@@ -8,6 +8,7 @@
 
 #include "analyze/ipreasm.h"
 #include "analyze/tcp_analysis.h"
+#include "analyze/tcp_stats.h"
 #include "capture/capture.h"
 #include "core/err.h"
 #include "decode/packet.h"
@@ -32,6 +33,13 @@ struct pipeline_hooks {
 	void (*on_frame)(void *ctx, const struct pipeline_frame *pf);
 	/* Every flow as it leaves the table (end, eviction, idle, reuse). */
 	void (*on_flow_end)(void *ctx, const struct flow *f);
+	/*
+	 * Per-connection TCP statistics of every TCP flow as it leaves the
+	 * table (only with tcp_analysis; called before on_flow_end for the
+	 * same flow). Flows without a counted packet are reported too: check
+	 * flow_counted().
+	 */
+	tcp_stats_cb on_tcp_stats;
 };
 
 struct pipeline_opts {

@@ -24,6 +24,16 @@ struct flow_row {
 	struct flow_tcp_summary tcp;
 	uint8_t first_dir;
 	enum flow_end end;
+	/* --tcp: per-connection statistics (analyze/tcp_stats.h), summed
+	 * over the parts of a revived conversation. */
+	bool have_stats;
+	uint32_t stats_part;
+	int64_t hs_rtt_ns; /* -1 unknown */
+	uint64_t retrans, dup_acks;
+	int64_t zw_ns;
+	enum tcp_conn_end cend;
+	bool end_by_a;
+	enum tcp_rst_phase rst_phase;
 };
 
 struct flows_ctx {
@@ -63,7 +73,11 @@ static int set_tsv(void *ctx, const char *v, struct nd_err *e)
 }
 
 static const struct cli_extra flows_extra[] = {
-	{ "tcp", 0, false, NULL, "show TCP conversations only", set_tcp },
+	{ "tcp", 0, false, NULL,
+	  "show TCP conversations only, with per-connection TCP columns "
+	  "(handshake RTT, retransmissions, duplicate ACKs, zero-window "
+	  "time, how and by whom it ended; not in --tsv)",
+	  set_tcp },
 	{ "udp", 0, false, NULL, "show UDP conversations only", set_udp },
 	{ "tsv", 0, false, NULL,
 	  "stable tab-separated rows: proto addrA portA addrB portB pkts_ab "
@@ -143,6 +157,56 @@ static void on_flow_end(void *ctx, const struct flow *f)
 	r->tcp = f->tcp;
 	r->first_dir = (uint8_t)a;
 	r->end = f->end;
+}
+
+/* --tcp: statistics arrive just before on_flow_end for the same flow. */
+static void on_tcp_stats(void *ctx, const struct flow *f,
+			 const struct tcp_conn_stats *st)
+{
+	struct flows_ctx *c = ctx;
+	struct flow_row *r;
+	bool add;
+
+	if (!flow_counted(f))
+		return;
+	r = row_for(c, FLOW_FAM_TCP, f->conv_id);
+	if (!r) {
+		c->oom = true;
+		return;
+	}
+	/* A revived conversation reports again: later parts add up. */
+	add = r->have_stats && f->part > r->stats_part;
+	if (!add || r->hs_rtt_ns < 0)
+		r->hs_rtt_ns = st->handshake_rtt_ns;
+	if (!add) {
+		r->retrans = r->dup_acks = 0;
+		r->zw_ns = 0;
+	}
+	r->retrans += (uint64_t)st->d[0].retrans + st->d[1].retrans;
+	r->dup_acks += (uint64_t)st->d[0].dup_acks + st->d[1].dup_acks;
+	r->zw_ns += st->d[0].zero_window_ns + st->d[1].zero_window_ns;
+	if (st->end != TCP_CONN_OPEN || !add) {
+		r->cend = st->end;
+		r->end_by_a = st->end_by == f->first_dir;
+		r->rst_phase = st->rst_phase;
+	}
+	r->have_stats = true;
+	r->stats_part = f->part;
+}
+
+/* "fin by A", "rst by B (refused)", "open". */
+static void fmt_ended(const struct flow_row *r, char *buf, size_t n)
+{
+	const char *ph = tcp_rst_phase_name(r->rst_phase);
+
+	if (r->cend == TCP_CONN_OPEN)
+		snprintf(buf, n, "%s", tcp_conn_end_name(r->cend));
+	else if (r->cend == TCP_CONN_RST && ph && ph[0])
+		snprintf(buf, n, "%s by %s (%s)", tcp_conn_end_name(r->cend),
+			 r->end_by_a ? "A" : "B", ph);
+	else
+		snprintf(buf, n, "%s by %s", tcp_conn_end_name(r->cend),
+			 r->end_by_a ? "A" : "B");
 }
 
 /* State names: see docs/flows.md. */
@@ -265,7 +329,31 @@ static const struct report_col flow_cols[] = {
 	{ "bytes_ba", COL_U64 },     { "start", COL_DURATION },
 	{ "duration", COL_DURATION }, { "state", COL_STR },
 	{ "conv", COL_U64 },
+	/* --tcp only (per-connection TCP statistics). */
+	{ "hs_rtt", COL_DURATION },  { "retrans", COL_U64 },
+	{ "dup_acks", COL_U64 },     { "zero_win", COL_DURATION },
+	{ "ended", COL_STR },
 };
+#define FLOW_COLS_BASE 11
+
+/* IP fragments: datagrams are counted where they complete (docs/flows.md). */
+static int add_reasm_counters(struct packet_cmd *pc)
+{
+	struct ipr_stats st;
+
+	pipeline_reasm_stats(pc->p, &st);
+	if (st.fragments == 0)
+		return 0;
+	if (report_set_counter(pc->rep, "ip_fragments", st.fragments) < 0 ||
+	    report_set_counter(pc->rep, "ip_reassembled", st.completed) < 0 ||
+	    report_set_counter(pc->rep, "ip_reassembly_incomplete",
+			       st.pending + st.timed_out + st.evicted +
+				       st.dropped) < 0 ||
+	    report_set_counter(pc->rep, "ip_fragments_uncaptured",
+			       st.uncaptured) < 0)
+		return -ENOMEM;
+	return 0;
+}
 
 static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
@@ -276,8 +364,11 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 	if (c->n)
 		qsort(c->rows, c->n, sizeof(*c->rows), cmp_rows);
+	if (add_reasm_counters(pc) < 0)
+		goto nomem;
 	t = report_add_table(pc->rep, "flows", flow_cols,
-			     sizeof(flow_cols) / sizeof(flow_cols[0]));
+			     c->only_tcp ? sizeof(flow_cols) / sizeof(flow_cols[0])
+					 : FLOW_COLS_BASE);
 	if (!t)
 		goto nomem;
 	for (size_t i = 0; i < c->n; i++) {
@@ -305,6 +396,18 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		rtable_set_duration(t, 7, r->first_ns - c->t0_ns);
 		rtable_set_duration(t, 8, r->last_ns - r->first_ns);
 		rtable_set_u64(t, 10, r->conv_id);
+		if (c->only_tcp && r->have_stats) {
+			char ended[48];
+
+			if (r->hs_rtt_ns >= 0)
+				rtable_set_duration(t, 11, r->hs_rtt_ns);
+			rtable_set_u64(t, 12, r->retrans);
+			rtable_set_u64(t, 13, r->dup_acks);
+			rtable_set_duration(t, 14, r->zw_ns);
+			fmt_ended(r, ended, sizeof(ended));
+			if (rtable_set_str(t, 15, ended) < 0)
+				goto nomem;
+		}
 	}
 	return 0;
 nomem:
@@ -355,7 +458,8 @@ int cmd_flows(int argc, char **argv)
 		.name = "flows",
 		.hooks = { .ctx = &c,
 			   .on_frame = on_frame,
-			   .on_flow_end = on_flow_end },
+			   .on_flow_end = on_flow_end,
+			   .on_tcp_stats = on_tcp_stats },
 		.tcp_analysis = false,
 		.fill_report = fill_report,
 		.print_raw = print_raw,
@@ -375,6 +479,8 @@ int cmd_flows(int argc, char **argv)
 		return ND_EXIT_OK;
 	}
 	pc.o = &o;
+	/* Statistics need the TCP analysis; --tsv stays as it always was. */
+	pc.tcp_analysis = c.only_tcp && !c.tsv;
 	ret = packet_cmd_run(&pc);
 	ctx_free(&c);
 	return ret;
