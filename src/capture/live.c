@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,13 @@
 /* Short read timeout so a Ctrl-C (stop flag) or -d is noticed promptly. */
 #define LIVE_TIMEOUT_MS 100
 #define LIVE_BUFFER (8 * 1024 * 1024)
+/*
+ * With TPACKET_V3 the kernel hands a ring block to user space only when it
+ * is full or its timer (the read timeout) retires it, up to about two
+ * timeouts after a packet arrived. On a stop request we keep reading this
+ * long, so every packet that arrived before the stop is reported.
+ */
+#define LIVE_DRAIN_MS (3 * LIVE_TIMEOUT_MS)
 
 struct cap_live {
 	pcap_t *pc;
@@ -21,13 +29,22 @@ struct cap_live {
 	int linktype;
 	volatile int *stop_flag;
 	int64_t start_mono;
+	int fd;		  /* selectable fd: we poll it ourselves (non-blocking) */
+	bool draining;	  /* stop requested: reading what arrived before it */
+	int64_t stop_real; /* packets stamped after this are not reported */
+	int64_t drain_end; /* monotonic */
 };
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static int64_t mono_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int activate_error(pcap_t *pc, int rc, const char *iface,
@@ -71,6 +88,21 @@ static int live_setup(struct cap_live *lv, const char *iface,
 	if (rc < 0)
 		return activate_error(lv->pc, rc, iface, err);
 	lv->linktype = pcap_datalink(lv->pc);
+	/*
+	 * Non-blocking, polled by us with a timeout: libpcap's own blocking
+	 * read waits in poll() without a timeout under TPACKET_V3 and restarts
+	 * it after a signal, so Ctrl-C or -d on a quiet interface would never
+	 * be noticed.
+	 */
+	if (pcap_setnonblock(lv->pc, 1, ebuf) != 0)
+		return nd_err_set(err, ND_ERR_RUNTIME, EIO,
+				  "%s: cannot set non-blocking mode: %s", iface,
+				  ebuf);
+	lv->fd = pcap_get_selectable_fd(lv->pc);
+	if (lv->fd < 0)
+		return nd_err_set(err, ND_ERR_RUNTIME, EIO,
+				  "%s: capture has no pollable descriptor",
+				  iface);
 	if (opts && opts->filter && opts->filter[0]) {
 		struct bpf_program prog;
 		if (pcap_compile(lv->pc, &prog, opts->filter, 1,
@@ -140,6 +172,33 @@ static void live_finish(struct cap_live *lv)
 		pcap_dump_flush(lv->dump);
 }
 
+/* Stop conditions other than -c: Ctrl-C (stop flag) and -d. */
+static bool stop_requested(const struct cap_source *src,
+			   const struct cap_live *lv)
+{
+	return (lv->stop_flag && *lv->stop_flag) ||
+	       (src->dur_ns && mono_ns() - lv->start_mono >= src->dur_ns);
+}
+
+static int live_stop(struct cap_source *src, struct cap_live *lv)
+{
+	src->stopped = true;
+	live_finish(lv);
+	return 0;
+}
+
+/* Waits until the capture may have data, a signal, or timeout_ms. */
+static int live_wait(struct cap_live *lv, int timeout_ms, struct nd_err *err)
+{
+	struct pollfd pfd = { .fd = lv->fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+		return nd_err_set(err, ND_ERR_RUNTIME, errno,
+				  "%s: capture failed: poll: %s", lv->iface,
+				  strerror(errno));
+	return 0;
+}
+
 int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		  struct nd_err *err)
 {
@@ -147,23 +206,36 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 	for (;;) {
 		if (src->stopped)
 			return 0;
-		if ((lv->stop_flag && *lv->stop_flag) ||
-		    (src->max_count && src->records >= src->max_count) ||
-		    (src->dur_ns && mono_ns() - lv->start_mono >= src->dur_ns)) {
-			src->stopped = true;
-			live_finish(lv);
-			return 0;
+		if (src->max_count && src->records >= src->max_count)
+			return live_stop(src, lv);
+		if (!lv->draining && stop_requested(src, lv)) {
+			lv->draining = true;
+			lv->stop_real = clock_ns(CLOCK_REALTIME);
+			lv->drain_end = mono_ns() +
+					(int64_t)LIVE_DRAIN_MS * 1000000;
 		}
+		int64_t now = mono_ns();
+		if (lv->draining && now >= lv->drain_end)
+			return live_stop(src, lv);
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		int rc = pcap_next_ex(lv->pc, &h, &data);
-		if (rc == 0)
-			continue; /* timeout: look at the stop conditions */
-		if (rc == PCAP_ERROR_BREAK) {
-			src->stopped = true;
+		if (rc == 0) {
+			int ms = LIVE_TIMEOUT_MS;
+			if (lv->draining &&
+			    (lv->drain_end - now) / 1000000 + 1 < ms)
+				ms = (int)((lv->drain_end - now) / 1000000) + 1;
+			rc = live_wait(lv, ms, &src->saved);
+			if (rc == 0)
+				continue;
 			live_finish(lv);
-			return 0;
+			src->err_rc = rc;
+			if (err)
+				*err = src->saved;
+			return src->err_rc;
 		}
+		if (rc == PCAP_ERROR_BREAK)
+			return live_stop(src, lv);
 		if (rc < 0) {
 			live_finish(lv);
 			src->err_rc = nd_err_set(&src->saved, ND_ERR_RUNTIME, EIO,
@@ -173,10 +245,14 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 				*err = src->saved;
 			return src->err_rc;
 		}
+		int64_t ts = (int64_t)h->ts.tv_sec * 1000000000 +
+			     (int64_t)h->ts.tv_usec * (lv->nano ? 1 : 1000);
+		/* Arrived after the stop request: not part of this capture. */
+		if (lv->draining && ts > lv->stop_real)
+			continue;
 		memset(fr, 0, sizeof(*fr));
 		fr->num = ++src->nread;
-		fr->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 +
-			    (int64_t)h->ts.tv_usec * (lv->nano ? 1 : 1000);
+		fr->ts_ns = ts;
 		fr->has_ts = true;
 		fr->caplen = h->caplen;
 		fr->wirelen = h->len;
