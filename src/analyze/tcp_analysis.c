@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* TCP expert analysis: Wireshark 4.0.17-equivalent W rules (TCP-ANALYSIS.md §2, §3). */
 #include "analyze/tcp_analysis.h"
+#include "analyze/tcp_stats_acc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,13 @@ struct tcp_flow_state {
 	struct tcp_dir d[2];
 	int64_t ts_mru_syn;   /* 0: none */
 	int64_t ts_first_rtt; /* 0: unknown */
+	struct tcp_sacc st;   /* per-connection statistics */
 };
 
 struct tcp_analyzer {
 	uint64_t alloc_failures; /* unacked entries dropped for lack of memory */
+	tcp_stats_cb stats_cb;
+	void *stats_ctx;
 };
 
 static const char *const tcp_aflag_names[TA_NFLAGS] = {
@@ -155,11 +159,16 @@ static void tcp_state_start(void *ctx, struct flow *f, void *state)
 static void tcp_state_end(void *ctx, struct flow *f, void *state)
 {
 	struct tcp_flow_state *s = state;
+	struct tcp_analyzer *ta = ctx;
 
-	(void)ctx;
-	(void)f;
 	if (!s)
 		return;
+	if (ta && f && ta->stats_cb && f->key.proto == 6) {
+		struct tcp_conn_stats cs;
+
+		tcp_sacc_finish(&s->st, f, s->ts_first_rtt, &cs);
+		ta->stats_cb(ta->stats_ctx, f, &cs);
+	}
 	ulist_release(&s->d[0].ul);
 	ulist_release(&s->d[1].ul);
 }
@@ -182,6 +191,13 @@ void tcp_analyzer_flow_hooks(struct tcp_analyzer *ta, struct flow_analyzer *out)
 	out->state_size = sizeof(struct tcp_flow_state);
 	out->on_flow_start = tcp_state_start;
 	out->on_flow_end = tcp_state_end;
+}
+
+void tcp_analyzer_set_stats_cb(struct tcp_analyzer *ta, tcp_stats_cb cb,
+			       void *ctx)
+{
+	ta->stats_cb = cb;
+	ta->stats_ctx = ctx;
 }
 
 size_t tcp_analyzer_state_size(void)
@@ -548,6 +564,8 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 		fwd->sack[i][0] = t->sack[i][0];
 		fwd->sack[i][1] = t->sack[i][1];
 	}
+
+	tcp_sacc_packet(&s->st, f, dir, t, seglen, frame, ts_ns, res);
 
 	/* Step 11: W2 verification after a SYN. */
 	if (syn) {

@@ -1,28 +1,161 @@
 // SPDX-License-Identifier: MIT
-/* netdx analyze: TCP expert analysis of captures (per-frame flags, counts). */
+/* netdx analyze: TCP expert analysis, per-connection statistics and findings. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze/pipeline.h"
+#include "analyze/tcp_evidence.h"
+#include "analyze/tcp_stats.h"
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
+#include "cmd/packet_cmd.h"
+#include "output/report.h"
+#include "output/sink.h"
+
+#define TOP_CONNS 20		 /* connections in the table without --all */
+#define FOLLOW_EVERY_NS (5LL * 1000000000LL) /* --follow rule period */
+#define FOLLOW_MAX_IDS 256
+
+/* One frame of the drilled-down connection. */
+struct pkt_row {
+	uint64_t frame;
+	int64_t ts;
+	uint8_t src[16]; /* sender address and port: direction at render */
+	uint16_t sport;
+	uint16_t tcp_flags;
+	struct tcp_pkt_result r;
+	uint16_t win;
+};
 
 struct analyze_ctx {
 	bool frames; /* --frames: one line per flagged frame (oracle format) */
+	bool all, follow;
 	uint64_t flagged_frames;
 	uint64_t count[TA_NFLAGS];
 	FILE *out;
+	struct packet_cmd *pc;
+	bool cb_set;
+	/* Drill-down: --stream N or --flow 'A:p B:p'. */
+	bool drill, have_stream, by_flow;
+	uint64_t stream;
+	uint8_t fl_family;
+	uint8_t fl_addr[2][16];
+	uint16_t fl_port[2];
+	struct pkt_row *prow;
+	size_t np, pcap_;
+	bool drilled_found;
+	struct tcp_conn_stats drilled;
+	/* Connections kept for the table: the worst TOP_CONNS, or all. */
+	struct tcp_conn_stats *conns;
+	size_t nc, cc;
+	struct tcp_totals totals;
+	int64_t t0;
+	bool have_t0;
+	/* --follow */
+	int64_t next_eval;
+	struct sink *fsink;
+	const char *printed[FOLLOW_MAX_IDS];
+	size_t n_printed;
+	bool oom;
 };
 
-static int set_frames(void *ctx, const char *value, struct nd_err *err)
+static int set_frames(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)v;
+	(void)e;
+	((struct analyze_ctx *)ctx)->frames = true;
+	return 0;
+}
+
+static int set_all(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)v;
+	(void)e;
+	((struct analyze_ctx *)ctx)->all = true;
+	return 0;
+}
+
+static int set_follow(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)v;
+	(void)e;
+	((struct analyze_ctx *)ctx)->follow = true;
+	return 0;
+}
+
+static int set_stream(void *ctx, const char *v, struct nd_err *e)
 {
 	struct analyze_ctx *a = ctx;
+	int ret = cli_parse_u64("--stream", v, &a->stream, e);
 
-	(void)value;
-	(void)err;
-	a->frames = true;
+	if (ret < 0)
+		return ret;
+	a->drill = a->have_stream = true;
+	return 0;
+}
+
+/* "ADDR:PORT" or "[V6]:PORT" into family/addr/port; strict. */
+static int parse_ep(const char *s, size_t len, uint8_t *fam, uint8_t addr[16],
+		    uint16_t *port)
+{
+	char buf[64];
+	const char *colon;
+	char *end;
+	unsigned long p;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	colon = strrchr(buf, ':');
+	if (!colon || !colon[1])
+		return -EINVAL;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || p > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -EINVAL;
+	*port = (uint16_t)p;
+	buf[colon - buf] = 0;
+	memset(addr, 0, 16);
+	if (buf[0] == '[') {
+		size_t l = strlen(buf);
+
+		if (l < 3 || buf[l - 1] != ']')
+			return -EINVAL;
+		buf[l - 1] = 0;
+		if (inet_pton(AF_INET6, buf + 1, addr) != 1)
+			return -EINVAL;
+		*fam = 6;
+		return 0;
+	}
+	if (inet_pton(AF_INET, buf, addr) != 1)
+		return -EINVAL;
+	*fam = 4;
+	return 0;
+}
+
+static int set_flow(void *ctx, const char *v, struct nd_err *e)
+{
+	struct analyze_ctx *a = ctx;
+	const char *sp = v ? strchr(v, ' ') : NULL;
+	uint8_t f1 = 0, f2 = 0;
+
+	if (!sp || parse_ep(v, (size_t)(sp - v), &f1, a->fl_addr[0],
+			    &a->fl_port[0]) < 0 ||
+	    parse_ep(sp + 1, strlen(sp + 1), &f2, a->fl_addr[1],
+		     &a->fl_port[1]) < 0 || f1 != f2)
+		return nd_err_set(e, ND_ERR_USAGE, EINVAL,
+				  "--flow expects 'ADDR:PORT ADDR:PORT' "
+				  "([v6]:port for IPv6), got '%s'",
+				  v ? v : "");
+	a->fl_family = f1;
+	a->drill = a->by_flow = true;
 	return 0;
 }
 
@@ -31,10 +164,25 @@ static const struct cli_extra analyze_extra[] = {
 	  "print '<frame>\\t<flag>[,<flag>...]' for every frame with a TCP "
 	  "analysis flag (tshark field names)",
 	  set_frames },
+	{ "all", 0, false, NULL,
+	  "list every TCP connection (default: the 20 with most problems)",
+	  set_all },
+	{ "stream", 0, true, "N",
+	  "drill down into TCP stream N (tcp.stream): its statistics, "
+	  "findings and every packet",
+	  set_stream },
+	{ "flow", 0, true, "'A:PORT B:PORT'",
+	  "drill down into the TCP connection between these endpoints",
+	  set_flow },
+	{ "follow", 0, false, NULL,
+	  "live: print findings as they appear (rules run every 5 s of "
+	  "capture time on connections that ended)",
+	  set_follow },
 };
 
-/* Unions the flags of every analysed TCP header of the frame (tunnels). */
-static void on_frame(void *ctx, const struct pipeline_frame *pf)
+/* ---- the parity interface: --frames (unchanged behaviour) ---- */
+
+static void frames_on_frame(void *ctx, const struct pipeline_frame *pf)
 {
 	struct analyze_ctx *a = ctx;
 	uint32_t fl = 0;
@@ -46,11 +194,6 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 	if (!fl)
 		return;
 	a->flagged_frames++;
-	for (i = 0; i < TA_NFLAGS; i++)
-		if (fl & (1u << i))
-			a->count[i]++;
-	if (!a->frames)
-		return;
 	fprintf(a->out, "%llu\t", (unsigned long long)pf->fr->num);
 	for (i = 0; i < TA_NFLAGS; i++) {
 		if (!(fl & (1u << i)))
@@ -61,17 +204,569 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 	fputc('\n', a->out);
 }
 
-static void print_summary(const struct analyze_ctx *a, uint64_t frames)
+static int run_frames(const struct cli_opts *o, struct analyze_ctx *a)
 {
-	unsigned i;
+	const struct pipeline_hooks hooks = { .ctx = a,
+					      .on_frame = frames_on_frame };
+	struct pipeline_opts po;
+	struct pipeline *p = NULL;
+	struct nd_err err = { 0 };
+	int ret;
 
-	fprintf(a->out, "frames: %llu, with TCP analysis flags: %llu\n",
-		(unsigned long long)frames,
-		(unsigned long long)a->flagged_frames);
-	for (i = 0; i < TA_NFLAGS; i++)
-		if (a->count[i])
-			fprintf(a->out, "  %-24s %llu\n", tcp_aflag_name(i),
-				(unsigned long long)a->count[i]);
+	pipeline_opts_default(&po);
+	po.tcp_analysis = true;
+	po.cap.filter = o->filter;
+	po.cap.max_count = o->count;
+	po.cap.duration_s = o->duration;
+	if (o->max_flows)
+		po.limits.max_flows = o->max_flows;
+	/*
+	 * Wireshark never ends a TCP conversation on idle time or after FIN:
+	 * a flow that left the table comes back with fresh analysis state, so
+	 * files keep every flow until max_flows forces eviction.
+	 */
+	if (!o->iface) {
+		po.limits.idle_timeout_ns = INT64_MAX;
+		po.limits.closed_linger_ns = INT64_MAX;
+	}
+	if (o->idle_timeout > 0)
+		po.limits.idle_timeout_ns = (int64_t)(o->idle_timeout * 1e9);
+	if (o->iface)
+		po.cap.stop_flag = cli_stop_flag_install();
+	ret = pipeline_new(&p, &po, &hooks, &err);
+	if (!ret)
+		ret = pipeline_open(p, o->inputs, o->n_inputs, o->iface, &err);
+	if (!ret)
+		ret = pipeline_run(p, &err);
+	fflush(a->out);
+	pipeline_free(p);
+	if (ret < 0) {
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
+	return ND_EXIT_OK;
+}
+
+/* ---- report mode ---- */
+
+static bool want_stream(const struct analyze_ctx *a, uint64_t stream)
+{
+	return !a->drill || (a->have_stream && a->stream == stream);
+}
+
+static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
+{
+	if (!a->all && !a->drill && a->nc == TOP_CONNS) {
+		/* Replace the least problematic kept connection. */
+		size_t lo = 0;
+
+		for (size_t i = 1; i < a->nc; i++)
+			if (tcp_conn_problem_score(&a->conns[i]) <
+			    tcp_conn_problem_score(&a->conns[lo]))
+				lo = i;
+		if (tcp_conn_problem_score(st) >
+		    tcp_conn_problem_score(&a->conns[lo]))
+			a->conns[lo] = *st;
+		return;
+	}
+	if (a->nc == a->cc) {
+		size_t nc = a->cc ? a->cc * 2 : 32;
+		struct tcp_conn_stats *n = realloc(a->conns, nc * sizeof(*n));
+
+		if (!n) {
+			a->oom = true;
+			return;
+		}
+		a->conns = n;
+		a->cc = nc;
+	}
+	a->conns[a->nc++] = *st;
+}
+
+static void on_stats(void *ctx, const struct flow *f,
+		     const struct tcp_conn_stats *st)
+{
+	struct analyze_ctx *a = ctx;
+
+	(void)f;
+	if (!want_stream(a, st->stream))
+		return;
+	if (a->drill) {
+		a->drilled = *st;
+		a->drilled_found = true;
+	}
+	tcp_totals_add(&a->totals, st);
+	keep_conn(a, st);
+	if (tcp_stats_add_evidence(st, a->pc->ev) < 0)
+		a->oom = true;
+}
+
+static bool l4_analysed(const struct packet *pkt, int i)
+{
+	const struct pkt_l4 *l = &pkt->l4[i];
+
+	return l->proto == 6 && !l->in_icmp_error &&
+	       !(l->ip < pkt->n_ip && pkt->ip[l->ip].fragment);
+}
+
+static bool flow_match(const struct analyze_ctx *a, const struct packet *pkt,
+		       int i)
+{
+	const struct pkt_l4 *l = &pkt->l4[i];
+	const struct pkt_ip *ip;
+	size_t len = a->fl_family == 6 ? 16 : 4;
+
+	if (l->ip >= pkt->n_ip)
+		return false;
+	ip = &pkt->ip[l->ip];
+	if (ip->ver != a->fl_family)
+		return false;
+	for (int k = 0; k < 2; k++) {
+		if (!memcmp(ip->src, a->fl_addr[k], len) &&
+		    !memcmp(ip->dst, a->fl_addr[!k], len) &&
+		    l->sport == a->fl_port[k] && l->dport == a->fl_port[!k])
+			return true;
+	}
+	return false;
+}
+
+static void drill_frame(struct analyze_ctx *a, const struct pipeline_frame *pf)
+{
+	int k = 0;
+
+	for (int i = 0; pf->pkt && i < pf->pkt->n_l4 && k < pf->n_tcp; i++) {
+		const struct tcp_pkt_result *r;
+		struct pkt_row *row;
+
+		if (!l4_analysed(pf->pkt, i))
+			continue;
+		r = &pf->tcp[k++];
+		if (a->by_flow && !a->have_stream && flow_match(a, pf->pkt, i)) {
+			a->stream = r->stream;
+			a->have_stream = true;
+		}
+		if (!a->have_stream || r->stream != a->stream)
+			continue;
+		if (a->np == a->pcap_) {
+			size_t nc = a->pcap_ ? a->pcap_ * 2 : 256;
+			struct pkt_row *n = realloc(a->prow, nc * sizeof(*n));
+
+			if (!n) {
+				a->oom = true;
+				return;
+			}
+			a->prow = n;
+			a->pcap_ = nc;
+		}
+		row = &a->prow[a->np++];
+		row->frame = pf->fr->num;
+		row->ts = pf->fr->ts_ns;
+		row->r = *r;
+		row->tcp_flags = pf->pkt->l4[i].u.tcp.flags;
+		row->win = pf->pkt->l4[i].u.tcp.win;
+		row->sport = pf->pkt->l4[i].sport;
+		memset(row->src, 0, sizeof(row->src));
+		if (pf->pkt->l4[i].ip < pf->pkt->n_ip)
+			memcpy(row->src, pf->pkt->ip[pf->pkt->l4[i].ip].src,
+			       sizeof(row->src));
+	}
+}
+
+static void follow_eval(struct analyze_ctx *a);
+
+static void on_frame(void *ctx, const struct pipeline_frame *pf)
+{
+	struct analyze_ctx *a = ctx;
+
+	/*
+	 * The runner creates the pipeline just before running it: the stats
+	 * callback is registered at the first frame, before any flow can end.
+	 */
+	if (!a->cb_set) {
+		struct tcp_analyzer *ta = pipeline_tcp(a->pc->p);
+
+		if (ta)
+			tcp_analyzer_set_stats_cb(ta, on_stats, a);
+		a->cb_set = true;
+	}
+	if (!a->have_t0) {
+		a->t0 = pf->fr->ts_ns;
+		a->have_t0 = true;
+	}
+	for (int i = 0; i < pf->n_tcp; i++) {
+		uint32_t fl = pf->tcp[i].flags;
+
+		for (unsigned b = 0; b < TA_NFLAGS; b++)
+			if (fl & (1u << b))
+				a->count[b]++;
+	}
+	if (a->drill)
+		drill_frame(a, pf);
+	if (a->follow && pf->fr->ts_ns >= a->next_eval) {
+		if (a->next_eval)
+			follow_eval(a);
+		a->next_eval = pf->fr->ts_ns + FOLLOW_EVERY_NS;
+	}
+}
+
+static bool printed(struct analyze_ctx *a, const char *id)
+{
+	for (size_t i = 0; i < a->n_printed; i++)
+		if (!strcmp(a->printed[i], id))
+			return true;
+	if (a->n_printed < FOLLOW_MAX_IDS)
+		a->printed[a->n_printed++] = id;
+	return false;
+}
+
+/* --follow: runs the rules on the evidence so far; prints new ids. */
+static void follow_eval(struct analyze_ctx *a)
+{
+	struct report *rep = report_new("analyze");
+	struct nd_err err = { 0 };
+
+	if (!rep)
+		return;
+	if (engine_run(&a->pc->eng, a->pc->ev, rep, &err) == 0) {
+		for (size_t i = 0; i < report_finding_count(rep); i++) {
+			const struct finding *f = report_finding_at(rep, i);
+
+			/* ids are catalog literals: safe to keep. */
+			if (!printed(a, f->entry->id) && a->fsink)
+				sink_finding(a->fsink, f);
+		}
+		fflush(a->out);
+	}
+	report_free(rep);
+}
+
+static int add_evidence(void *ctx, struct packet_cmd *pc, struct nd_err *err)
+{
+	struct analyze_ctx *a = ctx;
+	struct tcp_analyzer *ta = pipeline_tcp(pc->p);
+
+	/* The flows are flushed: nothing may call back into us any more. */
+	if (ta)
+		tcp_analyzer_set_stats_cb(ta, NULL, NULL);
+	if (a->oom)
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	if (tcp_totals_add_evidence(&a->totals, pc->ev) < 0)
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	if (a->follow)
+		follow_eval(a);
+	return 0;
+}
+
+static int cmp_conn(const void *x, const void *y)
+{
+	const struct tcp_conn_stats *a = x, *b = y;
+	uint64_t sa = tcp_conn_problem_score(a), sb = tcp_conn_problem_score(b);
+
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	return a->stream < b->stream ? -1 : a->stream > b->stream;
+}
+
+static const struct report_col conn_cols[] = {
+	{ "stream", COL_U64 },	       { "client", COL_ADDR },
+	{ "server", COL_ADDR },	       { "duration", COL_DURATION },
+	{ "bytes_cs", COL_U64 },       { "bytes_sc", COL_U64 },
+	{ "handshake_rtt", COL_DURATION }, { "rtt_avg", COL_DURATION },
+	{ "retrans", COL_U64 },	       { "rto", COL_U64 },
+	{ "ooo", COL_U64 },	       { "dupack", COL_U64 },
+	{ "zero_win", COL_U64 },       { "win_full", COL_U64 },
+	{ "end", COL_STR },
+};
+
+static void end_text(const struct tcp_conn_stats *st, char *buf, size_t n)
+{
+	const char *who = st->end_by == st->client ? "client" : "server";
+
+	if (st->syn_seen && !st->synack_seen && st->end != TCP_CONN_RST) {
+		snprintf(buf, n, "no answer (%u SYN)",
+			 (unsigned)st->d[st->client].syns);
+		return;
+	}
+	if (st->end == TCP_CONN_OPEN)
+		snprintf(buf, n, "open");
+	else if (st->end == TCP_CONN_RST)
+		snprintf(buf, n, "rst by %s (%s)", who,
+			 tcp_rst_phase_name(st->rst_phase));
+	else
+		snprintf(buf, n, "fin by %s", who);
+}
+
+static int conn_row(struct rtable *t, const struct tcp_conn_stats *st)
+{
+	int c = st->client, s = !c;
+	const struct tcp_dir_stats *dc = &st->d[c], *ds = &st->d[s];
+	char e[64];
+
+	if (rtable_add_row(t) < 0)
+		return -ENOMEM;
+	rtable_set_u64(t, 0, st->stream);
+	if (rtable_set_addr(t, 1, st->key.family, st->key.addr[c],
+			    st->key.port[c]) < 0 ||
+	    rtable_set_addr(t, 2, st->key.family, st->key.addr[s],
+			    st->key.port[s]) < 0)
+		return -ENOMEM;
+	rtable_set_duration(t, 3, st->last_ns - st->first_ns);
+	rtable_set_u64(t, 4, dc->bytes);
+	rtable_set_u64(t, 5, ds->bytes);
+	if (st->handshake_rtt_ns >= 0)
+		rtable_set_duration(t, 6, st->handshake_rtt_ns);
+	int64_t rtt = ds->rtt_samples > dc->rtt_samples ? ds->rtt_avg_ns :
+		      dc->rtt_avg_ns;
+	if (rtt >= 0)
+		rtable_set_duration(t, 7, rtt);
+	rtable_set_u64(t, 8, (uint64_t)dc->retrans + ds->retrans);
+	rtable_set_u64(t, 9, (uint64_t)dc->retrans_timeout + ds->retrans_timeout);
+	rtable_set_u64(t, 10, (uint64_t)dc->out_of_order + ds->out_of_order);
+	rtable_set_u64(t, 11, (uint64_t)dc->dup_acks + ds->dup_acks);
+	rtable_set_u64(t, 12, (uint64_t)dc->zero_windows + ds->zero_windows);
+	rtable_set_u64(t, 13, (uint64_t)dc->window_full + ds->window_full);
+	end_text(st, e, sizeof(e));
+	return rtable_set_str(t, 14, e);
+}
+
+/* Drill-down: one row per statistic, one column per direction. */
+static const struct report_col stat_cols[] = {
+	{ "stat", COL_STR }, { "client_to_server", COL_STR },
+	{ "server_to_client", COL_STR },
+};
+
+static int kv(struct rtable *t, const char *name, const char *cs,
+	      const char *sc)
+{
+	if (rtable_add_row(t) < 0 || rtable_set_str(t, 0, name) < 0 ||
+	    (cs && rtable_set_str(t, 1, cs) < 0) ||
+	    (sc && rtable_set_str(t, 2, sc) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
+static void ms(int64_t ns, char *b, size_t n)
+{
+	if (ns < 0)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.3f ms", (double)ns / 1e6);
+}
+
+#define KV_U(name, field)                                                     \
+	do {                                                                  \
+		snprintf(x, sizeof(x), "%" PRIu64, (uint64_t)dc->field);      \
+		snprintf(y, sizeof(y), "%" PRIu64, (uint64_t)ds->field);      \
+		if (kv(t, name, x, y) < 0)                                    \
+			return -ENOMEM;                                       \
+	} while (0)
+
+static int drill_stats(struct report *rep, const struct tcp_conn_stats *st)
+{
+	struct rtable *t = report_add_table(rep, "connection", stat_cols, 3);
+	int c = st->client;
+	const struct tcp_dir_stats *dc = &st->d[c], *ds = &st->d[!c];
+	char x[96], y[96];
+
+	if (!t)
+		return -ENOMEM;
+	flow_format_endpoint(&st->key, c, x, sizeof(x));
+	flow_format_endpoint(&st->key, !c, y, sizeof(y));
+	if (kv(t, "endpoint (sender)", x, y) < 0)
+		return -ENOMEM;
+	snprintf(x, sizeof(x), "%" PRIu64, st->stream);
+	ms(st->handshake_rtt_ns, y, sizeof(y));
+	if (kv(t, "stream", x, NULL) < 0 || kv(t, "handshake rtt", y, NULL) < 0)
+		return -ENOMEM;
+	ms(st->connect_ns, y, sizeof(y));
+	if (kv(t, "connect time (first SYN to SYN-ACK)", y, NULL) < 0)
+		return -ENOMEM;
+	end_text(st, y, sizeof(y));
+	if (kv(t, "end", y, NULL) < 0)
+		return -ENOMEM;
+	ms(st->max_idle_ns, y, sizeof(y));
+	if (kv(t, "largest idle gap", y, NULL) < 0)
+		return -ENOMEM;
+	KV_U("packets", pkts);
+	KV_U("data segments", data_pkts);
+	KV_U("payload bytes", bytes);
+	KV_U("unique bytes", unique_bytes);
+	snprintf(x, sizeof(x), "%.0f bit/s", dc->throughput_bps);
+	snprintf(y, sizeof(y), "%.0f bit/s", ds->throughput_bps);
+	if (kv(t, "throughput", x, y) < 0)
+		return -ENOMEM;
+	KV_U("SYN/SYN-ACK sent", syns);
+	snprintf(x, sizeof(x), "mss %u ws %d sack %s ts %s", dc->mss,
+		 dc->wscale, dc->sack_perm ? "yes" : "no",
+		 dc->timestamps ? "yes" : "no");
+	snprintf(y, sizeof(y), "mss %u ws %d sack %s ts %s", ds->mss,
+		 ds->wscale, ds->sack_perm ? "yes" : "no",
+		 ds->timestamps ? "yes" : "no");
+	if (kv(t, "options", x, y) < 0)
+		return -ENOMEM;
+	snprintf(x, sizeof(x), "%u / %.3f / %.3f / %.3f ms", dc->rtt_samples,
+		 dc->rtt_min_ns / 1e6, dc->rtt_avg_ns / 1e6, dc->rtt_max_ns / 1e6);
+	snprintf(y, sizeof(y), "%u / %.3f / %.3f / %.3f ms", ds->rtt_samples,
+		 ds->rtt_min_ns / 1e6, ds->rtt_avg_ns / 1e6, ds->rtt_max_ns / 1e6);
+	if (kv(t, "rtt samples / min / avg / max (Karn)", x, y) < 0)
+		return -ENOMEM;
+	KV_U("retransmissions", retrans);
+	KV_U("  fast", retrans_fast);
+	KV_U("  timeout", retrans_timeout);
+	KV_U("  spurious", spurious);
+	KV_U("retransmitted bytes", retrans_bytes);
+	KV_U("rto stalls", rto_stalls);
+	snprintf(x, sizeof(x), "%.3f ms", dc->rto_stall_total_ns / 1e6);
+	snprintf(y, sizeof(y), "%.3f ms", ds->rto_stall_total_ns / 1e6);
+	if (kv(t, "rto stall time", x, y) < 0)
+		return -ENOMEM;
+	KV_U("out of order", out_of_order);
+	KV_U("lost segments (gaps)", lost_segments);
+	KV_U("acked unseen segments", ack_lost);
+	KV_U("duplicate acks sent", dup_acks);
+	KV_U("zero-window episodes", zero_windows);
+	snprintf(x, sizeof(x), "%.3f ms", dc->zero_window_ns / 1e6);
+	snprintf(y, sizeof(y), "%.3f ms", ds->zero_window_ns / 1e6);
+	if (kv(t, "zero-window time", x, y) < 0)
+		return -ENOMEM;
+	KV_U("zero-window probes sent", zw_probes);
+	KV_U("  Linux 0-byte probes", zw_probes_linux);
+	KV_U("keep-alives", keep_alives);
+	KV_U("window full", window_full);
+	KV_U("max bytes in flight", max_bif);
+	KV_U("RST sent", rsts);
+	KV_U("FIN sent", fins);
+	if (st->n_syn_times > 1) {
+		size_t off = 0;
+
+		x[0] = 0;
+		for (unsigned i = 1; i < st->n_syn_times && off < sizeof(x); i++) {
+			int w = snprintf(x + off, sizeof(x) - off, "%s%.3f s",
+					 i > 1 ? ", " : "",
+					 st->syn_times_ns[i] / 1e9);
+			if (w < 0)
+				break;
+			off += (size_t)w;
+		}
+		if (kv(t, "SYN retries at", x, NULL) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct report_col pkt_cols[] = {
+	{ "frame", COL_U64 },	 { "time", COL_DURATION }, { "dir", COL_STR },
+	{ "flags", COL_STR },	 { "seq", COL_U64 },	   { "ack", COL_U64 },
+	{ "len", COL_U64 },	 { "win", COL_I64 },	   { "ack_rtt", COL_DURATION },
+	{ "bif", COL_I64 },	 { "dupack", COL_U64 },	   { "analysis", COL_STR },
+};
+
+static int drill_packets(struct analyze_ctx *a, struct report *rep,
+			 const struct tcp_conn_stats *st)
+{
+	struct rtable *t = report_add_table(rep, "packets", pkt_cols,
+					    sizeof(pkt_cols) / sizeof(pkt_cols[0]));
+	static const char fl_chars[] = "FSRPAUEC";
+
+	size_t alen = st->key.family == 6 ? 16 : 4;
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->np; i++) {
+		const struct pkt_row *r = &a->prow[i];
+		char fl[16], an[256];
+		size_t o = 0, k;
+		int c = st->client;
+		bool from_client = !memcmp(r->src, st->key.addr[c], alen) &&
+				   r->sport == st->key.port[c];
+
+		for (k = 0; k < 8; k++)
+			if (r->tcp_flags & (1u << k))
+				fl[o++] = fl_chars[k];
+		fl[o] = 0;
+		an[0] = 0;
+		o = 0;
+		for (k = 0; k < TA_NFLAGS && o < sizeof(an); k++) {
+			if (!(r->r.flags & (1u << k)))
+				continue;
+			int w = snprintf(an + o, sizeof(an) - o, "%s%s",
+					 o ? "," : "", tcp_aflag_name((unsigned)k));
+			if (w < 0)
+				break;
+			o += (size_t)w;
+		}
+		if (rtable_add_row(t) < 0)
+			return -ENOMEM;
+		rtable_set_u64(t, 0, r->frame);
+		rtable_set_duration(t, 1, r->ts - a->t0);
+		rtable_set_u64(t, 4, r->r.rel_seq);
+		rtable_set_u64(t, 5, r->r.rel_ack);
+		rtable_set_u64(t, 6, r->r.seglen);
+		rtable_set_i64(t, 7, r->r.calc_window);
+		if (r->r.ack_rtt_ns >= 0)
+			rtable_set_duration(t, 8, r->r.ack_rtt_ns);
+		if (r->r.bytes_in_flight >= 0)
+			rtable_set_i64(t, 9, r->r.bytes_in_flight);
+		if (r->r.dupack_num)
+			rtable_set_u64(t, 10, r->r.dupack_num);
+		if (rtable_set_str(t, 2, from_client ? "->" : "<-") < 0 ||
+		    rtable_set_str(t, 3, fl) < 0 || rtable_set_str(t, 11, an) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct report_col flag_cols[] = {
+	{ "flag", COL_STR }, { "frames", COL_U64 },
+};
+
+static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
+{
+	struct analyze_ctx *a = ctx;
+	struct rtable *t;
+
+	if (a->oom)
+		goto nomem;
+	if (report_set_counter(pc->rep, "tcp_connections", a->totals.conns) < 0)
+		goto nomem;
+	if (a->drill) {
+		if (!a->drilled_found)
+			return nd_err_set(err, ND_ERR_USAGE, ENOENT,
+					  "analyze: no such TCP connection in "
+					  "the input");
+		if (drill_stats(pc->rep, &a->drilled) < 0 ||
+		    drill_packets(a, pc->rep, &a->drilled) < 0)
+			goto nomem;
+		return 0;
+	}
+	if (a->nc)
+		qsort(a->conns, a->nc, sizeof(*a->conns), cmp_conn);
+	t = report_add_table(pc->rep, a->all ? "connections" :
+				      "connections (most problems first)",
+			     conn_cols, sizeof(conn_cols) / sizeof(conn_cols[0]));
+	if (!t)
+		goto nomem;
+	for (size_t i = 0; i < a->nc; i++) {
+		if (!a->all && tcp_conn_problem_score(&a->conns[i]) == 0 &&
+		    i >= 5)
+			break;
+		if (conn_row(t, &a->conns[i]) < 0)
+			goto nomem;
+	}
+	t = report_add_table(pc->rep, "tcp analysis flags", flag_cols, 2);
+	if (!t)
+		goto nomem;
+	for (unsigned i = 0; i < TA_NFLAGS; i++) {
+		if (!a->count[i])
+			continue;
+		if (rtable_add_row(t) < 0 ||
+		    rtable_set_str(t, 0, tcp_aflag_name(i)) < 0)
+			goto nomem;
+		rtable_set_u64(t, 1, a->count[i]);
+	}
+	return 0;
+nomem:
+	return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -80,23 +775,32 @@ int cmd_analyze(int argc, char **argv)
 	const struct cli_spec spec = {
 		.command = "analyze",
 		.usage = "[options] FILE... | -i IFACE",
-		.summary = "Decodes the capture, tracks TCP connections and runs "
-			   "the Wireshark-equivalent TCP expert analysis.",
+		.summary = "Decodes the capture, tracks TCP connections, runs "
+			   "the Wireshark-equivalent TCP expert analysis and "
+			   "reports findings (cause, evidence, remedy) with "
+			   "per-connection statistics.",
 		.packet_source = true,
 		.extra = analyze_extra,
 		.n_extra = sizeof(analyze_extra) / sizeof(analyze_extra[0]),
 		.ctx = &a,
 	};
-	const struct pipeline_hooks hooks = { .ctx = &a, .on_frame = on_frame };
-	struct pipeline_opts po;
-	struct pipeline *p = NULL;
+	struct packet_cmd pc = {
+		.name = "analyze",
+		.hooks = { .ctx = &a, .on_frame = on_frame },
+		.tcp_analysis = true,
+		.add_evidence = add_evidence,
+		.fill_report = fill_report,
+		.ctx = &a,
+	};
 	struct cli_opts o;
 	struct nd_err err = { 0 };
-	int ret, rc = ND_EXIT_OK;
+	int ret;
 
 	ret = cli_parse(&spec, argc, argv, &o, &err);
-	if (ret < 0)
-		goto fail;
+	if (ret < 0) {
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
 	if (o.help) {
 		cli_print_help(&spec);
 		return ND_EXIT_OK;
@@ -104,40 +808,31 @@ int cmd_analyze(int argc, char **argv)
 	if (!o.n_inputs && !o.iface) {
 		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
 			   "analyze: no input (give FILE or -i IFACE)");
-		goto fail;
+		cli_error(&err);
+		return cli_exit_code(err.kind);
 	}
-	pipeline_opts_default(&po);
-	po.tcp_analysis = true;
-	if (o.max_flows)
-		po.limits.max_flows = o.max_flows;
-	/*
-	 * Wireshark never ends a TCP conversation on idle time or after FIN:
-	 * a flow that left the table comes back with fresh analysis state, so
-	 * files keep every flow until max_flows forces eviction.
-	 */
-	if (!o.iface) {
-		po.limits.idle_timeout_ns = INT64_MAX;
-		po.limits.closed_linger_ns = INT64_MAX;
+	if (a.frames)
+		return run_frames(&o, &a);
+	/* Files: keep flows as long as Wireshark does (see run_frames). */
+	if (!o.iface && !(o.idle_timeout > 0))
+		o.idle_timeout = 1e9;
+	if (a.follow) {
+		struct sink_opts so = { .out = stdout, .follow = true };
+
+		so.is_tty = isatty(fileno(stdout));
+		so.no_color_env = getenv("NO_COLOR");
+		so.color = o.color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
+		a.fsink = sink_new(o.json ? "json" : "text", &so, &err);
+		if (!a.fsink) {
+			cli_error(&err);
+			return cli_exit_code(err.kind);
+		}
 	}
-	if (o.idle_timeout > 0)
-		po.limits.idle_timeout_ns = (int64_t)(o.idle_timeout * 1e9);
-	ret = pipeline_new(&p, &po, &hooks, &err);
-	if (ret < 0)
-		goto fail;
-	ret = pipeline_open(p, o.inputs, o.n_inputs, o.iface, &err);
-	if (ret < 0)
-		goto fail;
-	ret = pipeline_run(p, &err);
-	if (!a.frames)
-		print_summary(&a, pipeline_frames(p));
-	fflush(a.out);
-	if (ret < 0)
-		goto fail;
-	pipeline_free(p);
-	return rc;
-fail:
-	/* Whatever was processed before a failure has been printed. */
-	cli_error(&err);
-	pipeline_free(p);
-	return cli_exit_code(err.kind);
+	a.pc = &pc;
+	pc.o = &o;
+	ret = packet_cmd_run(&pc);
+	sink_free(a.fsink);
+	free(a.conns);
+	free(a.prow);
+	return ret;
 }

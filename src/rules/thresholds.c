@@ -41,6 +41,45 @@ static const struct threshold_def TH_DEFS[TH_COUNT] = {
 	[TH_CAPTURE_KERNEL_DROPS_CRIT_SHARE] = {
 		"capture.kernel_drops_crit_share", 0.1, 0, 1, "share",
 		"share of packets dropped by the capturing kernel from which capture.kernel_drops is crit (else warn)" },
+	[TH_TCP_RETRANS_MIN_COUNT] = {
+		"tcp.retrans_min_count", 1, 1, 1e15, "count",
+		"retransmissions (whole run) needed before tcp.retransmissions is reported" },
+	[TH_TCP_RETRANS_WARN_SHARE] = {
+		"tcp.retrans_warn_share", 0.01, 0, 1, "share",
+		"share of data segments retransmitted (run, or worst connection) from which tcp.retransmissions is warn (else low)" },
+	[TH_TCP_RETRANS_CRIT_SHARE] = {
+		"tcp.retrans_crit_share", 0.1, 0, 1, "share",
+		"share of data segments retransmitted on the worst connection from which tcp.retransmissions is crit" },
+	[TH_TCP_SPURIOUS_MIN_COUNT] = {
+		"tcp.spurious_min_count", 1, 1, 1e15, "count",
+		"spurious retransmissions needed before tcp.spurious_retransmissions is reported" },
+	[TH_TCP_REORDERING_MIN_COUNT] = {
+		"tcp.reordering_min_count", 1, 1, 1e15, "count",
+		"out-of-order segments needed before tcp.reordering is reported" },
+	[TH_TCP_RTO_STALL_MIN_MS] = {
+		"tcp.rto_stall_min_ms", 200, 0, 1e9, "ms",
+		"stall episodes shorter than this are not counted by tcp.rto_stalls (Linux RTO_MIN is 200 ms)" },
+	[TH_TCP_RTO_STALL_CRIT_MS] = {
+		"tcp.rto_stall_crit_ms", 3000, 0, 1e9, "ms",
+		"a single stall this long makes tcp.rto_stalls crit (else warn)" },
+	[TH_TCP_ZERO_WINDOW_MIN_MS] = {
+		"tcp.zero_window_min_ms", 0, 0, 1e9, "ms",
+		"zero-window time (summed per connection) below this is not reported" },
+	[TH_TCP_ZERO_WINDOW_WARN_MS] = {
+		"tcp.zero_window_warn_ms", 500, 0, 1e9, "ms",
+		"zero-window time on one connection from which tcp.zero_window is warn (else low)" },
+	[TH_TCP_WINDOW_FULL_MIN_COUNT] = {
+		"tcp.window_full_min_count", 1, 1, 1e15, "count",
+		"window-full segments needed before tcp.window_full is reported" },
+	[TH_TCP_RESETS_MIN_COUNT] = {
+		"tcp.resets_min_count", 1, 1, 1e15, "count",
+		"connections reset outside the handshake needed before tcp.resets is reported" },
+	[TH_TCP_CLOSED_PORT_MIN_COUNT] = {
+		"tcp.closed_port_min_count", 1, 1, 1e15, "count",
+		"refused connection attempts needed before tcp.closed_port is reported" },
+	[TH_TCP_SYN_UNANSWERED_MIN_COUNT] = {
+		"tcp.syn_unanswered_min_count", 1, 1, 1e15, "count",
+		"connection attempts without any answer needed before tcp.syn_unanswered is reported" },
 };
 
 void thresholds_init(struct thresholds *th)

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/* Per-connection TCP statistics: accumulation per packet, delivery at flow end. */
+#include "analyze/tcp_stats_acc.h"
+
+#include <string.h>
+
+/* Linux RTO_MIN: a resend this long after the original is a timeout (D11). */
+#define TCP_RTO_MIN_NS (200LL * 1000000LL)
+
+static inline void inc(uint32_t *c)
+{
+	if (*c != UINT32_MAX)
+		(*c)++;
+}
+
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+/* Frame relative to the flow's first, plus one; 0 when out of range. */
+static uint32_t rel_frame(const struct flow *f, uint64_t frame)
+{
+	uint64_t d = frame - f->first_frame;
+
+	return frame >= f->first_frame && d < UINT32_MAX ? (uint32_t)d + 1 : 0;
+}
+
+static uint64_t abs_frame(const struct flow *f, uint32_t rel)
+{
+	return rel ? f->first_frame + rel - 1 : 0;
+}
+
+static void note_frame(uint32_t *slot, const struct flow *f, uint64_t frame)
+{
+	if (!*slot)
+		*slot = rel_frame(f, frame);
+}
+
+static void syn_options(struct tcp_sdir *d, const struct pkt_tcp *t)
+{
+	if (d->syn_seen)
+		return;
+	d->syn_seen = true;
+	d->mss = t->has_mss ? t->mss : 0;
+	d->wscale = t->wscale;
+	d->sack_perm = t->sack_perm;
+	d->ts = t->has_ts;
+}
+
+static void syn_packet(struct tcp_sacc *a, const struct flow *f, int dir,
+		       const struct pkt_tcp *t, uint64_t frame, int64_t ts)
+{
+	struct tcp_sdir *d = &a->d[dir];
+	bool ack = t->flags & TCP_F_ACK;
+
+	if (d->syns != UINT8_MAX)
+		d->syns++;
+	syn_options(d, t);
+	if (!ack) {
+		if (!a->client_known) {
+			a->client = (uint8_t)dir;
+			a->client_known = true;
+		}
+		if (dir != a->client)
+			return;
+		if (!a->n_syn)
+			a->first_syn_ts = ts;
+		if (a->n_syn < TCP_STATS_SYN_MAX) {
+			int64_t off = (ts - a->first_syn_ts) / 1000;
+
+			a->syn_off_us[a->n_syn] =
+				off < 0 ? 0 : off > UINT32_MAX ? UINT32_MAX :
+				(uint32_t)off;
+			a->syn_frame[a->n_syn] = rel_frame(f, frame);
+			a->n_syn++;
+		}
+	} else if (!a->synack_seen) {
+		a->synack_seen = true;
+		a->synack_ts = ts;
+	}
+}
+
+/* D6 phase of the first RST, from what was seen before it. */
+static uint8_t rst_phase(const struct tcp_sacc *a, int dir)
+{
+	if (a->n_syn && !a->synack_seen && dir != a->client)
+		return TCP_RST_REFUSED;
+	if (a->any_fin)
+		return TCP_RST_AFTER_FIN;
+	if (!a->established)
+		return TCP_RST_HANDSHAKE;
+	return TCP_RST_ABORT;
+}
+
+/* Retransmission classes (D11) and RTO stall episodes. */
+static void retrans(struct tcp_sdir *d, const struct flow *f,
+		    const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
+		    const struct tcp_pkt_result *res)
+{
+	uint32_t end = t->seq + seglen;
+
+	inc(&d->retrans);
+	d->retrans_bytes += seglen;
+	for (unsigned i = 0; i < TCP_STATS_FRAMES; i++) {
+		if (!d->f_retrans[i]) {
+			d->f_retrans[i] = rel_frame(f, frame);
+			break;
+		}
+	}
+	if (!d->karn_set || seq_gt(end, d->karn_hi)) {
+		d->karn_hi = end;
+		d->karn_set = true;
+	}
+	if (res->flags & TA_SPURIOUS_RETRANSMISSION) {
+		inc(&d->spurious);
+		note_frame(&d->f_spur, f, frame);
+		return;
+	}
+	if ((res->flags & TA_FAST_RETRANSMISSION) ||
+	    res->rto_ns < TCP_RTO_MIN_NS) {
+		inc(&d->fast);
+		return;
+	}
+	inc(&d->timeout);
+	/* Repeated RTOs of one segment are measured from the same original. */
+	uint32_t rf = rel_frame(f, res->rto_frame);
+
+	if (d->stalls && rf && rf == d->stall_rto_frame) {
+		if (res->rto_ns > d->stall_last) {
+			d->stall_total += res->rto_ns - d->stall_last;
+			d->stall_last = res->rto_ns;
+		}
+	} else {
+		inc(&d->stalls);
+		d->stall_total += res->rto_ns;
+		d->stall_last = res->rto_ns;
+		d->stall_rto_frame = rf;
+	}
+	if (d->stall_last > d->stall_max) {
+		d->stall_max = d->stall_last;
+		d->f_stall = rel_frame(f, frame);
+	}
+}
+
+void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
+		     const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
+		     int64_t ts, const struct tcp_pkt_result *res)
+{
+	struct tcp_sdir *d = &a->d[dir], *o = &a->d[!dir];
+	const uint16_t fl = t->flags;
+	const uint32_t rf = res->flags;
+
+	if (a->last_ts && ts - a->last_ts > a->max_idle) {
+		a->max_idle = ts - a->last_ts;
+		a->max_idle_frame = rel_frame(f, frame);
+	}
+	a->last_ts = ts;
+	if (rf & TA_REUSED_PORTS)
+		a->reused = true;
+	if (!a->client_known && !(fl & TCP_F_SYN)) {
+		/* Mid-stream: the first sender stands in for the client. */
+		a->client = (uint8_t)dir;
+		a->client_known = true;
+	}
+	inc(&d->pkts);
+	if (fl & TCP_F_SYN)
+		syn_packet(a, f, dir, t, frame, ts);
+	if (fl & TCP_F_RST) {
+		if (d->rsts != UINT8_MAX)
+			d->rsts++;
+		if (!a->any_rst) {
+			a->any_rst = true;
+			a->rst_frame = rel_frame(f, frame);
+			a->rst_phase = rst_phase(a, dir);
+			a->end_by = (uint8_t)dir;
+		}
+	}
+	if (fl & TCP_F_FIN) {
+		if (d->fins != UINT8_MAX)
+			d->fins++;
+		if (!a->any_fin) {
+			a->any_fin = true;
+			a->fin_frame = rel_frame(f, frame);
+			if (!a->any_rst)
+				a->end_by = (uint8_t)dir;
+		}
+	}
+	/* After the RST check: a RST never completes a handshake. */
+	if ((fl & TCP_F_ACK) && !(fl & (TCP_F_SYN | TCP_F_RST)) &&
+	    (a->synack_seen || !a->n_syn))
+		a->established = true;
+	if (seglen) {
+		inc(&d->data_pkts);
+		d->bytes += seglen;
+		if (!(rf & TA_RETRANSMISSION))
+			d->unique_bytes += seglen;
+	}
+	/* A resent SYN is the D1 schedule, not data loss. */
+	if ((rf & TA_RETRANSMISSION) && !(fl & TCP_F_SYN))
+		retrans(d, f, t, seglen, frame, res);
+	if (rf & TA_OUT_OF_ORDER) {
+		inc(&d->ooo);
+		note_frame(&d->f_ooo, f, frame);
+	}
+	if (rf & TA_LOST_SEGMENT)
+		inc(&d->lost);
+	if (rf & TA_ACK_LOST_SEGMENT)
+		inc(&d->ack_lost);
+	if (rf & TA_DUPLICATE_ACK)
+		inc(&d->dup_acks);
+	if (rf & TA_WINDOW_FULL) {
+		inc(&d->wf);
+		note_frame(&d->f_wf, f, frame);
+	}
+	/* D13: zero-window episodes of this sender, probes from the peer. */
+	if (!(fl & (TCP_F_RST | TCP_F_SYN))) {
+		if (t->win == 0 && !d->zw_start && (rf & TA_ZERO_WINDOW)) {
+			inc(&d->zw);
+			d->zw_start = ts;
+			note_frame(&d->f_zw, f, frame);
+		} else if (t->win != 0 && d->zw_start) {
+			if (ts > d->zw_start)
+				d->zw_total += ts - d->zw_start;
+			d->zw_start = 0;
+		}
+	}
+	if (rf & TA_ZERO_WINDOW_PROBE) {
+		inc(&d->probes);
+	} else if (rf & TA_KEEP_ALIVE) {
+		if (o->zw_start) {
+			inc(&d->probes);
+			inc(&d->probes_linux);
+		} else {
+			inc(&d->ka);
+		}
+	}
+	if (res->bytes_in_flight > 0 && res->bytes_in_flight > d->max_bif)
+		d->max_bif = res->bytes_in_flight > UINT32_MAX ?
+			     UINT32_MAX : (uint32_t)res->bytes_in_flight;
+	/* Karn: no sample from an ACK covering retransmitted data. */
+	if (res->ack_rtt_ns >= 0 && (fl & TCP_F_ACK) &&
+	    !(o->karn_set && seq_le(t->ack, o->karn_hi))) {
+		int64_t us = res->ack_rtt_ns / 1000;
+		uint32_t u = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+
+		if (!o->rtt_n || u < o->rtt_min_us)
+			o->rtt_min_us = u;
+		if (u > o->rtt_max_us)
+			o->rtt_max_us = u;
+		o->rtt_sum_us += u;
+		inc(&o->rtt_n);
+	}
+}
+
+static void finish_dir(const struct tcp_sdir *s, const struct flow *f,
+		       int64_t end_ts, int64_t dur, struct tcp_dir_stats *d)
+{
+	d->pkts = s->pkts;
+	d->data_pkts = s->data_pkts;
+	d->bytes = s->bytes;
+	d->unique_bytes = s->unique_bytes;
+	d->retrans = s->retrans;
+	d->retrans_fast = s->fast;
+	d->retrans_timeout = s->timeout;
+	d->spurious = s->spurious;
+	d->retrans_bytes = s->retrans_bytes;
+	d->rto_stalls = s->stalls;
+	d->rto_stall_total_ns = s->stall_total;
+	d->rto_stall_max_ns = s->stall_max;
+	d->out_of_order = s->ooo;
+	d->lost_segments = s->lost;
+	d->ack_lost = s->ack_lost;
+	d->dup_acks = s->dup_acks;
+	d->zero_windows = s->zw;
+	d->zero_window_ns = s->zw_total;
+	if (s->zw_start && end_ts > s->zw_start)
+		d->zero_window_ns += end_ts - s->zw_start;
+	d->zw_probes = s->probes;
+	d->zw_probes_linux = s->probes_linux;
+	d->window_full = s->wf;
+	d->keep_alives = s->ka;
+	d->max_bif = s->max_bif;
+	d->rtt_samples = s->rtt_n;
+	if (s->rtt_n) {
+		d->rtt_min_ns = (int64_t)s->rtt_min_us * 1000;
+		d->rtt_max_ns = (int64_t)s->rtt_max_us * 1000;
+		d->rtt_avg_ns = (int64_t)(s->rtt_sum_us / s->rtt_n) * 1000;
+	} else {
+		d->rtt_min_ns = d->rtt_max_ns = d->rtt_avg_ns = -1;
+	}
+	d->throughput_bps = dur >= 1000 ?
+			    (double)s->unique_bytes * 8e9 / (double)dur : 0;
+	d->syn_seen = s->syn_seen;
+	d->sack_perm = s->sack_perm;
+	d->timestamps = s->ts;
+	d->wscale = s->syn_seen ? s->wscale : -1;
+	d->mss = s->mss;
+	d->syns = s->syns;
+	d->rsts = s->rsts;
+	d->fins = s->fins;
+	for (unsigned i = 0; i < TCP_STATS_FRAMES; i++)
+		d->retrans_frames[i] = abs_frame(f, s->f_retrans[i]);
+	d->zw_frame = abs_frame(f, s->f_zw);
+	d->wf_frame = abs_frame(f, s->f_wf);
+	d->ooo_frame = abs_frame(f, s->f_ooo);
+	d->spurious_frame = abs_frame(f, s->f_spur);
+	d->stall_frame = abs_frame(f, s->f_stall);
+}
+
+void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
+		     int64_t irtt_ns, struct tcp_conn_stats *out)
+{
+	int64_t dur = f->last_ns - f->first_ns;
+
+	memset(out, 0, sizeof(*out));
+	out->stream = f->conv_id;
+	out->key = f->key;
+	out->first_ns = f->first_ns;
+	out->last_ns = f->last_ns;
+	out->first_frame = f->first_frame;
+	out->last_frame = f->last_frame;
+	out->client = a->client_known ? a->client : f->first_dir;
+	out->syn_seen = a->n_syn > 0;
+	out->synack_seen = a->synack_seen;
+	out->established = a->established;
+	out->midstream = !a->n_syn && !a->synack_seen;
+	out->handshake_rtt_ns = irtt_ns ? irtt_ns : -1;
+	out->n_syn_times = a->n_syn;
+	for (unsigned i = 0; i < a->n_syn; i++) {
+		out->syn_times_ns[i] = (int64_t)a->syn_off_us[i] * 1000;
+		out->syn_frames[i] = abs_frame(f, a->syn_frame[i]);
+	}
+	out->connect_ns = a->n_syn && a->synack_seen ?
+			  a->synack_ts - a->first_syn_ts : -1;
+	out->end = a->any_rst ? TCP_CONN_RST :
+		   a->any_fin ? TCP_CONN_FIN : TCP_CONN_OPEN;
+	out->end_by = a->end_by;
+	out->rst_phase = (enum tcp_rst_phase)a->rst_phase;
+	out->rst_frame = abs_frame(f, a->rst_frame);
+	out->fin_frame = abs_frame(f, a->fin_frame);
+	out->max_idle_ns = a->max_idle;
+	out->max_idle_frame = abs_frame(f, a->max_idle_frame);
+	out->reused_ports = a->reused;
+	out->partial = f->end == FLOW_END_EVICTED || f->part > 0;
+	for (int i = 0; i < 2; i++)
+		finish_dir(&a->d[i], f, f->last_ns, dur, &out->d[i]);
+}
+
+const char *tcp_conn_end_name(enum tcp_conn_end e)
+{
+	switch (e) {
+	case TCP_CONN_FIN:
+		return "fin";
+	case TCP_CONN_RST:
+		return "rst";
+	default:
+		return "open";
+	}
+}
+
+const char *tcp_rst_phase_name(enum tcp_rst_phase p)
+{
+	switch (p) {
+	case TCP_RST_REFUSED:
+		return "refused";
+	case TCP_RST_HANDSHAKE:
+		return "handshake";
+	case TCP_RST_ABORT:
+		return "abort";
+	case TCP_RST_AFTER_FIN:
+		return "after_fin";
+	default:
+		return "";
+	}
+}
+
+uint64_t tcp_conn_problem_score(const struct tcp_conn_stats *st)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const struct tcp_dir_stats *d = &st->d[i];
+
+		s += (uint64_t)d->retrans + d->out_of_order + d->lost_segments +
+		     d->window_full + 10ull * d->zero_windows +
+		     10ull * d->rto_stalls;
+	}
+	if (st->end == TCP_CONN_RST)
+		s += 10;
+	if (st->syn_seen && !st->synack_seen)
+		s += 10 * (uint64_t)st->n_syn_times;
+	return s;
+}

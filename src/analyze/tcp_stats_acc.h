@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal: the per-flow accumulator behind struct tcp_conn_stats (kept small). */
+#ifndef NETDX_ANALYZE_TCP_STATS_ACC_H
+#define NETDX_ANALYZE_TCP_STATS_ACC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyze/tcp_analysis.h"
+#include "analyze/tcp_stats.h"
+
+/*
+ * Frame references are stored relative to the flow's first frame plus one
+ * (0 = none) in 32 bits, times of episodes as absolute ns; counters are 32
+ * bits (saturating), byte counts 64 bits.
+ */
+struct tcp_sdir {
+	uint64_t bytes, unique_bytes, retrans_bytes;
+	uint64_t rtt_sum_us;
+	int64_t zw_start;	/* open zero-window episode start, 0 none */
+	int64_t zw_total;
+	int64_t stall_total, stall_max, stall_last;
+	uint32_t pkts, data_pkts, retrans, fast, timeout, spurious, stalls;
+	uint32_t ooo, lost, ack_lost, dup_acks, zw, probes, probes_linux;
+	uint32_t wf, ka, max_bif, rtt_n, rtt_min_us, rtt_max_us;
+	uint32_t karn_hi;	/* highest end of retransmitted data (Karn) */
+	uint32_t stall_rto_frame; /* rto_frame of the current stall episode */
+	uint32_t f_retrans[TCP_STATS_FRAMES];
+	uint32_t f_zw, f_wf, f_ooo, f_spur, f_stall;
+	uint16_t mss;
+	int8_t wscale;
+	uint8_t syns, rsts, fins;
+	bool karn_set, syn_seen, sack_perm, ts;
+};
+
+struct tcp_sacc {
+	struct tcp_sdir d[2];
+	int64_t first_syn_ts, synack_ts, last_ts, max_idle;
+	uint32_t syn_off_us[TCP_STATS_SYN_MAX]; /* from the first SYN */
+	uint32_t syn_frame[TCP_STATS_SYN_MAX];
+	uint32_t max_idle_frame, rst_frame, fin_frame;
+	uint8_t n_syn, client, end_by, rst_phase;
+	bool client_known, synack_seen, established, any_fin, any_rst;
+	bool reused;
+};
+
+/* Folds one analysed TCP header into the accumulator (after tcp_analyzer_packet). */
+void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
+		     const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
+		     int64_t ts_ns, const struct tcp_pkt_result *res);
+
+/* Builds the delivered stats at flow end. irtt_ns: 0 when unknown. */
+void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
+		     int64_t irtt_ns, struct tcp_conn_stats *out);
+
+#endif

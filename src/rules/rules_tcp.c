@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: MIT
+/* TCP rules: per-connection evidence (analyze/tcp_evidence.c) to one finding per id. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze/tcp_stats.h"
+#include "rules/rules.h"
+#include "rules/rules_tcp.h"
+
+#define TOP_N 5	    /* worst connections listed per finding */
+#define PEERS_MAX 64 /* hosts aggregated per finding; more are summed only */
+
+static int64_t num_i(const struct evidence *ev, const char *name)
+{
+	int64_t v = 0;
+
+	ev_get_i64(ev, name, &v);
+	return v;
+}
+
+static double share(int64_t part, int64_t whole)
+{
+	return whole > 0 ? (double)part / (double)whole : 0;
+}
+
+/* The worst records by key, best first. */
+struct top {
+	const struct evidence *e[TOP_N];
+	double key[TOP_N];
+	size_t n;
+	size_t flows; /* distinct records seen */
+};
+
+static void top_add(struct top *t, const struct evidence *e, double key)
+{
+	size_t i;
+
+	t->flows++;
+	if (t->n == TOP_N && key <= t->key[TOP_N - 1])
+		return;
+	i = t->n < TOP_N ? t->n++ : TOP_N - 1;
+	while (i > 0 && t->key[i - 1] < key) {
+		t->e[i] = t->e[i - 1];
+		t->key[i] = t->key[i - 1];
+		i--;
+	}
+	t->e[i] = e;
+	t->key[i] = key;
+}
+
+/* "A:p -> B:p (stream N)" with from = the endpoint index of the sender. */
+static void conn_name(const struct evidence *e, int from, char *buf, size_t n)
+{
+	char a[64], b[64];
+
+	flow_format_endpoint(&e->scope.flow, from ? 1 : 0, a, sizeof(a));
+	flow_format_endpoint(&e->scope.flow, from ? 0 : 1, b, sizeof(b));
+	snprintf(buf, n, "%s -> %s (stream %llu)", a, b,
+		 (unsigned long long)e->scope.conv_id);
+}
+
+/* Frames of a record as " frames 1, 2, 3" (empty without frames). */
+static void frame_list(const struct evidence *e, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < e->n_frames && off < n; i++) {
+		int w = snprintf(buf + off, n - off, "%s%llu",
+				 i ? ", " : " frames ",
+				 (unsigned long long)e->frames[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/* Frames of the listed worst records, and scope when only one flow. */
+static void finish_refs(struct finding *f, const struct top *t, uint64_t total)
+{
+	for (size_t i = 0; i < t->n; i++)
+		finding_add_frames(f, t->e[i]->frames, t->e[i]->n_frames, 0);
+	f->frame_count = total;
+	if (t->flows == 1 && t->n == 1)
+		f->scope = t->e[0]->scope;
+}
+
+static int finish(struct rule_ctx *ctx, struct finding *f, int rc)
+{
+	if (!rc)
+		rc = finding_explain(f, NULL);
+	if (rc) {
+		finding_free(f);
+		return rc < 0 ? rc : -ENOMEM;
+	}
+	return rule_emit(ctx, f);
+}
+
+static int more_line(struct finding *f, const struct top *t)
+{
+	if (t->flows > t->n)
+		return finding_add_line(f, "... and %zu more connections",
+					t->flows - t->n);
+	return 0;
+}
+
+/* Per-host aggregation: address of endpoint ep of a flow scope. */
+struct peer {
+	uint8_t family;
+	uint8_t addr[16];
+	int64_t a, b; /* two summed numbers */
+	uint32_t conns;
+};
+
+struct peers {
+	struct peer v[PEERS_MAX];
+	size_t n;
+};
+
+static void peer_add(struct peers *p, const struct evidence *e, int ep,
+		     int64_t a, int64_t b)
+{
+	const struct flow_key *k = &e->scope.flow;
+	size_t len = k->family == 6 ? 16 : 4, i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].family == k->family &&
+		    memcmp(p->v[i].addr, k->addr[ep], len) == 0)
+			break;
+	if (i == p->n) {
+		if (p->n == PEERS_MAX)
+			return;
+		memset(&p->v[i], 0, sizeof(p->v[i]));
+		p->v[i].family = k->family;
+		memcpy(p->v[i].addr, k->addr[ep], len);
+		p->n++;
+	}
+	p->v[i].a += a;
+	p->v[i].b += b;
+	p->v[i].conns++;
+}
+
+static void peer_name(const struct peer *p, char *buf, size_t n)
+{
+	struct flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = p->family;
+	memcpy(k.addr[0], p->addr, sizeof(p->addr));
+	flow_format_endpoint(&k, 0, buf, n);
+}
+
+static int64_t totals_data_pkts(const struct ev_store *ev)
+{
+	size_t pos = 0;
+	const struct evidence *e = ev_store_next(ev, "tcp.totals", &pos);
+
+	return e ? num_i(e, "data_pkts") : 0;
+}
+
+int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
+			     const struct thresholds *th)
+{
+	struct top t = { 0 };
+	struct peers pr = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0, fast = 0, rto = 0, spur = 0, lossy_pkts = 0, bytes = 0;
+	double worst = 0;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
+		int64_t r = num_i(e, "retrans") - num_i(e, "spurious");
+		int64_t dp = num_i(e, "data_pkts");
+
+		if (r <= 0)
+			continue;
+		n += r;
+		fast += num_i(e, "fast");
+		rto += num_i(e, "timeout");
+		spur += num_i(e, "spurious");
+		lossy_pkts += dp;
+		bytes += num_i(e, "retrans_bytes");
+		/* Rank by rate, weighted so 1 of 2 does not beat 50 of 1000. */
+		top_add(&t, e, share(r, dp) * (double)r);
+		if (share(r, dp) > worst && dp >= 20)
+			worst = share(r, dp);
+		peer_add(&pr, e, num_i(e, "sender") ? 0 : 1, r, dp);
+	}
+	if (n < th_get(th, TH_TCP_RETRANS_MIN_COUNT) || n == 0)
+		return 0;
+	int64_t all = totals_data_pkts(ev);
+	if (all < lossy_pkts)
+		all = lossy_pkts;
+	double sh = share(n, all);
+	struct finding *f = finding_new("tcp.retransmissions");
+	if (!f)
+		return -ENOMEM;
+	f->severity = SEV_LOW;
+	if (sh >= th_get(th, TH_TCP_RETRANS_WARN_SHARE) ||
+	    worst >= th_get(th, TH_TCP_RETRANS_WARN_SHARE))
+		f->severity = SEV_WARN;
+	if (worst >= th_get(th, TH_TCP_RETRANS_CRIT_SHARE))
+		f->severity = SEV_CRIT;
+	f->impact = sh;
+	finding_set_i64(f, "count", n);
+	finding_set_f64(f, "share_pct", sh * 100);
+	finding_set_i64(f, "fast", fast);
+	finding_set_i64(f, "rto", rto);
+	finding_set_i64(f, "data_pkts", all);
+	finding_set_i64(f, "bytes", bytes);
+	finding_set_i64(f, "connections", (int64_t)t.flows);
+	finding_set_f64(f, "worst_share_pct", worst * 100);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		char c[160], fr[96];
+		int64_t r = num_i(t.e[i], "retrans") - num_i(t.e[i], "spurious");
+		int64_t dp = num_i(t.e[i], "data_pkts");
+
+		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		frame_list(t.e[i], fr, sizeof(fr));
+		rc = finding_add_line(
+			f, "%s: %lld of %lld data segments resent (%.1f%%), "
+			   "%lld fast, %lld after a timeout;%s",
+			c, (long long)r, (long long)dp, share(r, dp) * 100,
+			(long long)num_i(t.e[i], "fast"),
+			(long long)num_i(t.e[i], "timeout"), fr);
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	if (pr.n > 1) {
+		for (size_t i = 0; i < pr.n && !rc; i++) {
+			char h[64];
+
+			peer_name(&pr.v[i], h, sizeof(h));
+			rc = finding_add_line(
+				f, "to %s: %lld of %lld data segments resent "
+				   "(%.1f%%) over %u connections",
+				h, (long long)pr.v[i].a, (long long)pr.v[i].b,
+				share(pr.v[i].a, pr.v[i].b) * 100,
+				pr.v[i].conns);
+		}
+	}
+	if (!rc && rto > fast)
+		rc = finding_set_remedy_note(
+			f, "Most resends waited for a timeout: losses at the "
+			   "tail of transfers or of whole flights (see "
+			   "tcp.rto_stalls).");
+	finish_refs(f, &t, (uint64_t)n);
+	return finish(ctx, f, rc);
+}
+
+int rule_tcp_spurious_retransmissions(struct rule_ctx *ctx,
+				      const struct ev_store *ev,
+				      const struct thresholds *th)
+{
+	struct top t = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0, all = 0;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
+		int64_t s = num_i(e, "spurious");
+
+		all += num_i(e, "retrans");
+		if (s <= 0)
+			continue;
+		n += s;
+		top_add(&t, e, (double)s);
+	}
+	if (n == 0 || n < th_get(th, TH_TCP_SPURIOUS_MIN_COUNT))
+		return 0;
+	struct finding *f = finding_new("tcp.spurious_retransmissions");
+	if (!f)
+		return -ENOMEM;
+	f->impact = share(n, all);
+	finding_set_i64(f, "count", n);
+	finding_set_i64(f, "retrans", all);
+	finding_set_f64(f, "share_pct", share(n, all) * 100);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		char c[160];
+
+		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		rc = finding_add_line(f, "%s: %lld spurious of %lld resends; "
+					 "first at frame %lld",
+				      c, (long long)num_i(t.e[i], "spurious"),
+				      (long long)num_i(t.e[i], "retrans"),
+				      (long long)num_i(t.e[i],
+						       "spurious_frame"));
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	/* The retransmission frames listed are a superset: use the firsts. */
+	for (size_t i = 0; i < t.n; i++) {
+		uint64_t fr = (uint64_t)num_i(t.e[i], "spurious_frame");
+
+		if (fr)
+			finding_add_frames(f, &fr, 1, 0);
+	}
+	f->frame_count = (uint64_t)n;
+	if (t.flows == 1)
+		f->scope = t.e[0]->scope;
+	return finish(ctx, f, rc);
+}
+
+int rule_tcp_reordering(struct rule_ctx *ctx, const struct ev_store *ev,
+			const struct thresholds *th)
+{
+	struct top t = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.reordering", &pos))) {
+		n += num_i(e, "out_of_order");
+		top_add(&t, e, (double)num_i(e, "out_of_order"));
+	}
+	if (n == 0 || n < th_get(th, TH_TCP_REORDERING_MIN_COUNT))
+		return 0;
+	struct finding *f = finding_new("tcp.reordering");
+	if (!f)
+		return -ENOMEM;
+	f->impact = (double)n;
+	finding_set_i64(f, "count", n);
+	finding_set_i64(f, "connections", (int64_t)t.flows);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		char c[160], fr[96];
+
+		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		frame_list(t.e[i], fr, sizeof(fr));
+		rc = finding_add_line(f, "%s: %lld of %lld data segments out "
+					 "of order;%s",
+				      c, (long long)num_i(t.e[i], "out_of_order"),
+				      (long long)num_i(t.e[i], "data_pkts"), fr);
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	finish_refs(f, &t, (uint64_t)n);
+	return finish(ctx, f, rc);
+}
+
+int rule_tcp_rto_stalls(struct rule_ctx *ctx, const struct ev_store *ev,
+			const struct thresholds *th)
+{
+	struct top t = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0, total = 0, max = 0;
+	double min_ns = th_get(th, TH_TCP_RTO_STALL_MIN_MS) * 1e6;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.rto_stall", &pos))) {
+		int64_t mx = num_i(e, "max_ns");
+
+		if ((double)mx < min_ns)
+			continue;
+		n += num_i(e, "stalls");
+		total += num_i(e, "total_ns");
+		if (mx > max)
+			max = mx;
+		top_add(&t, e, (double)num_i(e, "total_ns"));
+	}
+	if (n == 0)
+		return 0;
+	struct finding *f = finding_new("tcp.rto_stalls");
+	if (!f)
+		return -ENOMEM;
+	if ((double)max >= th_get(th, TH_TCP_RTO_STALL_CRIT_MS) * 1e6)
+		f->severity = SEV_CRIT;
+	f->impact = (double)total / 1e9;
+	finding_set_i64(f, "count", n);
+	finding_set_f64(f, "total_stall_ms", (double)total / 1e6);
+	finding_set_f64(f, "max_stall_ms", (double)max / 1e6);
+	finding_set_i64(f, "connections", (int64_t)t.flows);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		char c[160], rtt[48] = "";
+		int64_t srtt = num_i(t.e[i], "srtt_ns");
+
+		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		if (srtt > 0)
+			snprintf(rtt, sizeof(rtt), " (average RTT %.1f ms)",
+				 (double)srtt / 1e6);
+		rc = finding_add_line(
+			f, "%s: %lld stalls, %.0f ms in total, longest %.0f ms "
+			   "ending at frame %llu%s",
+			c, (long long)num_i(t.e[i], "stalls"),
+			(double)num_i(t.e[i], "total_ns") / 1e6,
+			(double)num_i(t.e[i], "max_ns") / 1e6,
+			(unsigned long long)(t.e[i]->n_frames ?
+					     t.e[i]->frames[0] : 0), rtt);
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	finish_refs(f, &t, (uint64_t)n);
+	return finish(ctx, f, rc);
+}
+
+int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
+			 const struct thresholds *th)
+{
+	struct top t = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0, total = 0, probes = 0, linux_probes = 0, max = 0;
+	double min_ns = th_get(th, TH_TCP_ZERO_WINDOW_MIN_MS) * 1e6;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.zero_window", &pos))) {
+		int64_t tot = num_i(e, "total_ns");
+
+		if ((double)tot < min_ns)
+			continue;
+		n += num_i(e, "episodes");
+		total += tot;
+		probes += num_i(e, "probes");
+		linux_probes += num_i(e, "probes_linux");
+		if (tot > max)
+			max = tot;
+		top_add(&t, e, (double)tot);
+	}
+	if (n == 0)
+		return 0;
+	struct finding *f = finding_new("tcp.zero_window");
+	if (!f)
+		return -ENOMEM;
+	if ((double)max < th_get(th, TH_TCP_ZERO_WINDOW_WARN_MS) * 1e6)
+		f->severity = SEV_LOW;
+	f->impact = (double)total / 1e9;
+	finding_set_i64(f, "count", n);
+	finding_set_f64(f, "total_ms", (double)total / 1e6);
+	finding_set_i64(f, "probes", probes);
+	finding_set_i64(f, "linux_probes", linux_probes);
+	finding_set_i64(f, "connections", (int64_t)t.flows);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		char a[64], b[64];
+		const struct evidence *x = t.e[i];
+		int r = num_i(x, "receiver") ? 1 : 0;
+
+		flow_format_endpoint(&x->scope.flow, r, a, sizeof(a));
+		flow_format_endpoint(&x->scope.flow, !r, b, sizeof(b));
+		rc = finding_add_line(
+			f, "%s (stream %llu) advertised window 0 to %s %lld "
+			   "times for %.1f ms; %lld probes (%lld Linux 0-byte "
+			   "probes, which Wireshark calls Keep-Alive); first "
+			   "at frame %llu",
+			a, (unsigned long long)x->scope.conv_id, b,
+			(long long)num_i(x, "episodes"),
+			(double)num_i(x, "total_ns") / 1e6,
+			(long long)num_i(x, "probes"),
+			(long long)num_i(x, "probes_linux"),
+			(unsigned long long)(x->n_frames ? x->frames[0] : 0));
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	finish_refs(f, &t, (uint64_t)n);
+	return finish(ctx, f, rc);
+}
+
+int rule_tcp_window_full(struct rule_ctx *ctx, const struct ev_store *ev,
+			 const struct thresholds *th)
+{
+	struct top t = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0;
+	bool unknown_scale = false;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.window_full", &pos))) {
+		n += num_i(e, "window_full");
+		if (num_i(e, "peer_wscale") < 0)
+			unknown_scale = true;
+		top_add(&t, e, (double)num_i(e, "window_full"));
+	}
+	if (n == 0 || n < th_get(th, TH_TCP_WINDOW_FULL_MIN_COUNT))
+		return 0;
+	struct finding *f = finding_new("tcp.window_full");
+	if (!f)
+		return -ENOMEM;
+	f->impact = (double)n;
+	finding_set_i64(f, "count", n);
+	finding_set_i64(f, "connections", (int64_t)t.flows);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		char c[160], fr[96];
+
+		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		frame_list(t.e[i], fr, sizeof(fr));
+		rc = finding_add_line(
+			f, "%s: %lld of %lld data segments filled the window "
+			   "(largest in flight %lld bytes);%s",
+			c, (long long)num_i(t.e[i], "window_full"),
+			(long long)num_i(t.e[i], "data_pkts"),
+			(long long)num_i(t.e[i], "max_bif"), fr);
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	if (!rc && unknown_scale)
+		rc = finding_set_remedy_note(
+			f, "Some handshakes were not captured: the window "
+			   "scale is unknown there (window limited, scale "
+			   "unknown).");
+	finish_refs(f, &t, (uint64_t)n);
+	return finish(ctx, f, rc);
+}
+
+int rule_tcp_resets(struct rule_ctx *ctx, const struct ev_store *ev,
+		    const struct thresholds *th)
+{
+	struct top t = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0, by_phase[5] = { 0 }, by_client = 0, by_server = 0;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
+		int64_t ph = num_i(e, "phase");
+
+		n++;
+		if (ph >= 0 && ph < 5)
+			by_phase[ph]++;
+		if (ph == TCP_RST_REFUSED)
+			continue; /* tcp.closed_port tells these */
+		if (num_i(e, "by") == num_i(e, "client"))
+			by_client++;
+		else
+			by_server++;
+		/* Aborts of connections that carried data matter most. */
+		top_add(&t, e, (ph == TCP_RST_ABORT ? 1e12 : 0) +
+				       (double)num_i(e, "data_bytes"));
+	}
+	int64_t other = n - by_phase[TCP_RST_REFUSED];
+	if (other <= 0 || other < th_get(th, TH_TCP_RESETS_MIN_COUNT))
+		return 0;
+	struct finding *f = finding_new("tcp.resets");
+	if (!f)
+		return -ENOMEM;
+	f->impact = (double)other;
+	finding_set_i64(f, "count", n);
+	finding_set_i64(f, "refused", by_phase[TCP_RST_REFUSED]);
+	finding_set_i64(f, "handshake", by_phase[TCP_RST_HANDSHAKE]);
+	finding_set_i64(f, "aborted", by_phase[TCP_RST_ABORT]);
+	finding_set_i64(f, "after_fin", by_phase[TCP_RST_AFTER_FIN]);
+	finding_set_i64(f, "by_client", by_client);
+	finding_set_i64(f, "by_server", by_server);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		const struct evidence *x = t.e[i];
+		char c[160];
+		int by = num_i(x, "by") ? 1 : 0;
+
+		conn_name(x, by, c, sizeof(c));
+		rc = finding_add_line(
+			f, "%s: RST from the %s, %s, after %lld payload "
+			   "bytes; frame %llu",
+			c, by == num_i(x, "client") ? "client" : "server",
+			tcp_rst_phase_name((enum tcp_rst_phase)num_i(x, "phase")),
+			(long long)num_i(x, "data_bytes"),
+			(unsigned long long)(x->n_frames ? x->frames[0] : 0));
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	finish_refs(f, &t, (uint64_t)other);
+	return finish(ctx, f, rc);
+}
+
+int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
+			 const struct thresholds *th)
+{
+	struct top t = { 0 };
+	struct peers pr = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0;
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
+		if (num_i(e, "phase") != TCP_RST_REFUSED)
+			continue;
+		n++;
+		top_add(&t, e, 0);
+		/* Per server port: the refusing endpoint (never the client). */
+		int srv = num_i(e, "client") ? 0 : 1;
+		peer_add(&pr, e, srv, e->scope.flow.port[srv], 0);
+	}
+	if (n == 0 || n < th_get(th, TH_TCP_CLOSED_PORT_MIN_COUNT))
+		return 0;
+	struct finding *f = finding_new("tcp.closed_port");
+	if (!f)
+		return -ENOMEM;
+	f->impact = (double)n;
+	finding_set_i64(f, "count", n);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		const struct evidence *x = t.e[i];
+		char c[160];
+
+		conn_name(x, (int)num_i(x, "client"), c, sizeof(c));
+		rc = finding_add_line(f, "%s: SYN answered by RST at frame %llu",
+				      c, (unsigned long long)(x->n_frames ?
+							      x->frames[0] : 0));
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	for (size_t i = 0; i < pr.n && pr.n > 0 && !rc; i++) {
+		char h[64];
+
+		peer_name(&pr.v[i], h, sizeof(h));
+		rc = finding_add_line(f, "refused by host %s: %u attempts", h,
+				      pr.v[i].conns);
+	}
+	finish_refs(f, &t, (uint64_t)n);
+	return finish(ctx, f, rc);
+}
+
+/* "1.0 s, 3.0 s" from the retry offsets of a record. */
+static void schedule(const struct evidence *e, char *buf, size_t n)
+{
+	static const char *const names[] = {
+		"retry1_ns", "retry2_ns", "retry3_ns", "retry4_ns",
+		"retry5_ns", "retry6_ns", "retry7_ns",
+	};
+	size_t off = 0;
+	int64_t v;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < 7 && off < n; i++) {
+		if (!ev_get_i64(e, names[i], &v))
+			break;
+		int w = snprintf(buf + off, n - off, "%s%.1f s", i ? ", " : "",
+				 (double)v / 1e9);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+int rule_tcp_syn_unanswered(struct rule_ctx *ctx, const struct ev_store *ev,
+			    const struct thresholds *th)
+{
+	struct top t = { 0 };
+	size_t pos = 0;
+	const struct evidence *e;
+	int64_t n = 0, attempts = 0;
+	char first_sched[96] = "";
+	int rc = 0;
+
+	while ((e = ev_store_next(ev, "tcp.syn_unanswered", &pos))) {
+		n++;
+		attempts += num_i(e, "attempts");
+		top_add(&t, e, (double)num_i(e, "attempts"));
+	}
+	if (n == 0 || n < th_get(th, TH_TCP_SYN_UNANSWERED_MIN_COUNT))
+		return 0;
+	struct finding *f = finding_new("tcp.syn_unanswered");
+	if (!f)
+		return -ENOMEM;
+	f->impact = (double)n;
+	finding_set_i64(f, "count", n);
+	finding_set_i64(f, "attempts", attempts);
+	for (size_t i = 0; i < t.n && !rc; i++) {
+		const struct evidence *x = t.e[i];
+		char c[160], s[96], fr[96];
+
+		conn_name(x, (int)num_i(x, "client"), c, sizeof(c));
+		schedule(x, s, sizeof(s));
+		frame_list(x, fr, sizeof(fr));
+		if (i == 0)
+			snprintf(first_sched, sizeof(first_sched), "%s", s);
+		rc = finding_add_line(f, "%s: %lld SYNs%s%s;%s", c,
+				      (long long)num_i(x, "attempts"),
+				      s[0] ? ", retries at " : "", s, fr);
+	}
+	if (!rc)
+		rc = more_line(f, &t);
+	finish_refs(f, &t, (uint64_t)attempts);
+	if (rc) {
+		finding_free(f);
+		return -ENOMEM;
+	}
+	if (first_sched[0])
+		rc = finding_explain(f, "Retries at %s after the first SYN "
+					"(Linux: 1, 3, 7 s... before 6.5; "
+					"1, 2, 3, 4, 5 s with linear "
+					"timeouts).", first_sched);
+	else
+		rc = finding_explain(f, NULL);
+	if (rc) {
+		finding_free(f);
+		return -ENOMEM;
+	}
+	return rule_emit(ctx, f);
+}
