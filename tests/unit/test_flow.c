@@ -412,3 +412,81 @@ Test(flow, bad_index_is_rejected)
 	cr_assert_null(flow_table_update(t, &p, 0, 1, 0, 60, NULL));
 	flow_table_free(t);
 }
+
+/*
+ * 6in4tunnel.pcap: a TCP header quoted in an ICMP error takes stream 0
+ * without a count; the next conversation is stream 1; a counted packet for
+ * the touched 4-tuple later makes it a row oriented by that packet.
+ */
+Test(flow, touch_assigns_stream_without_count)
+{
+	struct flow_table *t = mk_table(16, 3600 * S, 120 * S);
+	struct packet p;
+	struct flow_pkt_info i;
+	struct flow *q, *f;
+
+	mk(&p, 4, A4, B4, 6, 40000, 80);
+	tcp(&p, TCP_F_ACK, 500, 900);
+	q = flow_table_update_mode(t, &p, 0, 1, 1 * S, 200, FLOW_UPD_TOUCH,
+				   &i);
+	cr_assert_not_null(q);
+	cr_assert(i.created);
+	cr_assert_eq(q->conv_id, 0);
+	cr_assert(!flow_counted(q));
+	cr_assert_eq(q->pkts[0] + q->pkts[1], 0);
+	cr_assert(!q->tcp.base_set[0] && !q->tcp.base_set[1]);
+
+	mk(&p, 4, A4, B4, 6, 40001, 80);
+	tcp(&p, TCP_F_SYN, 7, 0);
+	f = flow_table_update(t, &p, 0, 2, 2 * S, 60, &i);
+	cr_assert_eq(f->conv_id, 1);
+
+	/* The server answers on the touched 4-tuple: it is "A". */
+	mk(&p, 4, B4, A4, 6, 80, 40000);
+	tcp(&p, TCP_F_ACK, 900, 500);
+	f = flow_table_update(t, &p, 0, 3, 3 * S, 70, &i);
+	cr_assert_eq(f, q);
+	cr_assert(flow_counted(f));
+	cr_assert_eq(f->first_frame, 3);
+	cr_assert_eq(f->first_ns, 3 * S);
+	cr_assert_eq(f->first_dir, i.dir);
+	cr_assert_eq(f->pkts[i.dir], 1);
+	cr_assert_eq(f->bytes[i.dir], 70);
+	flow_table_free(t);
+}
+
+/*
+ * truncated-header.pcap: a SYN whose options are cut by snaplen gets a
+ * stream and its sequence base, but no count: the SYN-ACK becomes "A".
+ */
+Test(flow, track_sets_tcp_state_without_count)
+{
+	struct flow_table *t = mk_table(16, 3600 * S, 120 * S);
+	struct packet p;
+	struct flow_pkt_info i;
+	struct flow *f;
+	struct ends e = { 0 };
+
+	flow_table_set_end_cb(t, end_cb, &e);
+	mk(&p, 4, A4, B4, 6, 40000, 25);
+	tcp(&p, TCP_F_SYN, 1000, 0);
+	f = flow_table_update_mode(t, &p, 0, 1, 1 * S, 74, FLOW_UPD_TRACK,
+				   &i);
+	cr_assert_not_null(f);
+	cr_assert(!flow_counted(f));
+	cr_assert(f->tcp.syn_seen);
+	cr_assert(f->tcp.base_set[i.dir]);
+	cr_assert_eq(f->tcp.base_seq[i.dir], 1000);
+
+	mk(&p, 4, B4, A4, 6, 25, 40000);
+	tcp(&p, TCP_F_SYN | TCP_F_ACK, 5000, 1001);
+	cr_assert_eq(flow_table_update(t, &p, 0, 2, 2 * S, 60, &i), f);
+	cr_assert_eq(f->first_dir, i.dir);
+	cr_assert_eq(f->first_ns, 2 * S);
+	cr_assert_eq(f->pkts[0] + f->pkts[1], 1);
+	cr_assert(f->tcp.synack_seen);
+	flow_table_flush(t);
+	cr_assert_eq(e.n, 1);
+	cr_assert_eq(e.pkts[0], 1);
+	flow_table_free(t);
+}
