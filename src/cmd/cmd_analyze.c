@@ -553,6 +553,16 @@ static void ms(int64_t ns, char *b, size_t n)
 		snprintf(b, n, "%.3f ms", (double)ns / 1e6);
 }
 
+static void rtt_text(const struct tcp_dir_stats *d, char *b, size_t n)
+{
+	if (!d->rtt_samples)
+		snprintf(b, n, "0 samples");
+	else
+		snprintf(b, n, "%u / %.3f / %.3f / %.3f ms", d->rtt_samples,
+			 (double)d->rtt_min_ns / 1e6, (double)d->rtt_avg_ns / 1e6,
+			 (double)d->rtt_max_ns / 1e6);
+}
+
 #define KV_U(name, field)                                                     \
 	do {                                                                  \
 		snprintf(x, sizeof(x), "%" PRIu64, (uint64_t)dc->field);      \
@@ -604,10 +614,8 @@ static int drill_stats(struct report *rep, const struct tcp_conn_stats *st)
 		 ds->timestamps ? "yes" : "no");
 	if (kv(t, "options", x, y) < 0)
 		return -ENOMEM;
-	snprintf(x, sizeof(x), "%u / %.3f / %.3f / %.3f ms", dc->rtt_samples,
-		 dc->rtt_min_ns / 1e6, dc->rtt_avg_ns / 1e6, dc->rtt_max_ns / 1e6);
-	snprintf(y, sizeof(y), "%u / %.3f / %.3f / %.3f ms", ds->rtt_samples,
-		 ds->rtt_min_ns / 1e6, ds->rtt_avg_ns / 1e6, ds->rtt_max_ns / 1e6);
+	rtt_text(dc, x, sizeof(x));
+	rtt_text(ds, y, sizeof(y));
 	if (kv(t, "rtt samples / min / avg / max (Karn)", x, y) < 0)
 		return -ENOMEM;
 	KV_U("retransmissions", retrans);
