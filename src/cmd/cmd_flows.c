@@ -123,6 +123,7 @@ static struct flow_row *row_for(struct flows_ctx *c, int fam, uint64_t id)
 		c->cap = ncap;
 	}
 	c->idx[fam][id] = ++c->n;
+	memset(&c->rows[c->n - 1], 0, sizeof(c->rows[0]));
 	return &c->rows[c->n - 1];
 }
 
