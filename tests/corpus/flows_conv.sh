@@ -8,8 +8,8 @@
 # and duration are compared to the microsecond. Expected files come from
 # scripts/gen-conv-expected.sh (tests/corpus/expected/conv). Files tshark
 # rejects part-way must make netdx exit non-zero with a message on stderr.
-# KNOWN lists files that still differ, with the reason (docs/flows.md); it may
-# only shrink: a listed file that now matches fails the test.
+# KNOWN lists files that differ on purpose, with the reason (docs/flows.md); it
+# may only shrink: a listed file that now matches fails the test.
 set -u
 
 top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -28,9 +28,9 @@ if [ ! -x "$NETDX" ]; then
 fi
 
 declare -A KNOWN=(
-	[bigtcp-ipv4-vxlan-ipv4.pcap]="BIG TCP: IPv4 total length 0 and UDP length 0; tshark rejects the UDP header (bad length) and taps nothing; netdx counts outer UDP and inner TCP"
+	[bigtcp-ipv4-vxlan-ipv4.pcap]="deliberate: BIG TCP: IPv4 total length 0 and UDP length 0; tshark rejects the UDP header (bad length) and taps nothing; netdx counts outer UDP and inner TCP (what the host sent)"
 	[gtp-iphone.pcap]="deliberate: tshark splits one UDP address/port pair into two rows by udp.stream (two GTP tunnels); netdx keys UDP by the pair only"
-	[test102.pcapng]="counts match; start/duration differ: the first record is a custom block without timestamp and tshark's conv table takes its zero time as the start of the conversation"
+	[test102.pcapng]="deliberate: counts match; start/duration differ: the first record is a custom block without timestamp and tshark's conv table takes its zero time as the start of the conversation; netdx uses the packets' own times"
 )
 
 tmp=$(mktemp -d)
