@@ -166,7 +166,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	struct peers pr = { 0 };
 	size_t pos = 0;
 	const struct evidence *e;
-	int64_t n = 0, fast = 0, rto = 0, spur = 0, lossy_pkts = 0, bytes = 0;
+	int64_t n = 0, fast = 0, rto = 0, lossy_pkts = 0, bytes = 0;
 	double worst = 0;
 	int rc = 0;
 
@@ -179,7 +179,6 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 		n += r;
 		fast += num_i(e, "fast");
 		rto += num_i(e, "timeout");
-		spur += num_i(e, "spurious");
 		lossy_pkts += dp;
 		bytes += num_i(e, "retrans_bytes");
 		/* Rank by rate, weighted so 1 of 2 does not beat 50 of 1000. */

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/* Per-connection TCP statistics (tcp_stats.c) through the real flow table and analyzer. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "analyze/tcp_analysis.h"
+#include "analyze/tcp_stats.h"
+#include "flow/flow.h"
+
+#define MS 1000000LL
+
+/* Client 10.0.0.1:40000 <-> server 10.0.0.2:80; dir C2S = client sends. */
+enum { C2S, S2C };
+
+struct h {
+	struct flow_table *ft;
+	struct tcp_analyzer *ta;
+	int slot;
+	uint64_t frame;
+	struct tcp_pkt_result r;
+};
+
+static void h_init(struct h *h)
+{
+	struct flow_analyzer fa;
+	struct flow_limits lim = {
+		.max_flows = 16,
+		.idle_timeout_ns = INT64_MAX,
+		.closed_linger_ns = INT64_MAX,
+	};
+
+	memset(h, 0, sizeof(*h));
+	h->ft = flow_table_new(&lim);
+	h->ta = tcp_analyzer_new();
+	cr_assert(h->ft && h->ta);
+	tcp_analyzer_flow_hooks(h->ta, &fa);
+	h->slot = flow_table_add_analyzer(h->ft, &fa);
+	cr_assert(h->slot >= 0);
+}
+
+static void h_fini(struct h *h)
+{
+	flow_table_free(h->ft);
+	tcp_analyzer_free(h->ta);
+}
+
+/*
+ * Sends one TCP segment: flags "SAFRP", raw seq/ack/window, payload length,
+ * window-scale option (-1 none) and up to two SACK blocks (nsack 0..2).
+ * Returns the result flags.
+ */
+static uint32_t tx(struct h *h, int dir, int64_t t_ms_x1000, const char *fl,
+		   uint32_t seq, uint32_t ack, uint16_t win, uint32_t len,
+		   int ws, int nsack, const uint32_t *sack)
+{
+	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
+	struct packet pkt;
+	struct pkt_tcp *t = &pkt.l4[0].u.tcp;
+	struct flow_pkt_info info;
+	struct flow *f;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.n_ip = 1;
+	pkt.n_l4 = 1;
+	pkt.ip[0].ver = 4;
+	pkt.ip[0].proto = 6;
+	pkt.ip[0].l4 = 0;
+	memcpy(pkt.ip[0].src, dir == C2S ? cli : srv, 4);
+	memcpy(pkt.ip[0].dst, dir == C2S ? srv : cli, 4);
+	pkt.l4[0].proto = 6;
+	pkt.l4[0].sport = dir == C2S ? 40000 : 80;
+	pkt.l4[0].dport = dir == C2S ? 80 : 40000;
+	pkt.l4[0].hdr_len = 20;
+	pkt.l4[0].payload_len = len;
+	t->hdr_len = 20;
+	t->seq = seq;
+	t->ack = ack;
+	t->win = win;
+	t->wscale = (int8_t)ws;
+	for (; *fl; fl++)
+		t->flags |= *fl == 'S' ? TCP_F_SYN : *fl == 'A' ? TCP_F_ACK :
+			    *fl == 'F' ? TCP_F_FIN : *fl == 'R' ? TCP_F_RST :
+			    *fl == 'P' ? TCP_F_PSH : 0;
+	for (int i = 0; i < nsack; i++) {
+		t->sack[i][0] = sack[2 * i];
+		t->sack[i][1] = sack[2 * i + 1];
+	}
+	t->n_sack = (uint8_t)nsack;
+	h->frame++;
+	f = flow_table_update(h->ft, &pkt, 0, h->frame, t_ms_x1000 * 1000, 100,
+			      &info);
+	cr_assert(f);
+	tcp_analyzer_packet(h->ta, f, f->an_state[h->slot], &info, &pkt, 0,
+			    h->frame, t_ms_x1000 * 1000, &h->r);
+	return h->r.flags;
+}
+
+/* Times are in microseconds below (t_ms_x1000). */
+#define D(h, dir, us, fl, seq, ack, win, len) \
+	tx(h, dir, us, fl, seq, ack, win, len, -1, 0, NULL)
+
+/* Handshake with client ISN 1000, server ISN 5000, iRTT rtt_us. */
+static void handshake(struct h *h, int64_t t0, int64_t rtt, int cws, int sws)
+{
+	cr_assert_eq(tx(h, C2S, t0, "S", 1000, 0, 1000, 0, cws, 0, NULL), 0);
+	cr_assert_eq(tx(h, S2C, t0 + rtt / 2, "SA", 5000, 1001, 1000, 0, sws, 0,
+			NULL), 0);
+	D(h, C2S, t0 + rtt, "A", 1001, 5001, 1000, 0);
+}
+
+/* Delivered stats: the last connection that ended. */
+struct got {
+	int n;
+	struct tcp_conn_stats st;
+};
+
+static void on_stats(void *ctx, const struct flow *f,
+		     const struct tcp_conn_stats *st)
+{
+	struct got *g = ctx;
+
+	(void)f;
+	g->n++;
+	g->st = *st;
+}
+
+static void end_all(struct h *h, struct got *g)
+{
+	tcp_analyzer_set_stats_cb(h->ta, on_stats, g);
+	flow_table_flush(h->ft);
+	cr_assert_eq(g->n, 1);
+}
+
+/* Endpoint indexes: the server 10.0.0.2 compares greater, so it is 0. */
+#define SRV 0
+#define CLI 1
+
+Test(tcp_stats, handshake_karn_rtt_and_timeout_stall)
+{
+	struct h h;
+	struct got g = { 0 };
+
+	h_init(&h);
+	/* Not at time 0: a SYN at capture time 0 gives no iRTT (tshark). */
+	handshake(&h, 1000, 2000, -1, -1);
+	/* seg1 at 10 ms, ACKed at 20 ms: a 10 ms sample. */
+	D(&h, C2S, 10000, "A", 1001, 5001, 1000, 100);
+	D(&h, S2C, 20000, "A", 5001, 1101, 1000, 0);
+	/* seg2 at 30 ms, resent at 330 ms (timeout), ACKed at 340 ms: Karn. */
+	D(&h, C2S, 30000, "A", 1101, 5001, 1000, 100);
+	cr_assert(D(&h, C2S, 330000, "A", 1101, 5001, 1000, 100) &
+		  TA_RETRANSMISSION);
+	cr_assert_geq(h.r.ack_rtt_ns, -1);
+	D(&h, S2C, 340000, "A", 5001, 1201, 1000, 0);
+	cr_assert_geq(h.r.ack_rtt_ns, 0, "tshark-style ack_rtt still given");
+	D(&h, C2S, 350000, "FA", 1201, 5001, 1000, 0);
+	D(&h, S2C, 360000, "FA", 5001, 1202, 1000, 0);
+	D(&h, C2S, 370000, "A", 1202, 5002, 1000, 0);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.client, CLI);
+	cr_assert_eq(g.st.handshake_rtt_ns, 2000000);
+	cr_assert_eq(g.st.connect_ns, 1000000);
+	/*
+	 * Samples: the SYN (1 ms), seg1 (10 ms) and the FIN (10 ms); not the
+	 * ACK of the resent seg2 (330 ms ambiguous: Karn).
+	 */
+	cr_assert_eq(g.st.d[CLI].rtt_samples, 3, "got %u", g.st.d[CLI].rtt_samples);
+	cr_assert_eq(g.st.d[CLI].rtt_avg_ns, 7000000);
+	cr_assert_eq(g.st.d[CLI].rtt_min_ns, 1000000);
+	cr_assert_eq(g.st.d[CLI].rtt_max_ns, 10000000);
+	cr_assert_eq(g.st.d[CLI].retrans, 1);
+	cr_assert_eq(g.st.d[CLI].retrans_timeout, 1);
+	cr_assert_eq(g.st.d[CLI].retrans_fast, 0);
+	cr_assert_eq(g.st.d[CLI].rto_stalls, 1);
+	cr_assert_eq(g.st.d[CLI].rto_stall_max_ns, 300000000);
+	cr_assert_eq(g.st.d[CLI].retrans_frames[0], 7);
+	cr_assert_eq(g.st.d[CLI].bytes, 300);
+	cr_assert_eq(g.st.d[CLI].unique_bytes, 200);
+	cr_assert_eq(g.st.end, TCP_CONN_FIN);
+	cr_assert_eq(g.st.end_by, CLI);
+	cr_assert_eq(g.st.rst_phase, TCP_RST_NONE);
+	cr_assert_eq(g.st.max_idle_ns, 300000000);
+	cr_assert_eq(g.st.max_idle_frame, 7);
+	h_fini(&h);
+}
+
+Test(tcp_stats, repeated_rto_is_one_episode)
+{
+	struct h h;
+	struct got g = { 0 };
+
+	h_init(&h);
+	handshake(&h, 0, 2000, -1, -1);
+	D(&h, C2S, 10000, "A", 1001, 5001, 1000, 100);
+	D(&h, C2S, 220000, "A", 1001, 5001, 1000, 100);	 /* 210 ms */
+	D(&h, C2S, 640000, "A", 1001, 5001, 1000, 100);	 /* 630 ms */
+	D(&h, S2C, 650000, "A", 5001, 1101, 1000, 0);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.d[CLI].retrans_timeout, 2);
+	cr_assert_eq(g.st.d[CLI].rto_stalls, 1);
+	cr_assert_eq(g.st.d[CLI].rto_stall_total_ns, 630000000);
+	cr_assert_eq(g.st.d[CLI].rto_stall_max_ns, 630000000);
+	cr_assert_eq(g.st.d[CLI].rtt_samples, 1, "only the SYN sample");
+	h_fini(&h);
+}
+
+Test(tcp_stats, refused_and_syn_schedule)
+{
+	struct h h;
+	struct got g = { 0 };
+
+	h_init(&h);
+	/* SYN, resent at 1 s and 3 s, then RST/ACK from the server. */
+	D(&h, C2S, 0, "S", 1000, 0, 1000, 0);
+	D(&h, C2S, 1000000, "S", 1000, 0, 1000, 0);
+	D(&h, C2S, 3000000, "S", 1000, 0, 1000, 0);
+	D(&h, S2C, 3000100, "RA", 0, 1001, 0, 0);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.n_syn_times, 3);
+	cr_assert_eq(g.st.syn_times_ns[1], 1000000000LL);
+	cr_assert_eq(g.st.syn_times_ns[2], 3000000000LL);
+	cr_assert_eq(g.st.syn_frames[2], 3);
+	cr_assert_eq(g.st.d[CLI].syns, 3);
+	cr_assert_eq(g.st.d[CLI].retrans, 0, "resent SYNs are not data loss");
+	cr_assert_eq(g.st.end, TCP_CONN_RST);
+	cr_assert_eq(g.st.end_by, SRV);
+	cr_assert_eq(g.st.rst_phase, TCP_RST_REFUSED);
+	cr_assert_eq(g.st.rst_frame, 4);
+	cr_assert(!g.st.established);
+	h_fini(&h);
+}
+
+Test(tcp_stats, abort_and_after_fin_phases)
+{
+	struct h h;
+	struct got g = { 0 };
+
+	h_init(&h);
+	handshake(&h, 0, 2000, -1, -1);
+	D(&h, C2S, 10000, "A", 1001, 5001, 1000, 100);
+	D(&h, S2C, 20000, "RA", 5001, 1101, 0, 0);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.rst_phase, TCP_RST_ABORT);
+	cr_assert_eq(g.st.end_by, SRV);
+	h_fini(&h);
+
+	memset(&g, 0, sizeof(g));
+	h_init(&h);
+	handshake(&h, 0, 2000, -1, -1);
+	D(&h, C2S, 10000, "FA", 1001, 5001, 1000, 0);
+	D(&h, S2C, 20000, "RA", 5001, 1002, 0, 0);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.rst_phase, TCP_RST_AFTER_FIN);
+	h_fini(&h);
+}
+
+Test(tcp_stats, zero_window_episode_and_linux_probe)
+{
+	struct h h;
+	struct got g = { 0 };
+
+	h_init(&h);
+	handshake(&h, 0, 2000, 7, 7);
+	D(&h, S2C, 10000, "A", 5001, 1001, 1000, 100);
+	/* Client's buffer is full: window 0 (W14). */
+	cr_assert(D(&h, C2S, 11000, "A", 1001, 5101, 0, 0) & TA_ZERO_WINDOW);
+	/* Linux probe: 0 bytes at snd_una - 1 (tshark: keep_alive). */
+	cr_assert(D(&h, S2C, 220000, "A", 5100, 1001, 1000, 0) & TA_KEEP_ALIVE);
+	D(&h, C2S, 220100, "A", 1001, 5101, 0, 0);
+	/* Window opens 500 ms after it closed. */
+	D(&h, C2S, 511000, "A", 1001, 5101, 100, 0);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.d[CLI].zero_windows, 1);
+	cr_assert_eq(g.st.d[CLI].zero_window_ns, 500000000);
+	cr_assert_eq(g.st.d[CLI].zw_frame, 5);
+	cr_assert_eq(g.st.d[SRV].zw_probes, 1);
+	cr_assert_eq(g.st.d[SRV].zw_probes_linux, 1);
+	cr_assert_eq(g.st.d[SRV].keep_alives, 0);
+	cr_assert_eq(g.st.d[CLI].wscale, 7);
+	cr_assert_eq(g.st.d[SRV].wscale, 7);
+	h_fini(&h);
+}
+
+Test(tcp_stats, keepalive_without_zero_window_stays_keepalive)
+{
+	struct h h;
+	struct got g = { 0 };
+
+	h_init(&h);
+	handshake(&h, 0, 2000, -1, -1);
+	cr_assert(D(&h, C2S, 60000000, "A", 1000, 5001, 1000, 0) &
+		  TA_KEEP_ALIVE);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.d[CLI].keep_alives, 1);
+	cr_assert_eq(g.st.d[CLI].zw_probes, 0);
+	cr_assert_eq(g.st.end, TCP_CONN_OPEN);
+	h_fini(&h);
+}
