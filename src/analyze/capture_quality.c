@@ -7,92 +7,192 @@
 #include <string.h>
 
 #define NIL UINT32_MAX
-/* Longest hash chain a lookup walks: bounds work on adversarial input. */
+/* Longest probe sequence a lookup walks: bounds work on adversarial input. */
 #define CQ_MAX_PROBE 64
+/* Equal timestamps kept in a row in the time-ordered ring (see below). */
+#define CQ_RUN_MAX 16
+/* Bytes of a region that are hashed: the first HEAD and the last TAIL. */
+#define CQ_HASH_HEAD 80u
+#define CQ_HASH_TAIL 16u /* a multiple of 16 */
+#define CQ_IDX_MIN 1024u
 
-struct fp_ent {
-	uint64_t fp;	/* fingerprint */
-	uint64_t aux;	/* near set: link header / interface / file hash */
-	uint64_t frame; /* frame number of the first copy */
-	int64_t ts_ns;
-	uint32_t next, prev; /* bucket chain */
+/*
+ * Why this is cheap (it runs on every frame of every command):
+ *
+ * An exact copy repeats its original's timestamp, so it can only arrive
+ * when its timestamp is <= the largest seen so far. In an ordinary capture
+ * most frames carry a new maximum: they need no lookup at all and are
+ * appended to a time-ordered ring (sequential writes, no hash table). A
+ * frame with an old or repeated timestamp is looked up by binary search in
+ * that ring (at most CQ_RUN_MAX entries share a timestamp there) and in a
+ * side set: an open-addressed index over a second FIFO ring that holds the
+ * frames which could not be appended in order (time went backwards, or a
+ * timestamp repeated more than CQ_RUN_MAX times). The side set is allocated
+ * on first use and its index grows with its content, so a monotone capture
+ * never touches it.
+ *
+ * Near copies can only match within the window, so their set evicts by
+ * time as well as by count: it stays a few KiB (cache-resident) at any
+ * realistic packet rate.
+ *
+ * Fingerprints hash the timestamp, both lengths and at most
+ * CQ_HASH_HEAD + CQ_HASH_TAIL bytes of each region (link header, IP
+ * packet). The head covers the IP and transport headers up to IPv4 + a
+ * 60-byte TCP header or IPv6 + TCP with the timestamp option, so two
+ * different frames collide only when they share the nanosecond timestamp,
+ * both lengths, the link header, the IP id / flow label and checksum, TCP
+ * sequence, acknowledgment, window, checksum (over the payload) and
+ * timestamp values, and the last 16 bytes (an AEAD tag for encrypted
+ * traffic) -- or by a fingerprint accident (2^-64 per pair; the pairs
+ * compared are those sharing a timestamp, or ~2^-46 per frame against the
+ * whole side set).
+ */
+
+/* FIFO ring slots. */
+struct ring {
+	uint32_t cap, head, len; /* head: next slot written */
 };
 
-/* Fingerprint set with FIFO eviction: a ring of entries plus hash chains. */
-struct fp_set {
-	struct fp_ent *ring;
-	uint32_t cap, head, len;
-	uint32_t *bucket;
-	uint32_t mask;
-	uint64_t forgotten; /* entries evicted to stay within cap */
-};
-
-static int fp_set_init(struct fp_set *s, uint32_t cap)
+static uint32_t ring_oldest(const struct ring *r)
 {
-	uint32_t nb = 1;
-	while (nb < cap * 2u)
-		nb <<= 1;
-	s->ring = calloc(cap, sizeof(*s->ring));
-	s->bucket = malloc((size_t)nb * sizeof(*s->bucket));
-	if (!s->ring || !s->bucket)
+	return r->head >= r->len ? r->head - r->len : r->head + r->cap - r->len;
+}
+
+/* Logical index i (0 = oldest) to slot. */
+static uint32_t ring_at(const struct ring *r, uint32_t i)
+{
+	uint32_t s = ring_oldest(r) + i;
+	return s >= r->cap ? s - r->cap : s;
+}
+
+static uint32_t ring_newest(const struct ring *r)
+{
+	return r->head ? r->head - 1 : r->cap - 1;
+}
+
+/*
+ * Open-addressed index (linear probing) from a 64-bit fingerprint to a
+ * ring slot; slots hold slot+1 (0 = empty). Fingerprints live in the ring.
+ */
+struct fpx {
+	uint32_t *slot;
+	uint32_t mask;
+	uint32_t n;
+	uint32_t max; /* the ring's capacity: the index never holds more */
+};
+
+static int fpx_init(struct fpx *x, uint32_t max)
+{
+	x->slot = calloc(CQ_IDX_MIN, sizeof(*x->slot));
+	if (!x->slot)
 		return -ENOMEM;
-	memset(s->bucket, 0xff, (size_t)nb * sizeof(*s->bucket));
-	s->cap = cap;
-	s->mask = nb - 1;
+	x->mask = CQ_IDX_MIN - 1;
+	x->n = 0;
+	x->max = max;
 	return 0;
 }
 
-static void fp_set_release(struct fp_set *s)
+static uint32_t fpx_home(const struct fpx *x, uint64_t fp)
 {
-	free(s->ring);
-	free(s->bucket);
+	return (uint32_t)(fp >> 32) & x->mask;
 }
 
-static void fp_unlink(struct fp_set *s, uint32_t i)
+/*
+ * Stores v within CQ_MAX_PROBE slots of its home, else drops it (that frame
+ * is then not found): lookups never need to look further. Deletion only
+ * moves entries towards their home, so the bound holds.
+ */
+static bool fpx_place(uint32_t *slot, uint32_t mask, uint32_t home,
+		      uint32_t v)
 {
-	struct fp_ent *e = &s->ring[i];
-	if (e->prev != NIL)
-		s->ring[e->prev].next = e->next;
-	else
-		s->bucket[e->fp & s->mask] = e->next;
-	if (e->next != NIL)
-		s->ring[e->next].prev = e->prev;
-}
-
-static void fp_insert(struct fp_set *s, uint64_t fp, uint64_t aux,
-		      uint64_t frame, int64_t ts)
-{
-	uint32_t i = s->head;
-	if (s->len == s->cap) {
-		fp_unlink(s, i);
-		s->forgotten++;
-	} else {
-		s->len++;
+	uint32_t i = home;
+	for (int n = 0; n < CQ_MAX_PROBE; n++) {
+		if (!slot[i]) {
+			slot[i] = v;
+			return true;
+		}
+		i = (i + 1) & mask;
 	}
-	struct fp_ent *e = &s->ring[i];
-	uint32_t *b = &s->bucket[fp & s->mask];
-	e->fp = fp;
-	e->aux = aux;
-	e->frame = frame;
-	e->ts_ns = ts;
-	e->prev = NIL;
-	e->next = *b;
-	if (*b != NIL)
-		s->ring[*b].prev = i;
-	*b = i;
-	s->head = i + 1 == s->cap ? 0 : i + 1;
+	return false;
 }
 
-/* Newest entries are at the chain head, so the walk finds recent copies first. */
-static const struct fp_ent *fp_find(const struct fp_set *s, uint64_t fp)
+/* Doubles the index while it is more than half full (never past 2 x max). */
+static void fpx_grow(struct fpx *x, const uint64_t *fps)
 {
-	uint32_t i = s->bucket[fp & s->mask];
-	for (int n = 0; i != NIL && n < CQ_MAX_PROBE; n++) {
-		if (s->ring[i].fp == fp)
-			return &s->ring[i];
-		i = s->ring[i].next;
+	uint32_t nsz = (x->mask + 1) * 2;
+	if ((uint64_t)(x->n + 1) * 2 <= x->mask + 1 ||
+	    (uint64_t)nsz > 2ull * x->max + CQ_IDX_MIN)
+		return;
+	uint32_t *ns = calloc(nsz, sizeof(*ns));
+	if (!ns)
+		return; /* keep working at a higher load */
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i <= x->mask; i++)
+		if (x->slot[i])
+			kept += fpx_place(ns, nsz - 1,
+					  (uint32_t)(fps[x->slot[i] - 1] >> 32) &
+						  (nsz - 1),
+					  x->slot[i]);
+	x->n = kept;
+	free(x->slot);
+	x->slot = ns;
+	x->mask = nsz - 1;
+}
+
+/* Position of fp's entry in the index, or NIL. */
+static uint32_t fpx_pos(const struct fpx *x, const uint64_t *fps, uint64_t fp)
+{
+	uint32_t i = fpx_home(x, fp);
+	for (int n = 0; x->slot[i] && n < CQ_MAX_PROBE; n++) {
+		if (fps[x->slot[i] - 1] == fp)
+			return i;
+		i = (i + 1) & x->mask;
 	}
-	return NULL;
+	return NIL;
+}
+
+/*
+ * Points fp at ring slot ref, replacing the entry at p (fpx_pos of fp,
+ * NIL when absent).
+ */
+static void fpx_put(struct fpx *x, const uint64_t *fps, uint64_t fp,
+		    uint32_t ref, uint32_t p)
+{
+	if (p != NIL) {
+		x->slot[p] = ref + 1;
+		return;
+	}
+	fpx_grow(x, fps);
+	if (x->n + 1 > x->mask) /* cannot happen: n <= max < slots */
+		return;
+	if (fpx_place(x->slot, x->mask, fpx_home(x, fp), ref + 1))
+		x->n++;
+}
+
+/* Removes ring slot ref (fingerprint fps[ref]) if the index points at it. */
+static void fpx_del(struct fpx *x, const uint64_t *fps, uint32_t ref)
+{
+	uint32_t i = fpx_home(x, fps[ref]);
+	for (int n = 0; x->slot[i] != ref + 1; n++) {
+		if (!x->slot[i] || n >= CQ_MAX_PROBE)
+			return; /* replaced by a newer entry, or never placed */
+		i = (i + 1) & x->mask;
+	}
+	/* Backward-shift deletion keeps every probe sequence unbroken. */
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & x->mask;
+		if (!x->slot[j])
+			break;
+		uint32_t k = fpx_home(x, fps[x->slot[j] - 1]);
+		bool stay = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (stay)
+			continue;
+		x->slot[i] = x->slot[j];
+		i = j;
+	}
+	x->slot[i] = 0;
+	x->n--;
 }
 
 static uint64_t mix64(uint64_t x)
@@ -105,27 +205,95 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n)
+#define K1 0x9e3779b97f4a7c15ULL
+#define K2 0xc2b2ae3d27d4eb4fULL
+
+static uint64_t rotl(uint64_t v, int r)
 {
-	h ^= (uint64_t)n * 0x9e3779b97f4a7c15ULL;
-	while (n >= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
-		h = (h << 31) | (h >> 33);
-		p += 8;
-		n -= 8;
-	}
-	uint64_t t = 0;
-	if (n)
-		memcpy(&t, p, n);
-	return mix64(h ^ t ^ ((uint64_t)n << 56));
+	return (v << r) | (v >> (64 - r));
 }
 
+static uint64_t ld64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * Hash of a region: all of it when short, else its first CQ_HASH_HEAD and
+ * last CQ_HASH_TAIL bytes. Two independent multiply lanes (twice the speed
+ * of one dependent chain); a short end is read as an overlapping 8-byte
+ * word rather than through a variable-length copy.
+ */
+static uint64_t hash_region(uint64_t seed, const uint8_t *p, size_t n)
+{
+	uint64_t a = seed ^ ((uint64_t)n * K1), b = ~seed;
+	size_t head = n <= CQ_HASH_HEAD + CQ_HASH_TAIL ? n : CQ_HASH_HEAD;
+	size_t i = 0;
+	for (; i + 16 <= head; i += 16) {
+		a = rotl((a ^ ld64(p + i)) * K1, 31);
+		b = rotl((b ^ ld64(p + i + 8)) * K2, 29);
+	}
+	if (i + 8 <= head) {
+		a = rotl((a ^ ld64(p + i)) * K1, 31);
+		i += 8;
+	}
+	if (i < head) {
+		uint64_t v = 0;
+		if (head >= 8) {
+			v = ld64(p + head - 8);
+		} else {
+			for (size_t k = 0; k < head; k++)
+				v |= (uint64_t)p[k] << (8 * k);
+		}
+		b = rotl((b ^ v) * K2, 29);
+	}
+	if (n > head) {
+		const uint8_t *t = p + n - CQ_HASH_TAIL;
+		for (i = 0; i < CQ_HASH_TAIL; i += 16) {
+			a = rotl((a ^ ld64(t + i)) * K1, 31);
+			b = rotl((b ^ ld64(t + i + 8)) * K2, 29);
+		}
+	}
+	return mix64(a ^ rotl(b, 17));
+}
+
+/* Frames in time order: ts non-decreasing from oldest to newest. */
+struct tring {
+	struct ring r;
+	int64_t *ts;
+	uint64_t *fp;
+	uint64_t *frame;
+};
+
+/* Frames that could not go in time order: FIFO ring + index. */
+struct sset {
+	struct ring r;
+	uint64_t *fp;
+	uint64_t *frame;
+	struct fpx x;
+};
+
+/* Near-copy candidates: FIFO ring bounded by count and by time. */
+struct nset {
+	struct ring r;
+	uint64_t *fp;
+	uint64_t *aux; /* link header / interface / file hash */
+	int64_t *ts;
+	uint64_t *frame;
+	struct fpx x;
+};
+
 struct cq {
-	struct fp_set exact, near;
+	struct tring tr;
+	struct sset *side; /* NULL until a frame arrives out of order */
+	struct nset near;
+	uint64_t seed; /* per run: crafted input cannot aim at probe clusters */
 	int64_t window_ns;
 	uint32_t memory;
+	uint32_t run; /* entries at the ring's end sharing its newest ts */
+	uint64_t forgotten;
 
 	uint64_t frames;
 	/* duplicates */
@@ -146,6 +314,32 @@ struct cq {
 	uint64_t trunc_frames[EV_MAX_FRAMES];
 };
 
+static void sset_free(struct sset *s)
+{
+	if (!s)
+		return;
+	free(s->fp);
+	free(s->frame);
+	free(s->x.slot);
+	free(s);
+}
+
+/* Arrays are malloc'ed: pages are touched (and counted in RSS) only when used. */
+static struct sset *sset_new(uint32_t cap)
+{
+	struct sset *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->r.cap = cap;
+	s->fp = malloc((size_t)cap * sizeof(*s->fp));
+	s->frame = malloc((size_t)cap * sizeof(*s->frame));
+	if (!s->fp || !s->frame || fpx_init(&s->x, cap) < 0) {
+		sset_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 struct cq *cq_new(const struct thresholds *th)
 {
 	struct thresholds def;
@@ -156,10 +350,24 @@ struct cq *cq_new(const struct thresholds *th)
 	struct cq *q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
+	q->seed = mix64((uint64_t)(uintptr_t)q ^ 0x6370717561ULL);
 	q->memory = (uint32_t)th_get(th, TH_CAPTURE_DUPLICATE_MEMORY);
+	if (q->memory < 1)
+		q->memory = 1;
 	q->window_ns = (int64_t)(th_get(th, TH_CAPTURE_DUPLICATE_WINDOW_MS) * 1e6);
-	if (fp_set_init(&q->exact, q->memory) < 0 ||
-	    fp_set_init(&q->near, CQ_NEAR_ENTRIES) < 0) {
+	size_t m = q->memory;
+	q->tr.r.cap = q->memory;
+	q->tr.ts = malloc(m * sizeof(*q->tr.ts));
+	q->tr.fp = malloc(m * sizeof(*q->tr.fp));
+	q->tr.frame = malloc(m * sizeof(*q->tr.frame));
+	struct nset *n = &q->near;
+	n->r.cap = CQ_NEAR_ENTRIES;
+	n->fp = malloc(CQ_NEAR_ENTRIES * sizeof(*n->fp));
+	n->aux = malloc(CQ_NEAR_ENTRIES * sizeof(*n->aux));
+	n->ts = malloc(CQ_NEAR_ENTRIES * sizeof(*n->ts));
+	n->frame = malloc(CQ_NEAR_ENTRIES * sizeof(*n->frame));
+	if (!q->tr.ts || !q->tr.fp || !q->tr.frame || !n->fp || !n->aux ||
+	    !n->ts || !n->frame || fpx_init(&n->x, CQ_NEAR_ENTRIES) < 0) {
 		cq_free(q);
 		return NULL;
 	}
@@ -170,8 +378,15 @@ void cq_free(struct cq *q)
 {
 	if (!q)
 		return;
-	fp_set_release(&q->exact);
-	fp_set_release(&q->near);
+	free(q->tr.ts);
+	free(q->tr.fp);
+	free(q->tr.frame);
+	sset_free(q->side);
+	free(q->near.fp);
+	free(q->near.aux);
+	free(q->near.ts);
+	free(q->near.frame);
+	free(q->near.x.slot);
 	free(q);
 }
 
@@ -181,42 +396,160 @@ static void keep_frame(uint64_t *arr, uint8_t *n, uint64_t frame)
 		arr[(*n)++] = frame;
 }
 
-static void note_dup(struct cq *q, const struct fp_ent *orig, uint64_t frame)
+static void note_dup(struct cq *q, uint64_t orig, uint64_t frame)
 {
 	if (q->dup_exact + q->dup_near == 0) {
 		q->first_dup = frame;
-		q->first_orig = orig->frame;
+		q->first_orig = orig;
 	}
 	keep_frame(q->dup_frames, &q->n_dup_frames, frame);
 }
 
-/* Near copy: same IP packet, seen again shortly after via another path. */
-static bool check_near(struct cq *q, const struct cap_frame *fr,
-		       const struct packet *pkt)
+static void tring_push(struct cq *q, int64_t ts, uint64_t fp, uint64_t frame)
 {
-	if (!pkt || pkt->n_ip == 0 || fr->linktype == LINKTYPE_NONE)
-		return false;
-	uint32_t off = pkt->ip[0].off;
-	if (off >= fr->caplen)
-		return false;
-	uint64_t fp = hash_bytes(0x6e656172ULL, fr->data + off, fr->caplen - off);
-	uint64_t aux = hash_bytes((uint64_t)(uint32_t)fr->iface << 32 |
-					  (uint32_t)fr->file,
-				  fr->data, off);
-	const struct fp_ent *e = fp_find(&q->near, fp);
-	int64_t dt = e ? fr->ts_ns - e->ts_ns : 0;
-	if (dt < 0)
-		dt = -dt;
-	/*
-	 * A copy with identical link header on the same interface is more
-	 * likely a real resend (duplicate ACK without IP id): not counted.
-	 */
-	if (e && dt <= q->window_ns && e->aux != aux) {
-		note_dup(q, e, fr->num);
-		q->dup_near++;
-		return true;
+	struct tring *t = &q->tr;
+	if (t->r.len == t->r.cap)
+		q->forgotten++;
+	else
+		t->r.len++;
+	uint32_t i = t->r.head;
+	t->ts[i] = ts;
+	t->fp[i] = fp;
+	t->frame[i] = frame;
+	t->r.head = i + 1 == t->r.cap ? 0 : i + 1;
+}
+
+/* Finds the remembered frame (ts, fp); its number goes to *orig. */
+static bool tring_find(const struct tring *t, int64_t ts, uint64_t fp,
+		       uint64_t *orig)
+{
+	uint32_t lo = 0, hi = t->r.len;
+	/* The common case: a repeat of the newest timestamp, at the end. */
+	if (hi && t->ts[ring_newest(&t->r)] == ts)
+		lo = hi > CQ_RUN_MAX ? hi - CQ_RUN_MAX : 0;
+	while (lo < hi) { /* first entry with ts >= wanted */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (t->ts[ring_at(&t->r, mid)] < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	fp_insert(&q->near, fp, aux, fr->num, fr->ts_ns);
+	for (uint32_t n = 0; lo < t->r.len && n < CQ_RUN_MAX; lo++, n++) {
+		uint32_t s = ring_at(&t->r, lo);
+		if (t->ts[s] != ts)
+			break;
+		if (t->fp[s] == fp) {
+			*orig = t->frame[s];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool sset_find(const struct sset *s, uint64_t fp, uint64_t *orig)
+{
+	if (!s || !s->r.len)
+		return false;
+	uint32_t p = fpx_pos(&s->x, s->fp, fp);
+	if (p == NIL)
+		return false;
+	*orig = s->frame[s->x.slot[p] - 1];
+	return true;
+}
+
+static void sset_push(struct cq *q, uint64_t fp, uint64_t frame)
+{
+	if (!q->side) {
+		q->side = sset_new(q->memory);
+		if (!q->side)
+			return; /* out of memory: this frame is not remembered */
+	}
+	struct sset *s = q->side;
+	uint32_t i = s->r.head;
+	if (s->r.len == s->r.cap) {
+		fpx_del(&s->x, s->fp, i);
+		q->forgotten++;
+	} else {
+		s->r.len++;
+	}
+	s->fp[i] = fp;
+	s->frame[i] = frame;
+	fpx_put(&s->x, s->fp, fp, i, NIL); /* not there: it was looked up */
+	s->r.head = i + 1 == s->r.cap ? 0 : i + 1;
+}
+
+/* Exact copy: true with the original's number, else the frame is remembered. */
+static bool check_exact(struct cq *q, const struct cap_frame *fr, uint64_t fp,
+			uint64_t *orig)
+{
+	struct tring *t = &q->tr;
+	int64_t newest = t->r.len ? t->ts[ring_newest(&t->r)] : 0;
+	if (!t->r.len || fr->ts_ns > newest) {
+		tring_push(q, fr->ts_ns, fp, fr->num);
+		q->run = 1;
+		return false;
+	}
+	if (tring_find(t, fr->ts_ns, fp, orig) || sset_find(q->side, fp, orig))
+		return true;
+	if (fr->ts_ns == newest && q->run < CQ_RUN_MAX) {
+		tring_push(q, fr->ts_ns, fp, fr->num);
+		q->run++;
+	} else {
+		sset_push(q, fp, fr->num);
+	}
+	return false;
+}
+
+/* now - then > limit, without overflow for any timestamps. */
+static bool aged(int64_t now, int64_t then, int64_t limit)
+{
+	return now > then && (uint64_t)now - (uint64_t)then > (uint64_t)limit;
+}
+
+/* Drops near candidates that no later frame can match. */
+static void near_expire(struct cq *q, int64_t now)
+{
+	struct nset *n = &q->near;
+	while (n->r.len) {
+		uint32_t o = ring_oldest(&n->r);
+		if (n->r.len < n->r.cap && !aged(now, n->ts[o], q->window_ns))
+			return;
+		fpx_del(&n->x, n->fp, o);
+		n->r.len--;
+	}
+}
+
+/* Near copy: same IP packet, seen again shortly after via another path. */
+static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
+		       uint64_t aux)
+{
+	struct nset *n = &q->near;
+	near_expire(q, fr->ts_ns);
+	uint32_t p = n->r.len ? fpx_pos(&n->x, n->fp, fp) : NIL;
+	if (p != NIL) {
+		uint32_t e = n->x.slot[p] - 1;
+		int64_t a = fr->ts_ns, b = n->ts[e];
+		uint64_t dt = a > b ? (uint64_t)a - (uint64_t)b
+				    : (uint64_t)b - (uint64_t)a;
+		/*
+		 * A copy with identical link header on the same interface is
+		 * more likely a real resend (duplicate ACK without IP id): not
+		 * counted.
+		 */
+		if (dt <= (uint64_t)q->window_ns && n->aux[e] != aux) {
+			note_dup(q, n->frame[e], fr->num);
+			q->dup_near++;
+			return true;
+		}
+	}
+	uint32_t i = n->r.head; /* free: near_expire left room */
+	n->fp[i] = fp;
+	n->aux[i] = aux;
+	n->ts[i] = fr->ts_ns;
+	n->frame[i] = fr->num;
+	n->r.len++;
+	n->r.head = i + 1 == n->r.cap ? 0 : i + 1;
+	fpx_put(&n->x, n->fp, fp, i, p);
 	return false;
 }
 
@@ -248,24 +581,31 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 			q->headers_cut++;
 	}
 
-	uint8_t hdr[16];
-	uint64_t ts = (uint64_t)fr->ts_ns;
-	for (int i = 0; i < 8; i++)
-		hdr[i] = (uint8_t)(ts >> (8 * i));
-	for (int i = 0; i < 4; i++) {
-		hdr[8 + i] = (uint8_t)(fr->caplen >> (8 * i));
-		hdr[12 + i] = (uint8_t)(fr->wirelen >> (8 * i));
-	}
-	uint64_t fp = hash_bytes(hash_bytes(0x6578616374ULL, hdr, sizeof(hdr)),
-				 fr->data, fr->data ? fr->caplen : 0);
-	const struct fp_ent *e = fp_find(&q->exact, fp);
-	if (e) {
-		note_dup(q, e, fr->num);
+	/* One pass over the bytes: link header and IP packet hashed apart. */
+	const uint8_t *data = fr->data ? fr->data : (const uint8_t *)"";
+	uint32_t caplen = fr->data ? fr->caplen : 0;
+	uint32_t ipoff = 0;
+	bool near = pkt && pkt->n_ip > 0 && pkt->ip[0].off < caplen;
+	if (near)
+		ipoff = pkt->ip[0].off;
+	uint64_t lh = hash_region(q->seed ^ 0x6c696e6bULL, data, ipoff);
+	uint64_t ih = hash_region(q->seed ^ 0x6e656172ULL, data + ipoff,
+				  caplen - ipoff);
+	uint64_t fp = mix64(ih ^ rotl(lh, 23) ^
+			    mix64((uint64_t)fr->ts_ns ^
+				  ((uint64_t)fr->caplen << 32 | fr->wirelen) *
+					  K2));
+	uint64_t orig = 0;
+	if (check_exact(q, fr, fp, &orig)) {
+		note_dup(q, orig, fr->num);
 		q->dup_exact++;
 		return true;
 	}
-	fp_insert(&q->exact, fp, 0, fr->num, fr->ts_ns);
-	return check_near(q, fr, pkt);
+	if (!near)
+		return false;
+	uint64_t aux = mix64(lh ^ ((uint64_t)(uint32_t)fr->iface << 32 |
+				   (uint32_t)fr->file));
+	return check_near(q, fr, ih, aux);
 }
 
 static void copy_frames(struct evidence *ev, const uint64_t *f, uint8_t n,
@@ -287,7 +627,7 @@ static int emit_dups(struct cq *q, struct ev_store *out)
 	ev_set_i64(&ev, "near", (int64_t)q->dup_near);
 	ev_set_f64(&ev, "window_ms", (double)q->window_ns / 1e6);
 	ev_set_i64(&ev, "memory", q->memory);
-	ev_set_i64(&ev, "forgotten", (int64_t)q->exact.forgotten);
+	ev_set_i64(&ev, "forgotten", (int64_t)q->forgotten);
 	ev_set_i64(&ev, "first_duplicate", (int64_t)q->first_dup);
 	ev_set_i64(&ev, "first_original", (int64_t)q->first_orig);
 	copy_frames(&ev, q->dup_frames, q->n_dup_frames,

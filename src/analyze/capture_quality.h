@@ -22,14 +22,22 @@
  *   capture.kernel_drops    received kernel_dropped iface_dropped records
  * Frame references list the first affected frames.
  *
- * Duplicate detection keeps two bounded fingerprint sets with FIFO
- * eviction (40 bytes per entry plus 8 bytes of hash buckets):
- *  - exact: hash of timestamp + caplen + wirelen + all bytes, remembering
- *    the last capture.duplicate_memory frames (default 262144 = 12 MiB), so
- *    a file merged twice is found even when the copies are far apart;
+ * Duplicate detection keeps bounded fingerprint sets with FIFO eviction:
+ *  - exact: hash of timestamp + caplen + wirelen + the frame's bytes (link
+ *    header and IP packet, each hashed over its first 80 and last 16
+ *    bytes), remembering the last capture.duplicate_memory frames that
+ *    arrived in time order (default 262144, 24 bytes each = 6 MiB) plus,
+ *    allocated on first use, as many that did not (out of order or many
+ *    on one timestamp; 16 bytes each + an index of at most 8 bytes each):
+ *    at most 48 bytes per remembered frame, 12 MiB at the default. A file
+ *    merged twice is found even when the copies are far apart. Only a
+ *    frame whose timestamp is not a new maximum is looked up (a copy
+ *    repeats its original's timestamp);
  *  - near: the same bytes from the outer IP header on, seen again within
  *    capture.duplicate_window_ms on another interface / file / link header
- *    (one packet captured twice on its way through a host); 65536 entries.
+ *    (one packet captured twice on its way through a host); candidates
+ *    older than the window are dropped, at most 65536 are kept.
+ * Design and collision argument: capture_quality.c, docs/performance.md.
  */
 #define CQ_NEAR_ENTRIES 65536
 
