@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/evidence_export.h"
 #include "analyze/pipeline.h"
 #include "analyze/tcp_evidence.h"
 #include "analyze/tcp_stats.h"
@@ -62,6 +63,7 @@ struct analyze_ctx {
 	struct sink *fsink;
 	const char *printed[FOLLOW_MAX_IDS];
 	size_t n_printed;
+	const char *write_evidence; /* --write-evidence FILE */
 	bool oom;
 };
 
@@ -159,6 +161,13 @@ static int set_flow(void *ctx, const char *v, struct nd_err *e)
 	return 0;
 }
 
+static int set_write_evidence(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)e;
+	((struct analyze_ctx *)ctx)->write_evidence = v;
+	return 0;
+}
+
 static const struct cli_extra analyze_extra[] = {
 	{ "frames", 0, false, NULL,
 	  "print '<frame>\\t<flag>[,<flag>...]' for every frame with a TCP "
@@ -174,6 +183,10 @@ static const struct cli_extra analyze_extra[] = {
 	{ "flow", 0, true, "'A:PORT B:PORT'",
 	  "drill down into the TCP connection between these endpoints",
 	  set_flow },
+	{ "write-evidence", 0, true, "FILE",
+	  "write the frames behind the findings (listed frames and whole "
+	  "connections a finding is about) to a capture file",
+	  set_write_evidence },
 	{ "follow", 0, false, NULL,
 	  "live: print findings as they appear (rules run every 5 s of "
 	  "capture time on connections that ended)",
@@ -728,6 +741,40 @@ static const struct report_col flag_cols[] = {
 	{ "flag", COL_STR }, { "frames", COL_U64 },
 };
 
+/* --write-evidence: frames of every reported finding, flows of flow-scoped ones. */
+static int write_evidence(const struct analyze_ctx *a, struct packet_cmd *pc,
+			  struct nd_err *err)
+{
+	size_t nf = report_finding_count(pc->rep), nfr = 0, nfl = 0;
+	uint64_t *frames = calloc(nf * EV_MAX_FRAMES + 1, sizeof(*frames));
+	struct flow_key *flows = calloc(nf + 1, sizeof(*flows));
+	struct evidence_export_req req = { 0 };
+	int ret;
+
+	if (!frames || !flows) {
+		free(frames);
+		free(flows);
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const struct finding *f = report_finding_at(pc->rep, i);
+
+		for (unsigned k = 0; k < f->n_frames; k++)
+			frames[nfr++] = f->frames[k];
+		if (f->scope.parts & EV_SCOPE_FLOW)
+			flows[nfl++] = f->scope.flow;
+	}
+	req.frames = frames;
+	req.n_frames = nfr;
+	req.flows = flows;
+	req.n_flows = nfl;
+	ret = evidence_export(pc->o->inputs, pc->o->n_inputs, &req,
+			      a->write_evidence, err);
+	free(frames);
+	free(flows);
+	return ret;
+}
+
 static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
 	struct analyze_ctx *a = ctx;
@@ -737,6 +784,12 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (report_set_counter(pc->rep, "tcp_connections", a->totals.conns) < 0)
 		goto nomem;
+	if (a->write_evidence) {
+		int ret = write_evidence(a, pc, err);
+
+		if (ret < 0)
+			return ret;
+	}
 	if (a->drill) {
 		if (!a->drilled_found)
 			return nd_err_set(err, ND_ERR_USAGE, ENOENT,
@@ -821,6 +874,13 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (a.frames)
 		return run_frames(&o, &a);
+	if (a.write_evidence && o.iface) {
+		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
+			   "analyze: --write-evidence needs capture files "
+			   "(use -w to keep a live capture)");
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
 	/* Files: keep flows as long as Wireshark does (see run_frames). */
 	if (!o.iface && !(o.idle_timeout > 0))
 		o.idle_timeout = 1e9;

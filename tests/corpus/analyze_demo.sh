@@ -45,5 +45,14 @@ s=$("$NETDX" analyze --stream 4 "$pcap" | grep -c '  ->  *S  ')
 	grep -q 'rst by server (refused)' || { echo "FAIL: --flow drill-down"; fail=1; }
 "$NETDX" analyze --stream 999 "$pcap" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL: unknown stream should be a usage error"; fail=1; }
+# --write-evidence: the frames behind the findings, readable again.
+ev=$(mktemp)
+trap 'rm -f "$ev"' EXIT
+"$NETDX" analyze --write-evidence "$ev" "$pcap" >/dev/null
+n=$("$NETDX" analyze --json "$ev" | grep -o '"counters":{"frames":[0-9]*' | sed 's/.*://')
+[ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt 1615 ] ||
+	{ echo "FAIL: --write-evidence wrote '$n' frames"; fail=1; }
+"$NETDX" analyze "$ev" | grep -q 'tcp.syn_unanswered' ||
+	{ echo "FAIL: evidence file lacks the unanswered SYNs"; fail=1; }
 [ $fail -eq 0 ] && echo "OK: analyze demo findings: $ids"
 exit $fail
