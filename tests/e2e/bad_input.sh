@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The command-line contract on bad input (no root, no namespaces needed).
+#
+# Every bad input gets exactly one line on stderr, "netdx: ...", naming the
+# file (and the byte offset where one applies), and the documented exit
+# status (src/cmd/cmd.h: 2 usage, 3 input). Nothing crashes (status >= 128)
+# or hangs (each run is wrapped in timeout 20: status 124). A capture cut
+# short still reports the records before the cut. Both packet commands
+# (flows, analyze) are held to it for file inputs.
+source "$(dirname "$0")/lib.sh"
+e2e_need_netdx
+e2e_need_tools timeout od jq
+DEMO=$E2E_TOP/tests/fixtures/demo.pcap
+[[ -r "$DEMO" ]] || skip "$DEMO missing"
+T=$E2E_TMP
+
+# run WHAT ARGS...: sets RC, OUT (stdout file), ERR (stderr file).
+run() {
+	local what=$1
+	shift
+	OUT=$T/out ERR=$T/err
+	timeout 20 "$NETDX" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+	if ((RC == 124)); then
+		fail "$what: hang (killed after 20 s): netdx $*"
+	elif ((RC >= 128)); then
+		fail "$what: crashed (status $RC, signal $((RC - 128))): netdx $*"
+	fi
+}
+
+# expect_error WHAT WANT_RC PATTERN...: status WANT_RC, exactly one stderr
+# line "netdx: ..." containing every fixed-string PATTERN.
+expect_error() {
+	local what=$1 want=$2 p line
+	shift 2
+	assert_eq "$RC" "$want" "$what: exit status"
+	if [[ $(wc -l <"$ERR") -ne 1 ]]; then
+		fail "$what: want exactly one line on stderr, got:"
+		sed 's/^/    | /' "$ERR" >&2
+		return
+	fi
+	line=$(cat "$ERR")
+	[[ "$line" == "netdx: "* ]] || fail "$what: stderr line does not start with 'netdx: ': $line"
+	for p in "$@"; do
+		[[ "$line" == *"$p"* ]] || fail "$what: stderr does not name '$p': $line"
+	done
+	echo "   stderr: $line"
+}
+
+# ---- files -----------------------------------------------------------------
+cp /etc/hostname "$T/hostname.pcap" 2>/dev/null || printf 'localhost\n' >"$T/hostname.pcap"
+for ((i = 0; i < 20; i++)); do echo "this is a text file, not a capture"; done >"$T/text.pcap"
+: >"$T/empty.pcap"
+mkdir "$T/dir.pcap"
+
+# A pcap cut mid-record: walk the record headers (caplen at +8, LE) to find
+# the record the cut falls into; netdx must name its offset and report the
+# K complete records before it.
+CUT=5000
+head -c $CUT "$DEMO" >"$T/cut.pcap"
+off=24 k=0
+while :; do
+	caplen=$(od -An -tu4 -j $((off + 8)) -N4 "$DEMO" | tr -d ' ')
+	((off + 16 + caplen > CUT)) && break
+	off=$((off + 16 + caplen)) k=$((k + 1))
+done
+info "cut.pcap: $CUT bytes, $k complete records, record $((k + 1)) at offset $off is cut"
+
+# Link type 65000 (unassigned), one 4-byte record.
+{
+	printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+	printf '\xff\xff\x00\x00\xe8\xfd\x00\x00'           # snaplen, linktype 65000
+	printf '\x01\x00\x00\x00\x00\x00\x00\x00'           # ts 1.0
+	printf '\x04\x00\x00\x00\x04\x00\x00\x00\xde\xad\xbe\xef' # caplen, len, data
+} >"$T/linktype.pcap"
+
+for cmd in flows analyze; do
+	run "$cmd not-a-capture (short)" $cmd "$T/hostname.pcap"
+	expect_error "$cmd not-a-capture (short)" 3 "$T/hostname.pcap" "offset 0"
+	run "$cmd not-a-capture (text)" $cmd "$T/text.pcap"
+	expect_error "$cmd not-a-capture (text)" 3 "$T/text.pcap" "offset 0"
+	run "$cmd empty file" $cmd "$T/empty.pcap"
+	expect_error "$cmd empty file" 3 "$T/empty.pcap"
+	run "$cmd directory" $cmd "$T/dir.pcap"
+	expect_error "$cmd directory" 3 "$T/dir.pcap"
+	run "$cmd missing path" $cmd "$T/missing.pcap"
+	expect_error "$cmd missing path" 3 "$T/missing.pcap"
+	run "$cmd cut short" $cmd "$T/cut.pcap"
+	expect_error "$cmd cut short" 3 "$T/cut.pcap" "offset $off"
+	[[ -s "$OUT" ]] && echo "ok: $cmd cut short: report printed" ||
+		fail "$cmd cut short: nothing on stdout (records before the cut must be reported)"
+	# Not malformed (data, DESIGN.md): an input error (3) or a note in the
+	# report are both fine; an "OK" report that says nothing is not.
+	run "$cmd unknown link type" $cmd "$T/linktype.pcap"
+	assert_match "$RC" '^[013]$' "$cmd unknown link type: exit status"
+	if grep -q 65000 "$ERR" "$OUT"; then
+		echo "ok: $cmd unknown link type: reported: $(grep -h 65000 "$ERR" "$OUT" | head -1)"
+	else
+		fail "$cmd unknown link type 65000: exit $RC and neither stderr ('$(cat "$ERR")') nor the report says that the frames of link type 65000 were not decoded"
+	fi
+done
+
+# The rows before the cut, exactly: --tsv and --json.
+run "flows --tsv cut short" flows --tsv "$T/cut.pcap"
+expect_error "flows --tsv cut short" 3 "$T/cut.pcap" "offset $off"
+[[ -s "$OUT" ]] && echo "ok: flows --tsv cut short: $(wc -l <"$OUT") rows before the cut" ||
+	fail "flows --tsv cut short: no rows printed"
+run "flows --json cut short" flows --json "$T/cut.pcap"
+expect_error "flows --json cut short" 3 "$T/cut.pcap" "offset $off"
+assert_eq "$(jq -r .counters.frames "$OUT" 2>/dev/null)" $k "flows --json cut short: frames before the cut"
+
+echo x >"$T/unreadable.pcap"
+chmod 000 "$T/unreadable.pcap"
+if [[ $(id -u) -eq 0 ]]; then
+	info "unreadable file: not checked as root (root reads a mode 000 file)"
+else
+	run "unreadable file" flows "$T/unreadable.pcap"
+	expect_error "unreadable file" 3 "$T/unreadable.pcap"
+fi
+
+# ---- usage -----------------------------------------------------------------
+run "bad filter" flows -f 'tcp port' "$DEMO"
+expect_error "bad filter" 2 "tcp port"
+run "unknown option" flows --no-such-option "$DEMO"
+expect_error "unknown option" 2 "--no-such-option"
+run "unknown short option" flows -Z "$DEMO"
+expect_error "unknown short option" 2 "-Z"
+run "-c 0" flows -c 0 "$DEMO"
+expect_error "-c 0" 2 "-c"
+run "-c not a number" flows -c 1x "$DEMO"
+expect_error "-c not a number" 2 "-c" "1x"
+run "-d -1" flows -d -1 "$DEMO"
+expect_error "-d -1" 2 "-d" "-1"
+run "no input" flows
+expect_error "no input" 2 "flows"
+run "-w without -i" flows -w "$T/w.pcap" "$DEMO"
+expect_error "-w without -i" 2 "-w"
+run "analyze bad filter" analyze -f 'tcp port' "$DEMO"
+expect_error "analyze bad filter" 2 "tcp port"
+
+# ---- help and version --------------------------------------------------------
+run "--version" --version
+assert_eq "$RC" 0 "--version: exit status"
+assert_eq "$(cat "$OUT")" "netdx $(cat "$E2E_TOP/VERSION")" "--version output"
+run "help" help
+assert_eq "$RC" 0 "help: exit status"
+assert_file_contains "$OUT" "flows" "help lists the flows command"
+run "flows --help" flows --help
+assert_eq "$RC" 0 "flows --help: exit status"
+assert_file_contains "$OUT" "usage: netdx flows" "flows --help prints usage"
+run "help flows" help flows
+assert_eq "$RC" 0 "help flows: exit status"
+run "unknown command" nosuch
+expect_error "unknown command" 2 "nosuch"
+run "help unknown command" help nosuch
+expect_error "help unknown command" 2 "nosuch"
+run "no command" 
+assert_eq "$RC" 2 "no command: exit status"
+
+e2e_done
