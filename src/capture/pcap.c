@@ -26,7 +26,7 @@ static int in_error(struct cap_file *f, struct nd_err *err)
  */
 static unsigned layout_merit(struct cap_file *f, size_t hdrlen)
 {
-	size_t avail = cap_in_fill(&f->in, PCAP_FILE_HDR + 2 * 24 + 2048);
+	size_t avail = cap_in_fill(&f->in, PCAP_FILE_HDR + 16);
 	const uint8_t *p = cap_in_ptr(&f->in);
 	size_t off = PCAP_FILE_HDR;
 	unsigned merit = 0;
