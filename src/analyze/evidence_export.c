@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
@@ -322,6 +323,15 @@ int evidence_export(const char *const *inputs, size_t n_inputs,
 			return nd_err_set(err, ND_ERR_USAGE, EINVAL,
 					  "--write-evidence cannot re-read standard input; "
 					  "give the capture as a file");
+	/* Replacing an input with its own extract would lose the original. */
+	struct stat so, si;
+	if (stat(out_path, &so) == 0)
+		for (size_t i = 0; i < n_inputs; i++)
+			if (stat(inputs[i], &si) == 0 && si.st_dev == so.st_dev &&
+			    si.st_ino == so.st_ino)
+				return nd_err_set(err, ND_ERR_USAGE, EEXIST,
+						  "--write-evidence %s would overwrite an input",
+						  out_path);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");

@@ -35,7 +35,7 @@ struct evidence_export_req {
  * holds captured traffic) and renamed over out_path at the end.
  *
  * Returns 0, or <0 with err set. Input "-" (stdin) cannot be re-read and
- * is refused up front. When an input fails part-way, the frames read
+ * is refused up front, as is an out_path that names one of the inputs. When an input fails part-way, the frames read
  * before the failure are still written and the read error is returned.
  * Memory: copies of the frame and flow lists, nothing per frame.
  */

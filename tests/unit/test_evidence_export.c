@@ -491,6 +491,25 @@ Test(evidence, stdin_refused_nothing_written)
 	tdir_rm(d);
 }
 
+Test(evidence, output_onto_input_refused)
+{
+	struct tdir td, *d = &td;
+	tdir_make(d);
+	const char *a = make_a(d);
+	const uint64_t fr[] = { 1 };
+	struct evidence_export_req req = { .frames = fr, .n_frames = 1 };
+	struct nd_err e = { 0 };
+	int64_t ts[16];
+	int lt[16];
+
+	cr_expect_lt(evidence_export(&a, 1, &req, a, &e), 0);
+	cr_expect_eq(e.kind, ND_ERR_USAGE);
+	/* The input is untouched: still its 6 frames. */
+	cr_expect_eq(read_back(a, ts, lt, 16), 6);
+	free((void *)a);
+	tdir_rm(d);
+}
+
 Test(evidence, missing_input_leaves_no_files)
 {
 	struct tdir td, *d = &td;
