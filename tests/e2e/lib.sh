@@ -15,6 +15,13 @@
 set -u
 export LC_ALL=C
 
+# 'make e2e' globs tests/e2e/*.sh, which includes this file: run on its own
+# it is not a test.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+	echo "SKIP: lib.sh is the helper library of the e2e tests, not a test"
+	exit 77
+fi
+
 E2E_NAME=$(basename "$0" .sh)
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NETDX=${NETDX:-$E2E_TOP/netdx}
