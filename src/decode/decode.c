@@ -48,25 +48,6 @@ void dx_short(struct dctx *d, enum pkt_proto proto, uint32_t off,
 		dx_anom(d, PA_MALFORMED, proto, off);
 }
 
-bool dx_layer(struct dctx *d, enum pkt_proto proto, uint32_t off,
-	      uint32_t len)
-{
-	struct packet *pkt = d->pkt;
-
-	if (pkt->n_layers >= PKT_MAX_LAYERS) {
-		dx_anom(d, PA_DEPTH, proto, off);
-		return false;
-	}
-	/* len counts the bytes present: a header cut by the snaplen is short. */
-	if ((uint64_t)off + len > d->caplen)
-		len = off < d->caplen ? d->caplen - off : 0;
-	struct pkt_layer *l = &pkt->layers[pkt->n_layers++];
-	l->proto = (uint8_t)proto;
-	l->off = off;
-	l->len = len;
-	return true;
-}
-
 bool dx_enter(struct dctx *d, enum pkt_proto proto, uint32_t off)
 {
 	if (d->depth >= PKT_MAX_DEPTH) {

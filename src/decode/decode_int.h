@@ -34,11 +34,31 @@ void dx_anom(struct dctx *d, enum pkt_anom_code code, enum pkt_proto proto,
 /* Header of need bytes does not fit: records truncated or malformed. */
 void dx_short(struct dctx *d, enum pkt_proto proto, uint32_t off,
 	      uint32_t need, uint32_t end, uint32_t wend);
-/* Returns false (and records PA_DEPTH) when no layer slot is left. */
-bool dx_layer(struct dctx *d, enum pkt_proto proto, uint32_t off,
-	      uint32_t len);
 /* Enter one more encapsulation level; false (PA_DEPTH) past the cap. */
 bool dx_enter(struct dctx *d, enum pkt_proto proto, uint32_t off);
+
+/*
+ * Returns false (and records PA_DEPTH) when no layer slot is left. Inline:
+ * it runs for every layer of every frame.
+ */
+static inline bool dx_layer(struct dctx *d, enum pkt_proto proto, uint32_t off,
+			    uint32_t len)
+{
+	struct packet *pkt = d->pkt;
+
+	if (pkt->n_layers >= PKT_MAX_LAYERS) {
+		dx_anom(d, PA_DEPTH, proto, off);
+		return false;
+	}
+	/* len counts the bytes present: a header cut by the snaplen is short. */
+	if ((uint64_t)off + len > d->caplen)
+		len = off < d->caplen ? d->caplen - off : 0;
+	struct pkt_layer *l = &pkt->layers[pkt->n_layers++];
+	l->proto = (uint8_t)proto;
+	l->off = off;
+	l->len = len;
+	return true;
+}
 
 static inline void dx_cursor(const struct dctx *d, struct cursor *c,
 			     uint32_t off, uint32_t end)

@@ -73,29 +73,31 @@ void dec_ipv4(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 	struct cursor c;
 
 	dx_cursor(d, &c, off, end);
-	uint8_t vihl = cur_u8(&c);
-	if (c.err) {
+	const uint8_t *b = cur_peek(&c, 1);
+	if (!b) {
 		dx_short(d, PP_IPV4, off, 20, end, wend);
 		return;
 	}
+	uint8_t vihl = b[0];
 	if ((vihl >> 4) != 4 || (vihl & 0xf) < 5) {
 		dx_anom(d, PA_MALFORMED, PP_IPV4, off);
 		return;
 	}
 	uint32_t hl = (vihl & 0xfu) * 4u;
-	cur_skip(&c, 1); /* DSCP, ECN */
-	uint32_t tl = cur_be16(&c);
-	uint16_t id = cur_be16(&c);
-	uint16_t frag = cur_be16(&c);
-	uint8_t ttl = cur_u8(&c);
-	uint8_t proto = cur_u8(&c);
-	cur_skip(&c, 2); /* checksum: not validated */
-	const uint8_t *src = cur_take(&c, 4);
-	const uint8_t *dst = cur_take(&c, 4);
-	if (c.err) {
+	/* One bounds check for the fixed header, then plain loads. */
+	const uint8_t *h = cur_take(&c, 20);
+	if (!h) {
 		dx_short(d, PP_IPV4, off, 20, end, wend);
 		return;
 	}
+	uint32_t tl = ld_be16(h + 2);
+	uint16_t id = ld_be16(h + 4);
+	uint16_t frag = ld_be16(h + 6);
+	uint8_t ttl = h[8];
+	uint8_t proto = h[9];
+	/* 10-11: checksum, not validated */
+	const uint8_t *src = h + 12;
+	const uint8_t *dst = h + 16;
 	struct pkt_ip *ip = ip_new(d, PP_IPV4, off);
 	if (!ip)
 		return;

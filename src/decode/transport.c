@@ -82,6 +82,15 @@ static void tcp_options(struct dctx *d, struct pkt_tcp *t, uint32_t off,
 	struct cursor c;
 
 	dx_cursor(d, &c, off, cend);
+	/* The usual layout (NOP, NOP, timestamps) without the general walk. */
+	const uint8_t *o12 = cur_peek(&c, 12);
+	if (o12 && cur_left(&c) == 12 && hend == cend && o12[0] == TCPOPT_NOP &&
+	    o12[1] == TCPOPT_NOP && o12[2] == TCPOPT_TS && o12[3] == 10) {
+		t->has_ts = true;
+		t->tsval = ld_be32(o12 + 4);
+		t->tsecr = ld_be32(o12 + 8);
+		return;
+	}
 	while (cur_left(&c) > 0) {
 		uint32_t ooff = off + (uint32_t)c.off;
 		uint8_t kind = cur_u8(&c);
@@ -155,7 +164,9 @@ bad:
 	}
 }
 
-void dec_tcp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
+/* Fewer than 20 bytes: quotes usually stop after the sequence number. */
+static void dec_tcp_short(struct dctx *d, uint32_t off, uint32_t end,
+			  uint32_t wend)
 {
 	struct cursor c;
 
@@ -173,21 +184,42 @@ void dec_tcp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 	l4->sport = sport;
 	l4->dport = dport;
 	t->wscale = -1;
-	/* Quotes usually stop after the sequence number: keep what is there. */
+	/* Keep what is there; reads past the end give 0. */
 	t->seq = cur_be32(&c);
 	t->ack = cur_be32(&c);
-	uint8_t b12 = cur_u8(&c);
-	uint8_t b13 = cur_u8(&c);
+	cur_skip(&c, 2); /* data offset, flags */
 	t->win = cur_be16(&c);
-	cur_skip(&c, 4); /* checksum, urgent pointer */
 	uint32_t have = end - off;
-	if (c.err) {
-		l4->hdr_len = have;
-		l4->payload_off = end;
-		dx_layer(d, PP_TCP, off, have);
-		dx_short(d, PP_TCP, off, 20, end, wend);
+	l4->hdr_len = have;
+	l4->payload_off = end;
+	dx_layer(d, PP_TCP, off, have);
+	dx_short(d, PP_TCP, off, 20, end, wend);
+}
+
+void dec_tcp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
+{
+	struct cursor c;
+
+	dx_cursor(d, &c, off, end);
+	/* One bounds check for the fixed header, then plain loads. */
+	const uint8_t *h = cur_take(&c, 20);
+	if (!h) {
+		dec_tcp_short(d, off, end, wend);
 		return;
 	}
+	struct pkt_l4 *l4 = dx_l4(d, 6, off);
+	if (!l4)
+		return;
+	struct pkt_tcp *t = &l4->u.tcp;
+	l4->sport = ld_be16(h);
+	l4->dport = ld_be16(h + 2);
+	t->wscale = -1;
+	t->seq = ld_be32(h + 4);
+	t->ack = ld_be32(h + 8);
+	uint8_t b12 = h[12];
+	uint8_t b13 = h[13];
+	t->win = ld_be16(h + 14);
+	/* 16-19: checksum, urgent pointer */
 	t->flags = (uint16_t)(((b12 & 1u) << 8) | b13);
 	uint32_t hl = (uint32_t)(b12 >> 4) * 4u;
 	t->hdr_len = (uint8_t)hl;
