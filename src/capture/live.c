@@ -3,7 +3,6 @@
 #include "capture/reader.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -89,14 +88,6 @@ static int live_setup(struct cap_live *lv, const char *iface,
 	if (rc < 0)
 		return activate_error(lv->pc, rc, iface, err);
 	lv->linktype = pcap_datalink(lv->pc);
-	/*
-	 * With TPACKET_V3 an idle interface never wakes a blocking read (the
-	 * kernel retires only non-empty blocks), so Ctrl-C and -d would wait
-	 * for traffic: read non-blocking and poll with our own timeout.
-	 */
-	lv->fd = pcap_get_selectable_fd(lv->pc);
-	if (lv->fd >= 0 && pcap_setnonblock(lv->pc, 1, ebuf) != 0)
-		lv->fd = -1;
 	/*
 	 * Non-blocking, polled by us with a timeout: libpcap's own blocking
 	 * read waits in poll() without a timeout under TPACKET_V3 and restarts
