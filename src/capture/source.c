@@ -159,6 +159,13 @@ static int merged_next(struct cap_source *src, struct cap_frame *fr,
 	return 1;
 }
 
+/* 128-bit difference: file times may span the whole int64 range. */
+static bool past_duration(const struct cap_source *src, int64_t ts)
+{
+	__extension__ typedef __int128 i128;
+	return src->dur_ns && (i128)ts - src->first_ts > src->dur_ns;
+}
+
 int cap_next(struct cap_source *src, struct cap_frame *fr, struct nd_err *err)
 {
 	if (src->err_rc < 0) {
@@ -184,8 +191,7 @@ int cap_next(struct cap_source *src, struct cap_frame *fr, struct nd_err *err)
 			if (!src->have_first) {
 				src->have_first = true;
 				src->first_ts = fr->ts_ns;
-			} else if (src->dur_ns &&
-				   fr->ts_ns - src->first_ts > src->dur_ns) {
+			} else if (past_duration(src, fr->ts_ns)) {
 				src->stopped = true;
 				return 0;
 			}
