@@ -226,7 +226,7 @@ static uint64_t ld64(const uint8_t *p)
  * of one dependent chain); a short end is read as an overlapping 8-byte
  * word rather than through a variable-length copy.
  */
-static uint64_t hash_region(uint64_t seed, const uint8_t *p, size_t n)
+static inline uint64_t hash_region(uint64_t seed, const uint8_t *p, size_t n)
 {
 	uint64_t a = seed ^ ((uint64_t)n * K1), b = ~seed;
 	size_t head = n <= CQ_HASH_HEAD + CQ_HASH_TAIL ? n : CQ_HASH_HEAD;
@@ -256,7 +256,7 @@ static uint64_t hash_region(uint64_t seed, const uint8_t *p, size_t n)
 			b = rotl((b ^ ld64(t + i + 8)) * K2, 29);
 		}
 	}
-	return mix64(a ^ rotl(b, 17));
+	return a ^ rotl(b, 17); /* callers mix once, after combining */
 }
 
 /* Frames in time order: ts non-decreasing from oldest to newest. */
@@ -589,12 +589,11 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	if (near)
 		ipoff = pkt->ip[0].off;
 	uint64_t lh = hash_region(q->seed ^ 0x6c696e6bULL, data, ipoff);
-	uint64_t ih = hash_region(q->seed ^ 0x6e656172ULL, data + ipoff,
-				  caplen - ipoff);
-	uint64_t fp = mix64(ih ^ rotl(lh, 23) ^
-			    mix64((uint64_t)fr->ts_ns ^
-				  ((uint64_t)fr->caplen << 32 | fr->wirelen) *
-					  K2));
+	uint64_t ih = mix64(hash_region(q->seed ^ 0x6e656172ULL, data + ipoff,
+					caplen - ipoff));
+	/* One finalizer: every input is already a full-width value. */
+	uint64_t fp = mix64(ih ^ rotl(lh, 23) ^ (uint64_t)fr->ts_ns * K1 ^
+			    ((uint64_t)fr->caplen << 32 | fr->wirelen) * K2);
 	uint64_t orig = 0;
 	if (check_exact(q, fr, fp, &orig)) {
 		note_dup(q, orig, fr->num);
@@ -603,8 +602,9 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	}
 	if (!near)
 		return false;
-	uint64_t aux = mix64(lh ^ ((uint64_t)(uint32_t)fr->iface << 32 |
-				   (uint32_t)fr->file));
+	/* Compared for equality only: no finalizer needed. */
+	uint64_t aux = lh ^ ((uint64_t)(uint32_t)fr->iface << 32 |
+			     (uint32_t)fr->file);
 	return check_near(q, fr, ih, aux);
 }
 
