@@ -124,7 +124,7 @@ replay: $(REPLAY_BINS)
 	$(Q)scripts/run-tests.sh replay $(REPLAY_BINS)
 
 e2e: netdx
-	$(Q)NETDX=$(CURDIR)/netdx scripts/run-tests.sh e2e tests/e2e/*.sh
+	$(Q)NETDX=$(CURDIR)/netdx scripts/run-tests.sh e2e $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh))
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -3,6 +3,7 @@
 #include "analyze/pipeline.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,10 @@ struct pipeline {
 	struct cq *cq;
 	struct ipr *reasm;
 	uint64_t frames;
+	int64_t t_first, t_last; /* capture time span (min, max) */
+	/* Frames whose link type no decoder handles: reported, not silent. */
+	uint64_t unknown_lt_frames, unknown_lt_first;
+	int unknown_lt, unknown_lt_file;
 	struct packet pkt;
 	struct packet rpkt; /* a reassembled datagram, decoded */
 	struct pipeline_frame pf;
@@ -259,8 +264,30 @@ int pipeline_run(struct pipeline *p, struct nd_err *err)
 		if (ret <= 0)
 			break;
 		p->frames++;
+		if (fr.linktype != LINKTYPE_NONE) {
+			if (!p->t_first || fr.ts_ns < p->t_first)
+				p->t_first = fr.ts_ns;
+			if (fr.ts_ns > p->t_last)
+				p->t_last = fr.ts_ns;
+		}
 		process_frame(p, &fr);
+		if (p->pf.pkt && p->pkt.n_anom &&
+		    p->pkt.anom[0].code == PA_UNKNOWN_LINKTYPE) {
+			if (!p->unknown_lt_frames++) {
+				p->unknown_lt = fr.linktype;
+				p->unknown_lt_first = fr.num;
+				p->unknown_lt_file = fr.file;
+			}
+		}
 	}
+	if (ret >= 0 && p->unknown_lt_frames)
+		ret = nd_err_set(err, ND_ERR_INPUT, EPROTONOSUPPORT,
+				 "%s: link type %d is not supported: %" PRIu64
+				 " frame(s) counted but not decoded (first: frame %" PRIu64
+				 ")",
+				 cap_source_name(p->src, p->unknown_lt_file),
+				 p->unknown_lt, p->unknown_lt_frames,
+				 p->unknown_lt_first);
 	/* Flows still open are reported even when the input failed part-way. */
 	flow_table_flush(p->flows);
 	if (p->opts.ev) {
@@ -299,6 +326,13 @@ void pipeline_cap_stats(struct pipeline *p, struct cap_stats *st)
 void pipeline_reasm_stats(const struct pipeline *p, struct ipr_stats *st)
 {
 	ipr_get_stats(p->reasm, st);
+}
+
+void pipeline_time_range(const struct pipeline *p, int64_t *first_ns,
+			 int64_t *last_ns)
+{
+	*first_ns = p->t_first;
+	*last_ns = p->t_last;
 }
 
 uint64_t pipeline_frames(const struct pipeline *p)

@@ -85,6 +85,11 @@ static int fill_meta(struct packet_cmd *pc)
 		ret = report_add_input(pc->rep, o->iface);
 	if (!ret)
 		ret = report_add_source(pc->rep, "capture", true, NULL);
+	if (pipeline_frames(pc->p)) {
+		int64_t t0, t1;
+		pipeline_time_range(pc->p, &t0, &t1);
+		report_set_times(pc->rep, t0, t1);
+	}
 	flow_table_get_stats(pipeline_flows(pc->p), &fs);
 	pipeline_cap_stats(pc->p, &cs);
 	if (!ret)
