@@ -255,3 +255,105 @@ Test(capture_quality, injected_kernel_drops_and_evictions)
 	ev_store_free(st);
 	cq_free(q);
 }
+
+/*
+ * Originals that cannot go in the time-ordered ring: many frames on one
+ * timestamp (coarse clocks) and frames stepping back in time. Their
+ * copies must still be found, through the side set.
+ */
+Test(capture_quality, copies_of_same_timestamp_and_backward_frames)
+{
+	struct cq *q = cq_new(NULL);
+	uint8_t buf[64];
+	struct cap_frame fr;
+	uint64_t n = 1;
+	/* 100 distinct frames on one timestamp, 100 stepping backwards. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < 100; i++) {
+			mkframe(&fr, buf, n++, 5000000, (uint8_t)i);
+			cr_assert_eq(cq_frame(q, &fr, NULL), pass == 1,
+				     "same-ts frame %d pass %d", i, pass);
+		}
+		for (int i = 0; i < 100; i++) {
+			mkframe(&fr, buf, n++, 4000000 - i * 1000, (uint8_t)i);
+			buf[19] = 0x77; /* distinct from the frames above */
+			cr_assert_eq(cq_frame(q, &fr, NULL), pass == 1,
+				     "backward frame %d pass %d", i, pass);
+		}
+	}
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_not_null(d);
+	cr_assert_eq(num(d, "exact"), 200);
+	cr_assert_eq(num(d, "first_duplicate"), 201);
+	cr_assert_eq(num(d, "first_original"), 1);
+	ev_store_free(st);
+	cq_free(q);
+}
+
+/* The side set is bounded like the ring: the oldest are forgotten first. */
+Test(capture_quality, side_set_memory_bound)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set(&th, "capture.duplicate_memory", "1024", NULL), 0);
+	struct cq *q = cq_new(&th);
+	uint8_t buf[64];
+	struct cap_frame fr;
+	/* 3000 distinct frames going back in time: all out of order. */
+	for (int i = 0; i < 3000; i++) {
+		mkframe(&fr, buf, (uint64_t)i + 1, 10000000 - i, (uint8_t)i);
+		buf[19] = (uint8_t)(i >> 8);
+		cr_assert(!cq_frame(q, &fr, NULL));
+	}
+	/* Frame 2 (the first in the side set) is forgotten, frame 2990 is not. */
+	mkframe(&fr, buf, 3001, 10000000 - 1, 1);
+	buf[19] = 0;
+	cr_assert(!cq_frame(q, &fr, NULL));
+	mkframe(&fr, buf, 3002, 10000000 - 2989, (uint8_t)2989);
+	buf[19] = (uint8_t)(2989 >> 8);
+	cr_assert(cq_frame(q, &fr, NULL));
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "exact"), 1);
+	cr_assert_eq(num(d, "first_original"), 2990);
+	cr_assert_gt(num(d, "forgotten"), 0);
+	ev_store_free(st);
+	cq_free(q);
+}
+
+/* Near candidates leave by time: a copy after the window is not near. */
+Test(capture_quality, near_window_expiry_with_many_frames)
+{
+	struct cq *q = cq_new(NULL); /* window 1 ms */
+	uint8_t b[64];
+	struct cap_frame fr;
+	struct packet pkt;
+	mkpkt(&pkt);
+	/* 5000 distinct packets 10 us apart on interface 0 (50 ms). */
+	for (int i = 0; i < 5000; i++) {
+		mkframe(&fr, b, (uint64_t)i + 1, 1000000 + i * 10000LL, (uint8_t)i);
+		b[19] = (uint8_t)(i >> 8);
+		fr.iface = 0;
+		cr_assert(!cq_frame(q, &fr, &pkt));
+	}
+	/* Packet 4990 again on interface 1, 0.2 ms after it: near copy. */
+	mkframe(&fr, b, 5001, 1000000 + 4990 * 10000LL + 200000, (uint8_t)4990);
+	b[19] = (uint8_t)(4990 >> 8);
+	fr.iface = 1;
+	cr_assert(cq_frame(q, &fr, &pkt));
+	/* Packet 100 again on interface 1, ~49 ms later: outside the window. */
+	mkframe(&fr, b, 5002, 1000000 + 4999 * 10000LL + 300000, 100);
+	b[19] = 0;
+	fr.iface = 1;
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "near"), 1);
+	cr_assert_eq(num(d, "first_original"), 4991);
+	ev_store_free(st);
+	cq_free(q);
+}
