@@ -345,6 +345,7 @@ static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 		if (rto != 0) {
 			res->rto_ns = rto;
 			res->rto_frame = rframe;
+			res->has_rto = true;
 		}
 	}
 }
@@ -478,13 +479,13 @@ step_k:
 			bif -= rev->sack[i][1] - rev->sack[i][0];
 		if (sf)
 			bif -= 1;
-		if (psh != fwd->push_set_last)
-			fwd->push_bytes_sent = seglen;
-		else if (psh)
+		/* W21: bytes since (not including) the last PSH segment. */
+		if (fwd->push_set_last)
 			fwd->push_bytes_sent = seglen;
 		else
 			fwd->push_bytes_sent += seglen;
 		fwd->push_set_last = psh;
+		res->bif_computed = true;
 		if (bif > 0 && bif < 2000000000u) {
 			res->bytes_in_flight = bif;
 			res->push_bytes_sent = fwd->push_bytes_sent;
@@ -534,8 +535,9 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 
 	/* W1 relative numbers, W2 calculated window. */
 	res->rel_seq = t->seq - (f->tcp.base_set[dir] ? f->tcp.base_seq[dir] : 0);
+	/* Without ACK the field is the raw number (tshark; 0 stays 0). */
 	res->rel_ack = ackf ? t->ack - (f->tcp.base_set[!dir] ?
-					f->tcp.base_seq[!dir] : 0) : 0;
+					f->tcp.base_seq[!dir] : 0) : t->ack;
 	if (!syn && fwd->win_scale >= 0)
 		res->calc_window = (int64_t)t->win << fwd->win_scale;
 	else

@@ -40,10 +40,14 @@ struct tcp_pkt_result {
 	uint32_t dupack_num;
 	uint64_t dupack_frame;
 	uint64_t acked_frame;	  /* tcp.analysis.acks_frame, 0 if none */
-	int64_t ack_rtt_ns;	  /* -1 if none */
+	int64_t ack_rtt_ns;	  /* set with acked_frame; may be < 0 */
 	int64_t irtt_ns;	  /* -1 until known */
-	int64_t rto_ns;		  /* -1 if none */
+	int64_t rto_ns;		  /* -1 if none; may be < 0 (clock back) */
 	uint64_t rto_frame;
+	bool has_rto;		  /* rto_ns/rto_frame are set (W8) */
+	/* W20 ran (even if bytes_in_flight is not printed): tshark then has
+	 * an analysis record for the packet and prints initial_rtt. */
+	bool bif_computed;
 	int64_t bytes_in_flight;  /* -1 if not printed */
 	int64_t push_bytes_sent;  /* -1 if not printed */
 	uint32_t rel_seq, rel_ack, seglen;

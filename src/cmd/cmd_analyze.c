@@ -36,6 +36,7 @@ struct pkt_row {
 
 struct analyze_ctx {
 	bool frames; /* --frames: one line per flagged frame (oracle format) */
+	bool fields; /* --fields: per-packet values (tshark field format) */
 	bool all, follow;
 	uint64_t flagged_frames;
 	uint64_t count[TA_NFLAGS];
@@ -72,6 +73,14 @@ static int set_frames(void *ctx, const char *v, struct nd_err *e)
 	(void)v;
 	(void)e;
 	((struct analyze_ctx *)ctx)->frames = true;
+	return 0;
+}
+
+static int set_fields(void *ctx, const char *v, struct nd_err *e)
+{
+	(void)v;
+	(void)e;
+	((struct analyze_ctx *)ctx)->fields = true;
 	return 0;
 }
 
@@ -173,6 +182,10 @@ static const struct cli_extra analyze_extra[] = {
 	  "print '<frame>\\t<flag>[,<flag>...]' for every frame with a TCP "
 	  "analysis flag (tshark field names)",
 	  set_frames },
+	{ "fields", 0, false, NULL,
+	  "print the per-packet TCP analysis values of every analysed TCP "
+	  "header, one TAB-separated line per frame (docs/tcp-analysis.md)",
+	  set_fields },
 	{ "all", 0, false, NULL,
 	  "list every TCP connection (default: the 20 with most problems)",
 	  set_all },
@@ -217,10 +230,77 @@ static void frames_on_frame(void *ctx, const struct pipeline_frame *pf)
 	fputc('\n', a->out);
 }
 
+/* "\t" + seconds with 9 decimals (tshark's time fields), sign kept. */
+static void put_secs(FILE *out, int64_t ns)
+{
+	uint64_t m = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+
+	fprintf(out, "\t%s%llu.%09llu", ns < 0 ? "-" : "",
+		(unsigned long long)(m / 1000000000u),
+		(unsigned long long)(m % 1000000000u));
+}
+
+/*
+ * --fields: the first analysed TCP header of the frame, in the column order
+ * of tshark's per-field oracle; an empty column is a field tshark omits.
+ */
+static void fields_on_frame(void *ctx, const struct pipeline_frame *pf)
+{
+	struct analyze_ctx *a = ctx;
+	const struct tcp_pkt_result *r = &pf->tcp[0];
+	FILE *out = a->out;
+
+	if (pf->n_tcp < 1)
+		return;
+	fprintf(out, "%llu\t%llu\t%lu\t%lu\t%lu\t%lld\t",
+		(unsigned long long)pf->fr->num, (unsigned long long)r->stream,
+		(unsigned long)r->rel_seq, (unsigned long)r->rel_ack,
+		(unsigned long)r->seglen, (long long)r->calc_window);
+	if (r->acked_frame)
+		fprintf(out, "%llu", (unsigned long long)r->acked_frame);
+	/* tshark omits an ack_rtt of exactly 0 (it still prints acks_frame). */
+	if (r->acked_frame && r->ack_rtt_ns != 0)
+		put_secs(out, r->ack_rtt_ns);
+	else
+		fputc('\t', out);
+	/*
+	 * tshark shows the iRTT inside its SEQ/ACK analysis subtree, which
+	 * exists only when the packet has another analysis value or flag.
+	 */
+	if (r->irtt_ns >= 0 &&
+	    (r->flags || r->acked_frame || r->bif_computed ||
+	     r->push_bytes_sent >= 0 || r->dupack_num || r->has_rto))
+		put_secs(out, r->irtt_ns);
+	else
+		fputc('\t', out);
+	fputc('\t', out);
+	if (r->bytes_in_flight >= 0)
+		fprintf(out, "%lld", (long long)r->bytes_in_flight);
+	fputc('\t', out);
+	if (r->push_bytes_sent >= 0)
+		fprintf(out, "%lld", (long long)r->push_bytes_sent);
+	fputc('\t', out);
+	if (r->dupack_num)
+		fprintf(out, "%lu", (unsigned long)r->dupack_num);
+	fputc('\t', out);
+	if (r->dupack_frame)
+		fprintf(out, "%llu", (unsigned long long)r->dupack_frame);
+	if (r->has_rto)
+		put_secs(out, r->rto_ns);
+	else
+		fputc('\t', out);
+	fputc('\t', out);
+	if (r->has_rto && r->rto_frame)
+		fprintf(out, "%llu", (unsigned long long)r->rto_frame);
+	fputc('\n', out);
+}
+
 static int run_frames(const struct cli_opts *o, struct analyze_ctx *a)
 {
-	const struct pipeline_hooks hooks = { .ctx = a,
-					      .on_frame = frames_on_frame };
+	const struct pipeline_hooks hooks = {
+		.ctx = a,
+		.on_frame = a->fields ? fields_on_frame : frames_on_frame,
+	};
 	struct pipeline_opts po;
 	struct pipeline *p = NULL;
 	struct nd_err err = { 0 };
@@ -872,7 +952,13 @@ int cmd_analyze(int argc, char **argv)
 		cli_error(&err);
 		return cli_exit_code(err.kind);
 	}
-	if (a.frames)
+	if (a.frames && a.fields) {
+		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
+			   "analyze: --frames and --fields are exclusive");
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
+	if (a.frames || a.fields)
 		return run_frames(&o, &a);
 	if (a.write_evidence && o.iface) {
 		nd_err_set(&err, ND_ERR_USAGE, EINVAL,

@@ -352,7 +352,13 @@ Test(tcp_analysis, sack_subtracted_from_bytes_in_flight)
 	tx(&h, S2C, 30000, "A", 5001, 1001, 1000, 0, -1, 1, blk);
 	cr_assert_eq(D(&h, C2S, 30100, "AP", 1201, 5001, 1000, 100), 0);
 	cr_assert_eq(h.r.bytes_in_flight, 200); /* 300 - 100 SACKed */
-	cr_assert_eq(h.r.push_bytes_sent, 100);
+	/* W21: bytes since the last PSH segment, this one included. */
+	cr_assert_eq(h.r.push_bytes_sent, 300);
+	/* After a PSH segment the count restarts (corpus: http_espn). */
+	D(&h, C2S, 30200, "A", 1301, 5001, 1000, 50);
+	cr_assert_eq(h.r.push_bytes_sent, 50);
+	D(&h, C2S, 30300, "AP", 1351, 5001, 1000, 20);
+	cr_assert_eq(h.r.push_bytes_sent, 70);
 	h_fini(&h);
 }
 
