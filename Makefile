@@ -103,7 +103,7 @@ $(SANO)/replay/%: $(SANO)/tests/fuzz/%.o $(SANO)/tests/fuzz/replay.o $(SAN_LIB_O
 $(FZ)/%: tests/fuzz/%.c $(LIB_SRCS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c,$^) $(PKG_LIBS) -lm
 
 deps:
 	$(Q)scripts/deps.sh
@@ -117,14 +117,14 @@ unit: $(UNIT_BINS)
 san-unit: $(SAN_UNIT_BINS)
 	$(Q)scripts/run-tests.sh san-unit $(SAN_UNIT_BINS)
 
-corpus-test: netdx $(SANO)/netdx
-	$(Q)NETDX=$(CURDIR)/netdx NETDX_SAN=$(CURDIR)/$(SANO)/netdx scripts/run-tests.sh corpus tests/corpus/*.sh
+corpus-test: $(REL)/netdx $(SANO)/netdx
+	$(Q)NETDX=$(CURDIR)/$(REL)/netdx NETDX_SAN=$(CURDIR)/$(SANO)/netdx scripts/run-tests.sh corpus tests/corpus/*.sh
 
 replay: $(REPLAY_BINS)
 	$(Q)scripts/run-tests.sh replay $(REPLAY_BINS)
 
-e2e: netdx
-	$(Q)NETDX=$(CURDIR)/netdx scripts/run-tests.sh e2e $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh))
+e2e: $(REL)/netdx
+	$(Q)NETDX=$(CURDIR)/$(REL)/netdx scripts/run-tests.sh e2e $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh))
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -22,6 +22,12 @@ enum {
 	LINKTYPE_IPV6 = 229,
 	LINKTYPE_NFLOG = 239,
 	LINKTYPE_LINUX_SLL2 = 276,
+	/* Known link types that carry no IP (recognised, nothing decoded). */
+	LINKTYPE_USB_LINUX = 189,
+	LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR = 201,
+	LINKTYPE_USB_LINUX_MMAPPED = 220,
+	LINKTYPE_DBUS = 231,
+	LINKTYPE_NETLINK = 253,
 	/* DLT_RAW as some platforms number it in files (12, 14). */
 	LINKTYPE_RAW_ALT12 = 12,
 	LINKTYPE_RAW_ALT14 = 14,

@@ -94,6 +94,13 @@ static void dec_link(struct dctx *d, int linktype, uint32_t end,
 	case LINKTYPE_IEEE802_11_RADIOTAP:
 		dec_radiotap(d, 0, end, wend);
 		break;
+	case LINKTYPE_NETLINK:
+	case LINKTYPE_USB_LINUX:
+	case LINKTYPE_USB_LINUX_MMAPPED:
+	case LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR:
+	case LINKTYPE_DBUS:
+		/* Known link types that never carry IP: nothing to decode. */
+		break;
 	default:
 		dx_anom(d, PA_UNKNOWN_LINKTYPE, PP_NONE, 0);
 		break;
