@@ -888,9 +888,13 @@ Test(decode, ipip_6in4_4in6)
 Test(decode, unknown_linktype_and_empty)
 {
 	struct packet p;
-	decode_frame(&p, 253, syn, sizeof(syn), sizeof(syn));
+	decode_frame(&p, 65000, syn, sizeof(syn), sizeof(syn));
 	cr_assert(has_anom(&p, PA_UNKNOWN_LINKTYPE));
 	cr_assert_eq(p.n_layers, 0);
+	/* Netlink is known and carries no IP: nothing decoded, no anomaly. */
+	decode_frame(&p, LINKTYPE_NETLINK, syn, sizeof(syn), sizeof(syn));
+	cr_assert(!has_anom(&p, PA_UNKNOWN_LINKTYPE));
+	cr_assert_eq(p.n_l4, 0);
 	cr_assert_eq(decode_frame(&p, LINKTYPE_ETHERNET, NULL, 0, 0),
 		     DECODE_MALFORMED);
 	cr_assert_str_eq(pkt_proto_name(PP_VXLAN), "vxlan");
