@@ -179,7 +179,7 @@ int rule_capture_flows_evicted(struct rule_ctx *ctx, const struct ev_store *ev,
 		finding_set_i64(f, "created", created);
 		finding_set_i64(f, "max_open", num_i(e, "max_open"));
 		int rc = finding_add_line(
-			f, "analysis incomplete: %lld flows evicted of %lld",
+			f, "%lld flows evicted of %lld",
 			(long long)n, (long long)created);
 		if (rc) {
 			finding_free(f);
