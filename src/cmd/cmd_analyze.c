@@ -934,6 +934,7 @@ int cmd_analyze(int argc, char **argv)
 		.ctx = &a,
 	};
 	struct cli_opts o;
+	struct pipeline_opts file_po;
 	struct nd_err err = { 0 };
 	int ret;
 
@@ -967,9 +968,18 @@ int cmd_analyze(int argc, char **argv)
 		cli_error(&err);
 		return cli_exit_code(err.kind);
 	}
-	/* Files: keep flows as long as Wireshark does (see run_frames). */
-	if (!o.iface && !(o.idle_timeout > 0))
-		o.idle_timeout = 1e9;
+	/*
+	 * Files: keep flows as long as Wireshark does (see run_frames): no
+	 * idle timeout and no linger after FIN/RST, so a late packet never
+	 * restarts a connection's statistics; --max-flows still bounds the
+	 * table. Live runs keep the defaults (memory over a long capture).
+	 */
+	if (!o.iface) {
+		pipeline_opts_default(&file_po);
+		file_po.limits.idle_timeout_ns = INT64_MAX;
+		file_po.limits.closed_linger_ns = INT64_MAX;
+		pc.limits = &file_po.limits;
+	}
 	if (a.follow) {
 		struct sink_opts so = { .out = stdout, .follow = true };
 

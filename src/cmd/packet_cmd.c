@@ -60,6 +60,8 @@ static int setup_pipeline(struct packet_cmd *pc, struct nd_err *err)
 	po.cap.max_count = o->count;
 	po.cap.duration_s = o->duration;
 	po.cap.write_path = o->write;
+	if (pc->limits)
+		po.limits = *pc->limits;
 	if (o->iface)
 		po.cap.stop_flag = cli_stop_flag_install();
 	if (o->max_flows)

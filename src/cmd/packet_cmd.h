@@ -21,6 +21,9 @@ struct packet_cmd {
 	const struct cli_opts *o;
 	struct pipeline_hooks hooks;
 	bool tcp_analysis;
+	/* Optional: flow limits replacing the defaults; --max-flows and
+	 * --idle-timeout still apply on top. NULL: defaults. */
+	const struct flow_limits *limits;
 	/* Called after the run, before rules: add evidence to ev. */
 	int (*add_evidence)(void *ctx, struct packet_cmd *pc, struct nd_err *err);
 	/* Called after rules: fill tables into rep. */
