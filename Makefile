@@ -59,7 +59,7 @@ REPLAY_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(SANO)/replay/%)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FZ)/%)
 
 .PHONY: all clean deps test demo bench fuzz fixtures install unit san-unit \
-	corpus-test replay e2e check-deps golden
+	corpus-test replay e2e check-deps golden clang-check
 
 all: netdx
 
@@ -126,8 +126,13 @@ replay: $(REPLAY_BINS)
 e2e: $(REL)/netdx
 	$(Q)NETDX=$(CURDIR)/$(REL)/netdx scripts/run-tests.sh e2e $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh))
 
+# The tree must also build warning-free with clang (CI builds both).
+clang-check:
+	$(Q)$(MAKE) --no-print-directory CC=$(CLANG) OUT=$(OUT)/clang $(OUT)/clang/rel/netdx
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory clang-check
 	$(Q)scripts/run-tests.sh --reset
 	$(Q)$(MAKE) --no-print-directory unit san-unit corpus-test replay e2e
 	$(Q)scripts/run-tests.sh --summary
