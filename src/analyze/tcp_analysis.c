@@ -60,13 +60,29 @@ struct tcp_flow_state {
 	int64_t ts_mru_syn;   /* 0: none */
 	int64_t ts_first_rtt; /* 0: unknown */
 	struct tcp_sacc st;   /* per-connection statistics */
+	uint32_t changed_idx; /* 1 + index in tcp_analyzer.changed; 0: not listed */
+};
+
+/* A flow listed for the next --follow snapshot. */
+struct tcp_changed {
+	struct flow *f;
+	struct tcp_flow_state *s;
 };
 
 struct tcp_analyzer {
 	uint64_t alloc_failures; /* unacked entries dropped for lack of memory */
 	tcp_stats_cb stats_cb;
 	void *stats_ctx;
+	bool track;
+	struct tcp_changed *changed;
+	uint32_t n_changed, c_changed;
 };
+
+/* Analysis flags that make a flow worth a --follow snapshot. */
+#define TA_FOLLOW_MASK                                                        \
+	(((1u << TA_NFLAGS) - 1u) &                                           \
+	 ~(uint32_t)(TA_WINDOW_UPDATE | TA_KEEP_ALIVE_ACK |                   \
+		     TA_ZERO_WINDOW_PROBE_ACK))
 
 static const char *const tcp_aflag_names[TA_NFLAGS] = {
 	"retransmission",
@@ -156,6 +172,70 @@ static void tcp_state_start(void *ctx, struct flow *f, void *state)
 	}
 }
 
+/* Lists the flow for the next snapshot (no-op when listed or full). */
+static void changed_add(struct tcp_analyzer *ta, struct flow *f,
+			struct tcp_flow_state *s)
+{
+	if (s->changed_idx)
+		return;
+	if (ta->n_changed == ta->c_changed) {
+		uint32_t nc = ta->c_changed ? ta->c_changed * 2 : 64;
+		struct tcp_changed *n;
+
+		if (nc < ta->c_changed)
+			return;
+		n = realloc(ta->changed, (size_t)nc * sizeof(*n));
+		if (!n)
+			return; /* reported when it ends instead */
+		ta->changed = n;
+		ta->c_changed = nc;
+	}
+	ta->changed[ta->n_changed].f = f;
+	ta->changed[ta->n_changed].s = s;
+	s->changed_idx = ++ta->n_changed;
+}
+
+/* Unlists a flow leaving the table: the last entry takes its place. */
+static void changed_remove(struct tcp_analyzer *ta, struct tcp_flow_state *s)
+{
+	uint32_t i = s->changed_idx - 1;
+
+	if (!s->changed_idx || i >= ta->n_changed)
+		return;
+	ta->changed[i] = ta->changed[--ta->n_changed];
+	if (i < ta->n_changed)
+		ta->changed[i].s->changed_idx = i + 1;
+	s->changed_idx = 0;
+}
+
+void tcp_analyzer_track_changes(struct tcp_analyzer *ta, bool on)
+{
+	ta->track = on;
+}
+
+size_t tcp_analyzer_changed(const struct tcp_analyzer *ta)
+{
+	return ta ? ta->n_changed : 0;
+}
+
+size_t tcp_analyzer_snapshot_changed(struct tcp_analyzer *ta, tcp_stats_cb cb,
+				     void *ctx)
+{
+	size_t n = ta->n_changed;
+
+	for (uint32_t i = 0; i < ta->n_changed; i++) {
+		struct tcp_changed *c = &ta->changed[i];
+		struct tcp_conn_stats cs;
+
+		c->s->changed_idx = 0;
+		tcp_sacc_finish(&c->s->st, c->f, c->s->ts_first_rtt, &cs);
+		if (cb)
+			cb(ctx, c->f, &cs);
+	}
+	ta->n_changed = 0;
+	return n;
+}
+
 static void tcp_state_end(void *ctx, struct flow *f, void *state)
 {
 	struct tcp_flow_state *s = state;
@@ -163,6 +243,8 @@ static void tcp_state_end(void *ctx, struct flow *f, void *state)
 
 	if (!s)
 		return;
+	if (ta)
+		changed_remove(ta, s);
 	if (ta && f && ta->stats_cb && f->key.proto == 6) {
 		struct tcp_conn_stats cs;
 
@@ -180,6 +262,9 @@ struct tcp_analyzer *tcp_analyzer_new(void)
 
 void tcp_analyzer_free(struct tcp_analyzer *ta)
 {
+	if (!ta)
+		return;
+	free(ta->changed);
 	free(ta);
 }
 
@@ -568,6 +653,9 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 	}
 
 	tcp_sacc_packet(&s->st, f, dir, t, seglen, frame, ts_ns, res);
+	if (ta && ta->track &&
+	    ((res->flags & TA_FOLLOW_MASK) || (fl & (TCP_F_FIN | TCP_F_RST))))
+		changed_add(ta, f, s);
 
 	/* Step 11: W2 verification after a SYN. */
 	if (syn) {

@@ -116,6 +116,23 @@ typedef void (*tcp_stats_cb)(void *ctx, const struct flow *f,
 void tcp_analyzer_set_stats_cb(struct tcp_analyzer *ta, tcp_stats_cb cb,
 			       void *ctx);
 
+/*
+ * Live --follow. With tracking on, a flow is listed as changed when one of
+ * its packets sets a problem flag (any but window_update and the probe /
+ * keep-alive ACKs) or carries FIN or RST; a flow leaving the table leaves
+ * the list. The list holds at most the open TCP flows (bounded by the flow
+ * table); if it cannot grow, the flow is reported when it ends instead.
+ */
+void tcp_analyzer_track_changes(struct tcp_analyzer *ta, bool on);
+size_t tcp_analyzer_changed(const struct tcp_analyzer *ta);
+/*
+ * Calls cb with the statistics so far of every listed flow (as at its end:
+ * open episodes run to its last packet), then empties the list. Returns
+ * how many were reported.
+ */
+size_t tcp_analyzer_snapshot_changed(struct tcp_analyzer *ta, tcp_stats_cb cb,
+				     void *ctx);
+
 /* Names for output: "open", "fin", "rst". */
 const char *tcp_conn_end_name(enum tcp_conn_end e);
 /* "", "refused", "handshake", "abort", "after_fin". */

@@ -12,6 +12,7 @@
 #include "analyze/evidence_export.h"
 #include "analyze/pipeline.h"
 #include "analyze/tcp_evidence.h"
+#include "analyze/tcp_follow.h"
 #include "analyze/tcp_stats.h"
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
@@ -20,8 +21,6 @@
 #include "output/sink.h"
 
 #define TOP_CONNS 20		 /* connections in the table without --all */
-#define FOLLOW_EVERY_NS (5LL * 1000000000LL) /* --follow rule period */
-#define FOLLOW_MAX_IDS 256
 
 /* One frame of the drilled-down connection. */
 struct pkt_row {
@@ -60,10 +59,9 @@ struct analyze_ctx {
 	int64_t t0;
 	bool have_t0;
 	/* --follow */
-	int64_t next_eval;
 	struct sink *fsink;
-	const char *printed[FOLLOW_MAX_IDS];
-	size_t n_printed;
+	struct tcp_follow *fw;
+	struct tcp_follow_clock clk;
 	const char *write_evidence; /* --write-evidence FILE */
 	bool oom;
 };
@@ -97,6 +95,23 @@ static int set_follow(void *ctx, const char *v, struct nd_err *e)
 	(void)v;
 	(void)e;
 	((struct analyze_ctx *)ctx)->follow = true;
+	return 0;
+}
+
+static int set_follow_every(void *ctx, const char *v, struct nd_err *e)
+{
+	struct analyze_ctx *a = ctx;
+	double s;
+	int ret = cli_parse_seconds("--follow-every", v, &s, e);
+
+	if (ret < 0)
+		return ret;
+	if (!(s > 0) || s > 86400.0)
+		return nd_err_set(e, ND_ERR_USAGE, EINVAL,
+				  "--follow-every expects 0 < SECONDS <= 86400, "
+				  "got '%s'", v);
+	a->clk.every_ns = (int64_t)(s * 1e9);
+	a->follow = true;
 	return 0;
 }
 
@@ -201,9 +216,15 @@ static const struct cli_extra analyze_extra[] = {
 	  "connections a finding is about) to a capture file",
 	  set_write_evidence },
 	{ "follow", 0, false, NULL,
-	  "live: print findings as they appear (rules run every 5 s of "
-	  "capture time on connections that ended)",
+	  "print findings while the capture runs: the rules run over the "
+	  "connections with new problems (or that ended) at the first one "
+	  "and then at most every 5 s of capture time; each finding once "
+	  "per connection; the full report still comes at the end",
 	  set_follow },
+	{ "follow-every", 0, true, "SECONDS",
+	  "--follow evaluation period in capture time (default 5; implies "
+	  "--follow)",
+	  set_follow_every },
 };
 
 /* ---- the parity interface: --frames (unchanged behaviour) ---- */
@@ -376,6 +397,9 @@ static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
 	a->conns[a->nc++] = *st;
 }
 
+static void follow_conn(struct analyze_ctx *a,
+			const struct tcp_conn_stats *st);
+
 static void on_stats(void *ctx, const struct flow *f,
 		     const struct tcp_conn_stats *st)
 {
@@ -392,6 +416,8 @@ static void on_stats(void *ctx, const struct flow *f,
 	keep_conn(a, st);
 	if (tcp_stats_add_evidence(st, a->pc->ev) < 0)
 		a->oom = true;
+	if (a->follow)
+		follow_conn(a, st);
 }
 
 static bool l4_analysed(const struct packet *pkt, int i)
@@ -465,7 +491,34 @@ static void drill_frame(struct analyze_ctx *a, const struct pipeline_frame *pf)
 	}
 }
 
-static void follow_eval(struct analyze_ctx *a);
+/* --follow: one connection snapshot (open or ended) through the rules. */
+static void follow_conn(struct analyze_ctx *a,
+			const struct tcp_conn_stats *st)
+{
+	struct nd_err err = { 0 };
+
+	if (a->fw && want_stream(a, st->stream) &&
+	    tcp_follow_conn(a->fw, st, &err) == -ENOMEM)
+		a->oom = true;
+}
+
+static void follow_snap(void *ctx, const struct flow *f,
+			const struct tcp_conn_stats *st)
+{
+	(void)f;
+	follow_conn(ctx, st);
+}
+
+/* Engine on_finding path (deduplicated by tcp_follow): print it now. */
+static void follow_emit(void *ctx, const struct finding *f)
+{
+	struct analyze_ctx *a = ctx;
+
+	if (a->fsink) {
+		sink_finding(a->fsink, f);
+		fflush(a->out);
+	}
+}
 
 static void on_frame(void *ctx, const struct pipeline_frame *pf)
 {
@@ -478,8 +531,16 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 	if (!a->cb_set) {
 		struct tcp_analyzer *ta = pipeline_tcp(a->pc->p);
 
-		if (ta)
+		if (ta) {
 			tcp_analyzer_set_stats_cb(ta, on_stats, a);
+			tcp_analyzer_track_changes(ta, a->follow);
+		}
+		/* The runner's engine (rules, thresholds, filter) is set. */
+		if (a->follow) {
+			a->fw = tcp_follow_new(&a->pc->eng, follow_emit, a);
+			if (!a->fw)
+				a->oom = true;
+		}
 		a->cb_set = true;
 	}
 	if (!a->have_t0) {
@@ -495,42 +556,13 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 	}
 	if (a->drill)
 		drill_frame(a, pf);
-	if (a->follow && pf->fr->ts_ns >= a->next_eval) {
-		if (a->next_eval)
-			follow_eval(a);
-		a->next_eval = pf->fr->ts_ns + FOLLOW_EVERY_NS;
+	if (a->follow) {
+		struct tcp_analyzer *ta = pipeline_tcp(a->pc->p);
+
+		if (tcp_analyzer_changed(ta) &&
+		    tcp_follow_due(&a->clk, pf->fr->ts_ns))
+			tcp_analyzer_snapshot_changed(ta, follow_snap, a);
 	}
-}
-
-static bool printed(struct analyze_ctx *a, const char *id)
-{
-	for (size_t i = 0; i < a->n_printed; i++)
-		if (!strcmp(a->printed[i], id))
-			return true;
-	if (a->n_printed < FOLLOW_MAX_IDS)
-		a->printed[a->n_printed++] = id;
-	return false;
-}
-
-/* --follow: runs the rules on the evidence so far; prints new ids. */
-static void follow_eval(struct analyze_ctx *a)
-{
-	struct report *rep = report_new("analyze");
-	struct nd_err err = { 0 };
-
-	if (!rep)
-		return;
-	if (engine_run(&a->pc->eng, a->pc->ev, rep, &err) == 0) {
-		for (size_t i = 0; i < report_finding_count(rep); i++) {
-			const struct finding *f = report_finding_at(rep, i);
-
-			/* ids are catalog literals: safe to keep. */
-			if (!printed(a, f->entry->id) && a->fsink)
-				sink_finding(a->fsink, f);
-		}
-		fflush(a->out);
-	}
-	report_free(rep);
 }
 
 static int add_evidence(void *ctx, struct packet_cmd *pc, struct nd_err *err)
@@ -545,8 +577,6 @@ static int add_evidence(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 	if (tcp_totals_add_evidence(&a->totals, pc->ev) < 0)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
-	if (a->follow)
-		follow_eval(a);
 	return 0;
 }
 
@@ -912,7 +942,10 @@ nomem:
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct analyze_ctx a = { .out = stdout };
+	struct analyze_ctx a = {
+		.out = stdout,
+		.clk = { .every_ns = TCP_FOLLOW_DEFAULT_EVERY_NS },
+	};
 	const struct cli_spec spec = {
 		.command = "analyze",
 		.usage = "[options] FILE... | -i IFACE",
@@ -995,6 +1028,7 @@ int cmd_analyze(int argc, char **argv)
 	a.pc = &pc;
 	pc.o = &o;
 	ret = packet_cmd_run(&pc);
+	tcp_follow_free(a.fw);
 	sink_free(a.fsink);
 	free(a.conns);
 	free(a.prow);
