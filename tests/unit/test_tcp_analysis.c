@@ -362,6 +362,22 @@ Test(tcp_analysis, sack_subtracted_from_bytes_in_flight)
 	h_fini(&h);
 }
 
+Test(tcp_analysis, ack_without_ack_flag_is_raw)
+{
+	struct h h;
+
+	h_init(&h);
+	handshake(&h, 0, 10000, -1, -1);
+	/* RST without ACK: tshark shows the raw ack field (corpus:
+	 * rst-inject-rae.pcap), relative numbers only with the flag. */
+	D(&h, C2S, 20000, "R", 1001, 123456789, 0, 0);
+	cr_assert_eq(h.r.rel_seq, 1);
+	cr_assert_eq(h.r.rel_ack, 123456789);
+	D(&h, S2C, 20100, "A", 5001, 1001, 1000, 0);
+	cr_assert_eq(h.r.rel_ack, 1);
+	h_fini(&h);
+}
+
 Test(tcp_analysis, window_update_and_spurious)
 {
 	struct h h;
