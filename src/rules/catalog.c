@@ -110,7 +110,7 @@ static const struct catalog_entry CATALOG[] = {
 			 "delayed on the path, and costs at least a round trip.",
 		.remedy = "Find where the loss happens: compare captures at both "
 			  "ends, check interface errors and drops ('ip -s link', "
-			  "'netdx stat'), queue drops ('tc -s qdisc') and the "
+			  "'nstat -az'), queue drops ('tc -s qdisc') and the "
 			  "path (mtr). If a capture also shows duplicate packets, "
 			  "remove them first: copies look like retransmissions.",
 		.refs = { "RFC 5681", "RFC 6298" },
@@ -219,7 +219,8 @@ static const struct catalog_entry CATALOG[] = {
 			 "unreachable, or a firewall drops the SYNs silently.",
 		.remedy = "Check the route to the server, firewall DROP rules on "
 			  "the path and on the server, and whether the server's "
-			  "SYN/accept queues overflow ('netdx stat').",
+			  "SYN/accept queues overflow ('nstat -az "
+			  "TcpExtListenOverflows', 'ss -ltn').",
 		.refs = { "RFC 9293 3.5" },
 	},
 };
