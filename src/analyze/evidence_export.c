@@ -36,38 +36,6 @@ struct ev_scan {
 	uint32_t maxcap; /* longest selected record */
 };
 
-int evidence_flow_key(const struct packet *pkt, int l4, struct flow_key *k)
-{
-	const struct pkt_l4 *l;
-	const struct pkt_ip *ip;
-	size_t alen;
-	uint16_t sp = 0, dp = 0;
-	int c, dir;
-
-	if (l4 < 0 || l4 >= pkt->n_l4 || l4 >= PKT_MAX_L4)
-		return -1;
-	l = &pkt->l4[l4];
-	if (l->ip >= pkt->n_ip || l->ip >= PKT_MAX_IP)
-		return -1;
-	ip = &pkt->ip[l->ip];
-	alen = ip->ver == 6 ? 16 : 4;
-	memset(k, 0, sizeof(*k));
-	k->family = ip->ver == 6 ? 6 : 4;
-	k->proto = l->proto;
-	if (flow_proto_has_ports(l->proto)) {
-		sp = l->sport;
-		dp = l->dport;
-	}
-	/* Endpoint 0 is the greater address (ties: greater port), as flow.h says. */
-	c = memcmp(ip->src, ip->dst, alen);
-	dir = (c > 0 || (c == 0 && sp >= dp)) ? 0 : 1;
-	memcpy(k->addr[dir], ip->src, alen);
-	memcpy(k->addr[!dir], ip->dst, alen);
-	k->port[dir] = sp;
-	k->port[!dir] = dp;
-	return dir;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -151,7 +119,7 @@ static bool sel_by_flow(struct ev_sel *s, const struct cap_frame *fr)
 		struct flow_key k;
 		if (s->pkt.l4[i].in_icmp_error)
 			continue;
-		if (evidence_flow_key(&s->pkt, i, &k) < 0)
+		if (flow_key_from_packet(&s->pkt, i, &k) < 0)
 			continue;
 		if (bsearch(&k, s->flows, s->nflows, sizeof(k), cmp_key))
 			return true;

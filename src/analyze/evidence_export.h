@@ -43,11 +43,4 @@ int evidence_export(const char *const *inputs, size_t n_inputs,
 		    const struct evidence_export_req *req, const char *out_path,
 		    struct nd_err *err);
 
-/*
- * Canonical flow key of transport header l4 of pkt, the same key the flow
- * table builds (flow.h). Returns the direction (0/1), or -1 when l4 has no
- * IP header. flow.c keeps its builder private, hence this copy.
- */
-int evidence_flow_key(const struct packet *pkt, int l4, struct flow_key *k);
-
 #endif

@@ -417,6 +417,18 @@ static int make_key(const struct pkt_ip *ip, const struct pkt_l4 *l4,
 	return dir;
 }
 
+int flow_key_from_packet(const struct packet *pkt, int l4, struct flow_key *k)
+{
+	const struct pkt_l4 *l;
+
+	if (l4 < 0 || l4 >= pkt->n_l4 || l4 >= PKT_MAX_L4)
+		return -1;
+	l = &pkt->l4[l4];
+	if (l->ip >= pkt->n_ip || l->ip >= PKT_MAX_IP)
+		return -1;
+	return make_key(&pkt->ip[l->ip], l, k);
+}
+
 /* W1 base sequence numbers and the TCP lifecycle summary. */
 static void tcp_track(struct flow_table *t, struct flow *f,
 		      const struct pkt_tcp *th, int dir)

@@ -185,6 +185,12 @@ void flow_table_flush(struct flow_table *t);
 void flow_table_get_stats(const struct flow_table *t, struct flow_table_stats *st);
 void flow_table_free(struct flow_table *t);
 
+/*
+ * Builds the canonical key of transport header l4 of pkt, exactly as the
+ * table does; returns the packet's direction (0/1) or -1 for a bad index.
+ */
+int flow_key_from_packet(const struct packet *pkt, int l4, struct flow_key *k);
+
 /* Formats an endpoint "addr:port" ([v6]:port) into buf. */
 void flow_format_endpoint(const struct flow_key *k, int ep, char *buf, size_t n);
 

@@ -339,7 +339,7 @@ Test(evidence, key_matches_flow_table)
 		struct flow_pkt_info info;
 		decode_frame(&pkt, LINKTYPE_ETHERNET, pk[i], (uint32_t)len[i],
 			     (uint32_t)len[i]);
-		int dir = evidence_flow_key(&pkt, 0, &k);
+		int dir = flow_key_from_packet(&pkt, 0, &k);
 		struct flow *f = flow_table_update(t, &pkt, 0, (uint64_t)i + 1,
 						   S, (uint32_t)len[i], &info);
 		cr_assert_not_null(f);
@@ -352,9 +352,9 @@ Test(evidence, key_matches_flow_table)
 	struct flow_key k;
 	decode_frame(&pkt, LINKTYPE_ETHERNET, eth_tcp_ab, sizeof(eth_tcp_ab),
 		     sizeof(eth_tcp_ab));
-	cr_expect_eq(evidence_flow_key(&pkt, 0, &k), 1);
+	cr_expect_eq(flow_key_from_packet(&pkt, 0, &k), 1);
 	cr_expect_eq(memcmp(&k, &x, sizeof(k)), 0);
-	cr_expect_eq(evidence_flow_key(&pkt, 5, &k), -1);
+	cr_expect_eq(flow_key_from_packet(&pkt, 5, &k), -1);
 }
 
 /* Reads the first 4 bytes of a file. */
