@@ -33,6 +33,15 @@ struct tcp_ulist {
 #define TCP_FASTRT_NS (20LL * 1000000LL)
 #define TCP_OOO_DEFAULT_NS (3LL * 1000000LL)
 #define TCP_MAX_SACK_KEPT 3
+/*
+ * IP ID heuristic (docs/tcp-analysis.md "IP ID"): a step of 1..window from
+ * one packet of a direction to the next counts as incrementing; the
+ * direction's IDs are trusted once at least IPID_MIN_FWD such steps were
+ * seen and at most a quarter as many other steps (random IDs land in the
+ * window 1 time in 16, constant 0 never).
+ */
+#define IPID_WINDOW 4096
+#define IPID_MIN_FWD 4u
 
 struct tcp_dir {
 	uint32_t nextseq;
@@ -51,6 +60,11 @@ struct tcp_dir {
 	bool valid_bif;
 	bool push_set_last;
 	uint8_t n_sack;
+	bool max_id_set;   /* max_id holds an IPv4 ID */
+	bool last_id_set;
+	uint16_t max_id;   /* IPv4 ID of the packet that last advanced nextseq */
+	uint16_t last_id;  /* IPv4 ID of this direction's previous packet */
+	uint16_t id_fwd, id_bad; /* ID steps within IPID_WINDOW vs others */
 	uint32_t sack[TCP_MAX_SACK_KEPT][2];
 	struct tcp_ulist ul;
 };
@@ -373,10 +387,68 @@ static inline bool in_window(int64_t delta, int64_t thr)
 	return delta >= 0 && delta < thr;
 }
 
+/* The direction's IPv4 IDs go up by small steps (Linux: per socket). */
+static bool ipid_increments(const struct tcp_dir *d)
+{
+	return d->id_fwd >= IPID_MIN_FWD &&
+	       (uint32_t)d->id_bad * 4u <= d->id_fwd;
+}
+
+/*
+ * Cause of a segment that went back in sequence: its IPv4 ID (ipid, -1
+ * without one) against the ID of the packet that advanced nextseq, in
+ * 16-bit serial arithmetic. Lower: the sender sent it before that packet,
+ * so the network reordered them; higher: sent after it, a resend of a
+ * segment the capture never saw (lost before the capture point).
+ */
+static uint8_t ipid_classify(const struct tcp_dir *fwd, int32_t ipid)
+{
+	int32_t d;
+
+	if (ipid <= 0 || !fwd->max_id_set || fwd->max_id == 0 ||
+	    !ipid_increments(fwd))
+		return TCP_BACK_UNKNOWN;
+	d = (int16_t)(uint16_t)((uint32_t)ipid - fwd->max_id);
+	if (d < 0 && d >= -IPID_WINDOW)
+		return TCP_BACK_REORDERED;
+	if (d > 0 && d <= IPID_WINDOW)
+		return TCP_BACK_RETRANSMITTED;
+	return TCP_BACK_UNKNOWN;
+}
+
+/*
+ * Per packet: does the direction's ID move by a small step forward? ID 0
+ * is skipped (Linux sends SYN-ACKs and RSTs with ID 0 between counted
+ * packets); a direction that only ever sends 0 never counts as incrementing.
+ */
+static void ipid_track(struct tcp_dir *d, int32_t ipid)
+{
+	if (ipid < 0) {
+		d->last_id_set = false;
+		return;
+	}
+	if (ipid == 0)
+		return;
+	if (d->last_id_set) {
+		uint16_t step = (uint16_t)((uint32_t)ipid - d->last_id);
+
+		if (d->id_fwd == UINT16_MAX || d->id_bad == UINT16_MAX) {
+			d->id_fwd /= 2; /* keep the ratio, forget the past */
+			d->id_bad /= 2;
+		}
+		if (step >= 1 && step <= IPID_WINDOW)
+			d->id_fwd++;
+		else
+			d->id_bad++;
+	}
+	d->last_id = (uint16_t)ipid;
+	d->last_id_set = true;
+}
+
 /* Steps M (W5-W8): the exclusive retransmission family. */
 static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 			   struct tcp_dir *rev, const struct pkt_tcp *t,
-			   uint32_t seglen, bool sf, int64_t now,
+			   uint32_t seglen, bool sf, int64_t now, int32_t ipid,
 			   struct tcp_pkt_result *res)
 {
 	uint32_t seq = t->seq;
@@ -397,6 +469,7 @@ static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 		not_adv = false;
 	if (!not_adv)
 		return;
+	res->back_cause = ipid_classify(fwd, ipid); /* data, SYN or FIN */
 	/*
 	 * W6. The time windows of W6/W7 need a non-negative delta: a
 	 * capture whose clock steps back never yields fast/OOO (tshark).
@@ -439,7 +512,7 @@ static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 static void seq_analysis(struct tcp_analyzer *ta, struct tcp_flow_state *s,
 			 struct tcp_dir *fwd, struct tcp_dir *rev,
 			 const struct pkt_tcp *t, uint32_t seglen,
-			 uint64_t frame, int64_t now,
+			 uint64_t frame, int64_t now, int32_t ipid,
 			 struct tcp_pkt_result *res)
 {
 	const uint16_t fl = t->flags;
@@ -523,7 +596,7 @@ step_k:
 	}
 	/* M */
 	if (seglen > 0 || sf)
-		retrans_family(s, fwd, rev, t, seglen, sf, now, res);
+		retrans_family(s, fwd, rev, t, seglen, sf, now, ipid, res);
 	/* N */
 	nxt = seq + seglen + (sf ? 1u : 0u);
 	if (seglen > 0 || sf) {
@@ -540,6 +613,8 @@ step_k:
 		fwd->nextseq = nxt;
 		fwd->nextseq_frame = frame;
 		fwd->nextseq_time = now;
+		fwd->max_id = ipid > 0 ? (uint16_t)ipid : 0;
+		fwd->max_id_set = ipid > 0;
 	}
 	/* P */
 	if ((seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) &&
@@ -592,6 +667,7 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 	const uint16_t fl = t->flags;
 	const bool syn = fl & TCP_F_SYN, ackf = fl & TCP_F_ACK;
 	unsigned i, n;
+	int32_t ipid = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->stream = f->conv_id;
@@ -616,7 +692,11 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 		 t->seq == f->tcp.base_seq[dir])
 		fwd->nextseq = fwd->maxseqtobeacked; /* SYN resent */
 
-	seq_analysis(ta, s, fwd, rev, t, seglen, frame, ts_ns, res);
+	/* IPv4 ID of the header carrying this TCP header (none for IPv6). */
+	if (h->ip < pkt->n_ip && pkt->ip[h->ip].ver == 4)
+		ipid = pkt->ip[h->ip].id;
+	seq_analysis(ta, s, fwd, rev, t, seglen, frame, ts_ns, ipid, res);
+	ipid_track(fwd, ipid);
 
 	/* W1 relative numbers, W2 calculated window. */
 	res->rel_seq = t->seq - (f->tcp.base_set[dir] ? f->tcp.base_seq[dir] : 0);

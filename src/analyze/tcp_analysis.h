@@ -30,6 +30,19 @@ enum tcp_aflag {
 };
 #define TA_NFLAGS 15
 
+/*
+ * Why a data segment went back in sequence (W6-W8: out-of-order or
+ * retransmission), told by its IPv4 ID against the ID of the highest-
+ * sequence segment of that direction seen before (docs/tcp-analysis.md
+ * "IP ID"). Not a Wireshark field: the diagnosis layer uses it.
+ */
+enum tcp_back_cause {
+	TCP_BACK_NONE = 0,	  /* segment did not go back in sequence */
+	TCP_BACK_REORDERED,	  /* lower ID: sent before the later data */
+	TCP_BACK_RETRANSMITTED,	  /* higher ID: resent after it */
+	TCP_BACK_UNKNOWN,	  /* IPv6, ID 0, IDs not incrementing, too far */
+};
+
 /* Name of flag bit i (0..TA_NFLAGS-1), as tshark's field suffix. */
 const char *tcp_aflag_name(unsigned i);
 
@@ -52,6 +65,7 @@ struct tcp_pkt_result {
 	int64_t push_bytes_sent;  /* -1 if not printed */
 	uint32_t rel_seq, rel_ack, seglen;
 	int64_t calc_window;	  /* tcp.window_size */
+	uint8_t back_cause;	  /* enum tcp_back_cause (W6-W8 segments) */
 };
 
 struct tcp_analyzer;

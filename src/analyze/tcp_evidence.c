@@ -35,7 +35,12 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 	struct evidence e;
 	int rc;
 
-	if (d->retrans) {
+	/*
+	 * Out-of-order segments whose IP ID shows they were resent count as
+	 * retransmissions ("upstream": the original was lost before the
+	 * capture point); the others are the reordering evidence.
+	 */
+	if (d->retrans || d->ooo_retransmitted) {
 		ev_begin(&e, "tcp.retransmission", st);
 		ev_set_i64(&e, "sender", i);
 		ev_set_i64(&e, "retrans", d->retrans);
@@ -44,11 +49,13 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 		ev_set_i64(&e, "spurious", d->spurious);
 		ev_set_i64(&e, "data_pkts", (int64_t)d->data_pkts);
 		ev_set_i64(&e, "retrans_bytes", (int64_t)d->retrans_bytes);
-		ev_set_i64(&e, "bytes", (int64_t)d->bytes);
 		ev_set_i64(&e, "spurious_frame", (int64_t)d->spurious_frame);
+		/* EV_MAX_NUMS (10) are used: add a number only for one. */
+		ev_set_i64(&e, "upstream", d->ooo_retransmitted);
 		for (unsigned k = 0; k < TCP_STATS_FRAMES; k++)
 			add_frame(&e, d->retrans_frames[k]);
-		e.frame_count = d->retrans;
+		add_frame(&e, d->ooo_retransmitted_frame);
+		e.frame_count = (uint64_t)d->retrans + d->ooo_retransmitted;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
@@ -64,13 +71,15 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
-	if (d->out_of_order) {
+	if (d->ooo_reordered || d->ooo_unknown) {
 		ev_begin(&e, "tcp.reordering", st);
 		ev_set_i64(&e, "sender", i);
 		ev_set_i64(&e, "out_of_order", d->out_of_order);
+		ev_set_i64(&e, "reordered", d->ooo_reordered);
+		ev_set_i64(&e, "unknown", d->ooo_unknown);
 		ev_set_i64(&e, "data_pkts", (int64_t)d->data_pkts);
-		add_frame(&e, d->ooo_frame);
-		e.frame_count = d->out_of_order;
+		add_frame(&e, d->ooo_reordered_frame);
+		e.frame_count = (uint64_t)d->ooo_reordered + d->ooo_unknown;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
@@ -148,7 +157,8 @@ void tcp_totals_add(struct tcp_totals *t, const struct tcp_conn_stats *st)
 	t->conns++;
 	for (int i = 0; i < 2; i++) {
 		t->data_pkts += st->d[i].data_pkts;
-		t->retrans += st->d[i].retrans;
+		t->retrans += (uint64_t)st->d[i].retrans +
+			      st->d[i].ooo_retransmitted;
 		t->bytes += st->d[i].bytes;
 	}
 }

@@ -207,6 +207,16 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 	if (rf & TA_OUT_OF_ORDER) {
 		inc(&d->ooo);
 		note_frame(&d->f_ooo, f, frame);
+		if (res->back_cause == TCP_BACK_RETRANSMITTED) {
+			inc(&d->ooo_rt);
+			note_frame(&d->f_ooo_rt, f, frame);
+		} else {
+			if (res->back_cause == TCP_BACK_REORDERED)
+				inc(&d->ooo_reord);
+			else
+				inc(&d->ooo_unk);
+			note_frame(&d->f_ooo_reord, f, frame);
+		}
 	}
 	if (rf & TA_LOST_SEGMENT)
 		inc(&d->lost);
@@ -274,6 +284,9 @@ static void finish_dir(const struct tcp_sdir *s, const struct flow *f,
 	d->rto_stall_total_ns = s->stall_total;
 	d->rto_stall_max_ns = s->stall_max;
 	d->out_of_order = s->ooo;
+	d->ooo_reordered = s->ooo_reord;
+	d->ooo_retransmitted = s->ooo_rt;
+	d->ooo_unknown = s->ooo_unk;
 	d->lost_segments = s->lost;
 	d->ack_lost = s->ack_lost;
 	d->dup_acks = s->dup_acks;
@@ -309,6 +322,8 @@ static void finish_dir(const struct tcp_sdir *s, const struct flow *f,
 	d->zw_frame = abs_frame(f, s->f_zw);
 	d->wf_frame = abs_frame(f, s->f_wf);
 	d->ooo_frame = abs_frame(f, s->f_ooo);
+	d->ooo_reordered_frame = abs_frame(f, s->f_ooo_reord);
+	d->ooo_retransmitted_frame = abs_frame(f, s->f_ooo_rt);
 	d->spurious_frame = abs_frame(f, s->f_spur);
 	d->stall_frame = abs_frame(f, s->f_stall);
 }

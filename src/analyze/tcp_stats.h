@@ -48,7 +48,10 @@ struct tcp_dir_stats {
 	uint32_t rto_stalls;	/* timeout episodes (a repeated RTO of one segment counts once) */
 	int64_t rto_stall_total_ns; /* summed stall time of those episodes */
 	int64_t rto_stall_max_ns;
-	uint32_t out_of_order;
+	uint32_t out_of_order;	/* W7 (Wireshark's label), split by IP ID below */
+	uint32_t ooo_reordered;	/* lower IP ID: reordered in the network */
+	uint32_t ooo_retransmitted; /* higher IP ID: resent, original lost before the capture point */
+	uint32_t ooo_unknown;	/* no usable IP ID (IPv6, 0, not incrementing) */
 	uint32_t lost_segments;	/* W9: gap in this sender's sequence (capture or path) */
 	uint32_t ack_lost;	/* W10: this side ACKed data the capture never saw */
 	uint32_t dup_acks;	/* duplicate ACKs this side sent */
@@ -73,6 +76,8 @@ struct tcp_dir_stats {
 	uint64_t zw_frame;	/* first zero-window advert, 0 none */
 	uint64_t wf_frame;	/* first window-full segment, 0 none */
 	uint64_t ooo_frame;	/* first out-of-order segment, 0 none */
+	uint64_t ooo_reordered_frame; /* first reordered or unknown one, 0 none */
+	uint64_t ooo_retransmitted_frame; /* first resent one, 0 none */
 	uint64_t spurious_frame; /* first spurious retransmission, 0 none */
 	uint64_t stall_frame;	/* retransmission ending the longest stall */
 };

@@ -22,11 +22,13 @@ struct tcp_sdir {
 	int64_t stall_total, stall_max, stall_last;
 	uint32_t pkts, data_pkts, retrans, fast, timeout, spurious, stalls;
 	uint32_t ooo, lost, ack_lost, dup_acks, zw, probes, probes_linux;
+	uint32_t ooo_reord, ooo_rt, ooo_unk; /* W7 split by IP ID */
 	uint32_t wf, ka, max_bif, rtt_n, rtt_min_us, rtt_max_us;
 	uint32_t karn_hi;	/* highest end of retransmitted data (Karn) */
 	uint32_t stall_rto_frame; /* rto_frame of the current stall episode */
 	uint32_t f_retrans[TCP_STATS_FRAMES];
 	uint32_t f_zw, f_wf, f_ooo, f_spur, f_stall;
+	uint32_t f_ooo_reord, f_ooo_rt; /* first reordered-or-unknown / resent W7 */
 	uint16_t mss;
 	int8_t wscale;
 	uint8_t syns, rsts, fins;

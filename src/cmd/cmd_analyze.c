@@ -642,9 +642,15 @@ static int conn_row(struct rtable *t, const struct tcp_conn_stats *st)
 		      dc->rtt_avg_ns;
 	if (rtt >= 0)
 		rtable_set_duration(t, 7, rtt);
-	rtable_set_u64(t, 8, (uint64_t)dc->retrans + ds->retrans);
+	/*
+	 * The diagnosis, not Wireshark's labels: out-of-order segments the IP
+	 * ID shows were resent count as retransmissions, the rest as ooo.
+	 */
+	rtable_set_u64(t, 8, (uint64_t)dc->retrans + ds->retrans +
+			     dc->ooo_retransmitted + ds->ooo_retransmitted);
 	rtable_set_u64(t, 9, (uint64_t)dc->retrans_timeout + ds->retrans_timeout);
-	rtable_set_u64(t, 10, (uint64_t)dc->out_of_order + ds->out_of_order);
+	rtable_set_u64(t, 10, (uint64_t)dc->ooo_reordered + ds->ooo_reordered +
+			      dc->ooo_unknown + ds->ooo_unknown);
 	rtable_set_u64(t, 11, (uint64_t)dc->dup_acks + ds->dup_acks);
 	rtable_set_u64(t, 12, (uint64_t)dc->zero_windows + ds->zero_windows);
 	rtable_set_u64(t, 13, (uint64_t)dc->window_full + ds->window_full);
@@ -751,7 +757,10 @@ static int drill_stats(struct report *rep, const struct tcp_conn_stats *st)
 	snprintf(y, sizeof(y), "%.3f ms", ds->rto_stall_total_ns / 1e6);
 	if (kv(t, "rto stall time", x, y) < 0)
 		return -ENOMEM;
-	KV_U("out of order", out_of_order);
+	KV_U("out of order (Wireshark)", out_of_order);
+	KV_U("  reordered (IP ID lower: sent earlier)", ooo_reordered);
+	KV_U("  resent, lost upstream (IP ID higher)", ooo_retransmitted);
+	KV_U("  cause unknown (no usable IP ID)", ooo_unknown);
 	KV_U("lost segments (gaps)", lost_segments);
 	KV_U("acked unseen segments", ack_lost);
 	KV_U("duplicate acks sent", dup_acks);
@@ -792,6 +801,18 @@ static const struct report_col pkt_cols[] = {
 	{ "bif", COL_I64 },	 { "dupack", COL_U64 },	   { "analysis", COL_STR },
 };
 
+static const char *back_cause_text(uint8_t c)
+{
+	switch (c) {
+	case TCP_BACK_REORDERED:
+		return "sent earlier, reordered";
+	case TCP_BACK_RETRANSMITTED:
+		return "sent later, resent";
+	default:
+		return "no usable id";
+	}
+}
+
 static int drill_packets(struct analyze_ctx *a, struct report *rep,
 			 const struct tcp_conn_stats *st)
 {
@@ -826,6 +847,10 @@ static int drill_packets(struct analyze_ctx *a, struct report *rep,
 				break;
 			o += (size_t)w;
 		}
+		/* Went back in sequence: what the IP ID says about it. */
+		if (r->r.back_cause != TCP_BACK_NONE && o < sizeof(an))
+			snprintf(an + o, sizeof(an) - o, " (ip_id: %s)",
+				 back_cause_text(r->r.back_cause));
 		if (rtable_add_row(t) < 0)
 			return -ENOMEM;
 		rtable_set_u64(t, 0, r->frame);

@@ -133,10 +133,12 @@ static const struct catalog_entry CATALOG[] = {
 		.id = "tcp.reordering",
 		.severity = SEV_LOW,
 		.title = "Segments arrived out of order",
-		.cause = "{count} segments arrived after segments sent later. "
-			 "Reordering (multipath, link bonding, parallel queues) "
-			 "can trigger duplicate ACKs and needless fast "
-			 "retransmissions.",
+		.cause = "{count} segments arrived after segments with a higher "
+			 "sequence number; for {reordered} of them the IP ID "
+			 "shows the sender sent them earlier, so the network "
+			 "reordered them (multipath, link bonding, parallel "
+			 "queues). Reordering can trigger duplicate ACKs and "
+			 "needless fast retransmissions.",
 		.remedy = "Check for per-packet load balancing (ECMP without flow "
 			  "hashing, bonding mode balance-rr); Linux adapts via "
 			  "net.ipv4.tcp_reordering and RACK.",

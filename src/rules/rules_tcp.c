@@ -166,17 +166,20 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	struct peers pr = { 0 };
 	size_t pos = 0;
 	const struct evidence *e;
-	int64_t n = 0, fast = 0, rto = 0, lossy_pkts = 0, bytes = 0;
+	int64_t n = 0, fast = 0, rto = 0, lossy_pkts = 0, bytes = 0, up = 0;
 	double worst = 0;
 	int rc = 0;
 
+	/* Resends include W7 segments the IP ID shows were resent ("upstream"). */
 	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
-		int64_t r = num_i(e, "retrans") - num_i(e, "spurious");
+		int64_t r = num_i(e, "retrans") - num_i(e, "spurious") +
+			    num_i(e, "upstream");
 		int64_t dp = num_i(e, "data_pkts");
 
 		if (r <= 0)
 			continue;
 		n += r;
+		up += num_i(e, "upstream");
 		fast += num_i(e, "fast");
 		rto += num_i(e, "timeout");
 		lossy_pkts += dp;
@@ -207,23 +210,31 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_f64(f, "share_pct", sh * 100);
 	finding_set_i64(f, "fast", fast);
 	finding_set_i64(f, "rto", rto);
+	finding_set_i64(f, "upstream", up);
 	finding_set_i64(f, "data_pkts", all);
 	finding_set_i64(f, "bytes", bytes);
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	finding_set_f64(f, "worst_share_pct", worst * 100);
 	for (size_t i = 0; i < t.n && !rc; i++) {
-		char c[160], fr[96];
-		int64_t r = num_i(t.e[i], "retrans") - num_i(t.e[i], "spurious");
+		char c[160], fr[96], u[160] = "";
+		int64_t eu = num_i(t.e[i], "upstream");
+		int64_t r = num_i(t.e[i], "retrans") - num_i(t.e[i], "spurious") +
+			    eu;
 		int64_t dp = num_i(t.e[i], "data_pkts");
 
 		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
+		if (eu > 0)
+			snprintf(u, sizeof(u),
+				 ", %lld retransmissions of segments lost "
+				 "before the capture point (Wireshark labels "
+				 "them Out-Of-Order)", (long long)eu);
 		rc = finding_add_line(
 			f, "%s: %lld of %lld data segments resent (%.1f%%), "
-			   "%lld fast, %lld after a timeout;%s",
+			   "%lld fast, %lld after a timeout%s;%s",
 			c, (long long)r, (long long)dp, share(r, dp) * 100,
 			(long long)num_i(t.e[i], "fast"),
-			(long long)num_i(t.e[i], "timeout"), fr);
+			(long long)num_i(t.e[i], "timeout"), u, fr);
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -246,7 +257,20 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 			   "tail of transfers or of whole flights (see "
 			   "tcp.rto_stalls).");
 	finish_refs(f, &t, (uint64_t)n);
-	return finish(ctx, f, rc);
+	if (rc || up == 0)
+		return finish(ctx, f, rc);
+	rc = finding_explain(
+		f, "%lld of them are retransmissions of segments lost before "
+		   "the capture point (upstream of where the capture was "
+		   "taken): Wireshark labels them Out-Of-Order, but each "
+		   "carries a higher IP ID than the later-sequence segment "
+		   "that arrived before it, so the sender sent it later.",
+		(long long)up);
+	if (rc) {
+		finding_free(f);
+		return -ENOMEM;
+	}
+	return rule_emit(ctx, f);
 }
 
 int rule_tcp_spurious_retransmissions(struct rule_ctx *ctx,
@@ -309,12 +333,19 @@ int rule_tcp_reordering(struct rule_ctx *ctx, const struct ev_store *ev,
 	struct top t = { 0 };
 	size_t pos = 0;
 	const struct evidence *e;
-	int64_t n = 0;
+	int64_t n = 0, reord = 0, unk = 0;
 	int rc = 0;
 
+	/* Only W7 segments the IP ID does not show as resent (evidence). */
 	while ((e = ev_store_next(ev, "tcp.reordering", &pos))) {
-		n += num_i(e, "out_of_order");
-		top_add(&t, e, (double)num_i(e, "out_of_order"));
+		int64_t r = num_i(e, "reordered"), u = num_i(e, "unknown");
+
+		if (r + u <= 0)
+			continue;
+		n += r + u;
+		reord += r;
+		unk += u;
+		top_add(&t, e, (double)(r + u));
 	}
 	if (n == 0 || n < th_get(th, TH_TCP_REORDERING_MIN_COUNT))
 		return 0;
@@ -323,21 +354,39 @@ int rule_tcp_reordering(struct rule_ctx *ctx, const struct ev_store *ev,
 		return -ENOMEM;
 	f->impact = (double)n;
 	finding_set_i64(f, "count", n);
+	finding_set_i64(f, "reordered", reord);
+	finding_set_i64(f, "unknown", unk);
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], fr[96];
+		int64_t r = num_i(t.e[i], "reordered");
+		int64_t u = num_i(t.e[i], "unknown");
 
 		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
 		rc = finding_add_line(f, "%s: %lld of %lld data segments out "
-					 "of order;%s",
-				      c, (long long)num_i(t.e[i], "out_of_order"),
-				      (long long)num_i(t.e[i], "data_pkts"), fr);
+					 "of order (%lld reordered per IP ID, "
+					 "%lld cause unknown);%s",
+				      c, (long long)(r + u),
+				      (long long)num_i(t.e[i], "data_pkts"),
+				      (long long)r, (long long)u, fr);
 	}
 	if (!rc)
 		rc = more_line(f, &t);
 	finish_refs(f, &t, (uint64_t)n);
-	return finish(ctx, f, rc);
+	if (rc || unk == 0)
+		return finish(ctx, f, rc);
+	rc = finding_explain(
+		f, "For %lld of them the cause could not be told apart: "
+		   "without a usable IP ID (IPv6, ID 0, IDs that do not "
+		   "increment) reordering in the network looks the same as "
+		   "a quick retransmission of a segment lost before the "
+		   "capture point.", (long long)unk);
+	if (rc) {
+		finding_free(f);
+		return -ENOMEM;
+	}
+	return rule_emit(ctx, f);
 }
 
 int rule_tcp_rto_stalls(struct rule_ctx *ctx, const struct ev_store *ev,

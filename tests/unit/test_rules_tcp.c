@@ -276,7 +276,9 @@ Test(rules_tcp, window_full_and_reordering)
 	c.d[0].max_bif = 18824;
 	c.d[0].wf_frame = 807;
 	c.d[0].out_of_order = 16;
+	c.d[0].ooo_reordered = 16;
 	c.d[0].ooo_frame = 247;
+	c.d[0].ooo_reordered_frame = 247;
 	c.d[1].wscale = -1;
 	st = store_of(&c, 1);
 	col = run_one("tcp.window_full", st, &th);
@@ -289,6 +291,98 @@ Test(rules_tcp, window_full_and_reordering)
 	cr_assert_eq(col.n, 1);
 	cr_assert_eq(num(col.f[0], "count"), 16);
 	cr_assert_eq(col.f[0]->frames[0], 247);
+	collected_free(&col);
+	ev_store_free(st);
+}
+
+/* demo.pcap stream 0: 14 resends plus 16 "out-of-order" ones the IP ID shows resent. */
+Test(rules_tcp, upstream_loss_is_retransmission_not_reordering)
+{
+	struct tcp_conn_stats c;
+	struct thresholds th;
+	struct ev_store *st;
+	struct collected col;
+
+	thresholds_init(&th);
+	conn(&c, 0, 37622, 8080);
+	c.d[0].data_pkts = 437;
+	c.d[0].retrans = 14;
+	c.d[0].retrans_fast = 14;
+	c.d[0].retrans_frames[0] = 120;
+	c.d[0].out_of_order = 16;
+	c.d[0].ooo_retransmitted = 16;
+	c.d[0].ooo_frame = 247;
+	c.d[0].ooo_retransmitted_frame = 247;
+	st = store_of(&c, 1);
+	col = run_one("tcp.reordering", st, &th);
+	cr_assert_eq(col.n, 0, "no reordering from upstream-loss resends");
+	col = run_one("tcp.retransmissions", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_eq(num(col.f[0], "count"), 30);
+	cr_assert_eq(num(col.f[0], "upstream"), 16);
+	cr_assert_eq(num(col.f[0], "fast"), 14);
+	cr_assert(has_line(col.f[0], "30 of 437 data segments resent (6.9%), 14 "
+				     "fast, 0 after a timeout, 16 retransmissions "
+				     "of segments lost before the capture point "
+				     "(Wireshark labels them Out-Of-Order)"));
+	cr_assert_not_null(strstr(col.f[0]->explanation,
+				  "16 of them are retransmissions of segments "
+				  "lost before the capture point (upstream"));
+	cr_assert_eq(col.f[0]->frame_count, 30);
+	collected_free(&col);
+	ev_store_free(st);
+
+	/* Only upstream resends: still a retransmission finding. */
+	c.d[0].retrans = c.d[0].retrans_fast = 0;
+	c.d[0].retrans_frames[0] = 0;
+	st = store_of(&c, 1);
+	col = run_one("tcp.retransmissions", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_eq(num(col.f[0], "count"), 16);
+	cr_assert_eq(col.f[0]->frames[0], 247);
+	collected_free(&col);
+	ev_store_free(st);
+}
+
+/* Without a usable IP ID the cause is reported as not told apart. */
+Test(rules_tcp, reordering_split_reordered_and_unknown)
+{
+	struct tcp_conn_stats c;
+	struct thresholds th;
+	struct ev_store *st;
+	struct collected col;
+
+	thresholds_init(&th);
+	conn(&c, 3, 40000, 80);
+	c.d[0].data_pkts = 500;
+	c.d[0].out_of_order = 9;
+	c.d[0].ooo_reordered = 3;
+	c.d[0].ooo_unknown = 4;
+	c.d[0].ooo_retransmitted = 2;
+	c.d[0].ooo_reordered_frame = 50;
+	st = store_of(&c, 1);
+	col = run_one("tcp.reordering", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_eq(num(col.f[0], "count"), 7);
+	cr_assert_eq(num(col.f[0], "reordered"), 3);
+	cr_assert_eq(num(col.f[0], "unknown"), 4);
+	cr_assert(has_line(col.f[0], "7 of 500 data segments out of order (3 "
+				     "reordered per IP ID, 4 cause unknown)"));
+	cr_assert_not_null(strstr(col.f[0]->explanation,
+				  "For 4 of them the cause could not be told "
+				  "apart"));
+	cr_assert_eq(col.f[0]->frames[0], 50);
+	collected_free(&col);
+	ev_store_free(st);
+
+	/* All reordered per IP ID: no "could not be told apart" sentence. */
+	c.d[0].ooo_unknown = 0;
+	st = store_of(&c, 1);
+	col = run_one("tcp.reordering", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_null(strstr(col.f[0]->explanation, "told apart"));
+	cr_assert_not_null(strstr(col.f[0]->explanation,
+				  "for 3 of them the IP ID shows"));
 	collected_free(&col);
 	ev_store_free(st);
 }
