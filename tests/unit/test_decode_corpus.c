@@ -127,9 +127,13 @@ static int check_file(const char *dir, const char *name, struct stats *st)
 		if (split_tab(line, f, 9) < 9)
 			continue;
 		st->frames++;
-		int lt = atoi(f[3]) ? atoi(f[3]) : pcap_datalink(p);
 		if (strcmp(f[3], "-") == 0)
 			continue;
+		char *end = NULL;
+		long tlt = strtol(f[3], &end, 10);
+		int lt = (end != f[3] && *end == 0 && tlt > 0 && tlt < 65536)
+				 ? (int)tlt
+				 : pcap_datalink(p);
 		decode_frame(&pkt, lt, data, h->caplen, h->len);
 		bool tfrag = strstr(f[7], "ip_fragment") ||
 			     strstr(f[7], "ipv6_fragment");
