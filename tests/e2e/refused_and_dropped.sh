@@ -12,10 +12,10 @@
 #    SYN_ONLY rows to the dropped port (SYNs only, nothing back), no others;
 #  - netdx analyze --json FILE reports tcp.closed_port (count N) and
 #    tcp.syn_unanswered (count M), exit status 1 (warn findings).
-# Until the TCP rules exist, a missing finding id makes the test SKIP naming
-# the id; set E2E_REQUIRE_TCP_FINDINGS=1 to make it fail instead.
+# A missing finding id fails the test (set E2E_REQUIRE_TCP_FINDINGS=0 to
+# make it SKIP naming the id instead, e.g. while bisecting old builds).
 source "$(dirname "$0")/lib.sh"
-REQUIRE_FINDINGS=${E2E_REQUIRE_TCP_FINDINGS:-0}
+REQUIRE_FINDINGS=${E2E_REQUIRE_TCP_FINDINGS:-1}
 e2e_need_netns
 e2e_need_tools nc nft ss jq
 e2e_pair
