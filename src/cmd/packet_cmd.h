@@ -21,6 +21,9 @@ struct packet_cmd {
 	const struct cli_opts *o;
 	struct pipeline_hooks hooks;
 	bool tcp_analysis;
+	/* Findings are streamed (--follow): JSON output becomes JSON Lines, so
+	 * the final report is written on one line too. */
+	bool json_lines;
 	/* Optional: flow limits replacing the defaults; --max-flows and
 	 * --idle-timeout still apply on top. NULL: defaults. */
 	const struct flow_limits *limits;

@@ -187,7 +187,11 @@ static struct json_object *jcell(const struct report_col *col,
 	}
 }
 
-static void put_table(FILE *out, const struct rtable *t)
+/*
+ * nl separates rows and findings: "\n" keeps big documents diffable; ""
+ * keeps the whole report on one line (JSON Lines with --follow).
+ */
+static void put_table(FILE *out, const struct rtable *t, const char *nl)
 {
 	size_t nc = rtable_ncols(t), nr = rtable_nrows(t);
 	fputs("{", out);
@@ -216,7 +220,7 @@ static void put_table(FILE *out, const struct rtable *t)
 			json_object_object_add(row, rtable_col(t, c)->name,
 					       jcell(rtable_col(t, c),
 						     rtable_cell(t, r, c)));
-		fprintf(out, "%s\n%s", r ? "," : "",
+		fprintf(out, "%s%s%s", r ? "," : "", nl,
 			json_object_to_json_string_ext(row, JFLAGS));
 		json_object_put(row);
 	}
@@ -243,6 +247,7 @@ static int json_finding(struct sink *s, const struct finding *f)
 static int json_end(struct sink *s, struct report *r)
 {
 	FILE *out = s->opts.out;
+	const char *nl = s->opts.follow ? "" : "\n";
 	int64_t t0, t1;
 	size_t c[SEV_COUNT];
 	report_rank(r);
@@ -291,7 +296,7 @@ static int json_end(struct sink *s, struct report *r)
 	fputs(",\"findings\":[", out);
 	for (size_t i = 0; i < report_finding_count(r); i++) {
 		struct json_object *fo = jfinding(report_finding_at(r, i));
-		fprintf(out, "%s\n%s", i ? "," : "",
+		fprintf(out, "%s%s%s", i ? "," : "", nl,
 			fo ? json_object_to_json_string_ext(fo, JFLAGS) : "null");
 		json_object_put(fo);
 	}
@@ -301,7 +306,7 @@ static int json_end(struct sink *s, struct report *r)
 	for (size_t i = 0; i < report_table_count(r); i++) {
 		if (i)
 			fputc(',', out);
-		put_table(out, report_table_at(r, i));
+		put_table(out, report_table_at(r, i), nl);
 	}
 	fputs("]", out);
 
