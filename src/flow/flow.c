@@ -18,13 +18,40 @@
  *                remembered so that a late packet revives the same conv_id
  *                and keeps W1/W3 base numbers (tshark parity). Capped at
  *                max_flows entries; the oldest are forgotten.
- * A flow is allocated once, with its analyzer states behind it, so the
- * per-packet path never allocates.
+ * An open flow is one block with its analyzer states behind it. When it
+ * ends, the states are released and the flow moves to an ended record of
+ * sizeof(struct flow) (no analyzer states), so memory follows the open
+ * flows, not every connection seen; a revival moves it back into a full
+ * block. Both kinds of block are recycled through small free lists, so
+ * connection churn does not go through malloc.
+ *
+ * Recency is lazy: a packet moves its flow to the head of its list only on
+ * the flow's first packet of an expiry epoch (the time between two expiry
+ * scans, at least one capture second), and lru_ns records that epoch's
+ * start. Lists stay sorted by lru_ns, and in a capture whose time does not
+ * go back every flow's last packet is no older than its lru_ns, so a scan
+ * needs to look only at flows placed at least one timeout ago (oldest
+ * first): it ends the idle ones, steps over the rest, and stops at the
+ * first flow placed more recently -- the same flows end as with a move on
+ * every packet. Flows that end together (one scan, the final flush) end in
+ * the order of their last packet (seq), as a move on every packet would
+ * have them. Once the table is full, lists are sorted by seq and packets
+ * move flows eagerly, so that eviction picks the least recently used flow.
  */
 enum { LIST_OPEN = 0, LIST_CLOSED, LIST_ENDED, LIST_N };
 
 #define FLOW_MAX_ANALYZERS 4
 #define NS_PER_S 1000000000LL
+/* Free blocks kept for reuse, per kind (beyond: back to malloc). */
+#define FLOW_POOL_MAX 4096
+
+enum { BLK_FULL = 0, BLK_ENDED = 1 };
+
+/* A LIFO of free blocks of one size, linked through hnext. */
+struct flow_pool {
+	struct flow *head;
+	size_t n;
+};
 
 struct flow_list {
 	struct flow *head, *tail;
@@ -42,11 +69,17 @@ struct flow_table {
 	size_t an_off[FLOW_MAX_ANALYZERS];
 	int n_an;
 	size_t alloc_size;
+	struct flow_pool pool[2]; /* BLK_FULL, BLK_ENDED */
 	void (*end_cb)(void *ctx, const struct flow *f);
 	void *end_ctx;
 	uint64_t next_conv[3];
 	int64_t now_ns;
 	int64_t next_expire_ns;
+	int64_t epoch_ns; /* start of the current expiry epoch (lru_ns) */
+	uint64_t seq;	  /* updates so far (flow.seq) */
+	bool eager;	  /* recency moved on every packet (table was full) */
+	struct flow **vic; /* flows ending together, sorted by seq */
+	size_t nvic, cvic;
 	bool have_now;
 	struct flow_table_stats st;
 };
@@ -101,6 +134,7 @@ static void list_push(struct flow_table *t, struct flow *f, uint8_t which)
 
 static void list_move(struct flow_table *t, struct flow *f, uint8_t which)
 {
+	f->lru_ns = t->epoch_ns;
 	if (f->list == which && t->lists[which].head == f)
 		return;
 	list_unlink(t, f);
@@ -119,15 +153,68 @@ static uint64_t mix64(uint64_t h)
 	return h;
 }
 
-static uint32_t key_hash(const struct flow_table *t, const struct flow_key *k)
-{
-	uint64_t w[5] = { 0 };
-	uint64_t h = t->seed;
+/*
+ * The key as five words: both addresses (16 bytes each, IPv4 zero-padded)
+ * and the family, protocol and ports packed into one. Built in registers
+ * from the packet, so hashing and comparing need no reload of a key just
+ * written with narrow stores.
+ */
+struct kw {
+	uint64_t a[4]; /* addr[0] bytes 0-7, 8-15, addr[1] bytes 0-7, 8-15 */
+	uint64_t m;    /* family | proto << 8 | port[0] << 16 | port[1] << 32 */
+};
 
-	memcpy(w, k, sizeof(*k));
-	for (int i = 0; i < 5; i++)
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-	return (uint32_t)mix64(h);
+static inline uint64_t kw_meta(uint8_t family, uint8_t proto, uint16_t p0,
+			       uint16_t p1)
+{
+	return (uint64_t)family | (uint64_t)proto << 8 | (uint64_t)p0 << 16 |
+	       (uint64_t)p1 << 32;
+}
+
+static inline uint64_t ld64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t ld_be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	       (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	       (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	       (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+static inline bool kw_eq(const struct kw *w, const struct flow_key *k)
+{
+	return ((ld64(k->addr[0]) ^ w->a[0]) | (ld64(k->addr[0] + 8) ^ w->a[1]) |
+		(ld64(k->addr[1]) ^ w->a[2]) | (ld64(k->addr[1] + 8) ^ w->a[3]) |
+		(kw_meta(k->family, k->proto, k->port[0], k->port[1]) ^
+		 w->m)) == 0;
+}
+
+/* 64x64->128 multiply folded to 64 bits. */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+	__extension__ typedef unsigned __int128 u128;
+	u128 p = (u128)a * b;
+
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/* Two independent multiply lanes, then one fold with the meta word. */
+static inline uint32_t kw_hash(const struct flow_table *t, const struct kw *w)
+{
+	uint64_t s = t->seed;
+	uint64_t x = mum(w->a[0] ^ s, w->a[2] ^ 0xa0761d6478bd642fULL);
+	uint64_t y = mum(w->a[1] ^ 0xe7037ed1a0b428dbULL,
+			 w->a[3] ^ (s >> 7) ^ 0x8ebc6af09c88c6e3ULL);
+	uint64_t h = mum(x ^ w->m ^ 0x589965cc75374cc3ULL,
+			 y ^ 0x1d8e4e27c47d124fULL);
+
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static int table_grow(struct flow_table *t)
@@ -167,15 +254,74 @@ static void hash_remove(struct flow_table *t, struct flow *f)
 	t->nflows--;
 }
 
-static struct flow *hash_find(const struct flow_table *t,
-			      const struct flow_key *k, uint32_t h)
+static struct flow *hash_find(const struct flow_table *t, const struct kw *w,
+			      uint32_t h)
 {
 	struct flow *f = t->buckets[h & (t->nbuckets - 1)];
 
 	for (; f; f = f->hnext)
-		if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0)
+		if (f->hash == h && kw_eq(w, &f->key))
 			return f;
 	return NULL;
+}
+
+/* Puts block nf where block of (hashed) of was in its chain. */
+static void hash_replace(struct flow_table *t, struct flow *of, struct flow *nf)
+{
+	struct flow **pp = &t->buckets[of->hash & (t->nbuckets - 1)];
+
+	while (*pp && *pp != of)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = nf;
+	nf->hnext = of->hnext;
+}
+
+/* ---- blocks ---- */
+
+static size_t blk_size(const struct flow_table *t, int kind)
+{
+	return kind == BLK_FULL ? t->alloc_size : sizeof(struct flow);
+}
+
+/* A block of the given kind, contents undefined (NULL: out of memory). */
+static struct flow *blk_get(struct flow_table *t, int kind)
+{
+	struct flow_pool *p = &t->pool[kind];
+	struct flow *f = p->head;
+
+	if (f) {
+		p->head = f->hnext;
+		p->n--;
+		return f;
+	}
+	return malloc(blk_size(t, kind));
+}
+
+static void blk_put(struct flow_table *t, struct flow *f)
+{
+	struct flow_pool *p = &t->pool[f->blk];
+
+	if (p->n >= FLOW_POOL_MAX) {
+		free(f);
+		return;
+	}
+	f->hnext = p->head;
+	p->head = f;
+	p->n++;
+}
+
+static void pools_free(struct flow_table *t)
+{
+	for (int k = 0; k < 2; k++) {
+		struct flow *f;
+
+		while ((f = t->pool[k].head)) {
+			t->pool[k].head = f->hnext;
+			free(f);
+		}
+		t->pool[k].n = 0;
+	}
 }
 
 /* ---- lifecycle ---- */
@@ -274,13 +420,29 @@ static void destroy(struct flow_table *t, struct flow *f)
 {
 	list_unlink(t, f);
 	hash_remove(t, f);
-	free(f);
+	blk_put(t, f);
 }
 
-/* Moves an ended flow to the revival memory, forgetting the oldest. */
+/*
+ * Moves an ended flow to the revival memory as an ended record (the flow
+ * without analyzer states), forgetting the oldest records beyond max_flows.
+ * Without memory for the record the full block stays: nothing is lost.
+ */
 static void remember(struct flow_table *t, struct flow *f)
 {
-	list_move(t, f, LIST_ENDED);
+	struct flow *r = f->blk == BLK_FULL ? blk_get(t, BLK_ENDED) : NULL;
+
+	list_unlink(t, f);
+	if (r) {
+		memcpy(r, f, sizeof(*r));
+		r->blk = BLK_ENDED;
+		memset(r->an_state, 0, sizeof(r->an_state));
+		hash_replace(t, f, r);
+		blk_put(t, f);
+		f = r;
+	}
+	f->lru_ns = t->epoch_ns;
+	list_push(t, f, LIST_ENDED);
 	while (t->lists[LIST_ENDED].n > t->lim.max_flows) {
 		destroy(t, t->lists[LIST_ENDED].tail);
 		t->st.forgotten++;
@@ -302,20 +464,112 @@ static bool aged(int64_t now_ns, int64_t last_ns, int64_t limit)
 	       (uint64_t)(limit < 0 ? 0 : limit);
 }
 
-void flow_table_expire(struct flow_table *t, int64_t now_ns)
+static int cmp_seq(const void *a, const void *b)
+{
+	const struct flow *x = *(struct flow *const *)a;
+	const struct flow *y = *(struct flow *const *)b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static bool vic_add(struct flow_table *t, struct flow *f)
+{
+	if (t->nvic == t->cvic) {
+		size_t nc = t->cvic ? t->cvic * 2 : 256;
+		struct flow **n = realloc(t->vic, nc * sizeof(*n));
+
+		if (!n)
+			return false;
+		t->vic = n;
+		t->cvic = nc;
+	}
+	t->vic[t->nvic++] = f;
+	return true;
+}
+
+static void vic_sort(struct flow_table *t)
+{
+	for (size_t i = 1; i < t->nvic; i++) {
+		if (t->vic[i - 1]->seq > t->vic[i]->seq) {
+			qsort(t->vic, t->nvic, sizeof(*t->vic), cmp_seq);
+			return;
+		}
+	}
+}
+
+/*
+ * Ends the flows of list l idle for limit (see the top of the file): walks
+ * from the oldest placement while that placement is at least limit ago,
+ * then ends the idle ones oldest packet first.
+ */
+static void expire_list(struct flow_table *t, int l, int64_t now_ns,
+			int64_t limit, enum flow_end why)
+{
+	struct flow *f = t->lists[l].tail;
+
+	bool full = false;
+
+	t->nvic = 0;
+	for (; f && aged(now_ns, f->lru_ns, limit); f = f->lru_prev) {
+		if (aged(now_ns, f->last_ns, limit) && !vic_add(t, f)) {
+			full = true;
+			break;
+		}
+	}
+	vic_sort(t);
+	for (size_t i = 0; i < t->nvic; i++) {
+		end_flow(t, t->vic[i], why);
+		remember(t, t->vic[i]);
+	}
+	t->nvic = 0;
+	/* No memory to sort the rest: end them in list order. */
+	for (f = full ? t->lists[l].tail : NULL;
+	     f && aged(now_ns, f->lru_ns, limit);) {
+		struct flow *prev = f->lru_prev;
+
+		if (aged(now_ns, f->last_ns, limit)) {
+			end_flow(t, f, why);
+			remember(t, f);
+		}
+		f = prev;
+	}
+}
+
+/* Sorts list l by seq (oldest packet at the tail). */
+static void list_sort(struct flow_table *t, int l)
 {
 	struct flow *f;
 
-	while ((f = t->lists[LIST_OPEN].tail) &&
-	       aged(now_ns, f->last_ns, t->lim.idle_timeout_ns)) {
-		end_flow(t, f, FLOW_END_IDLE);
-		remember(t, f);
+	t->nvic = 0;
+	for (f = t->lists[l].tail; f; f = f->lru_prev)
+		if (!vic_add(t, f))
+			return; /* stays approximately ordered */
+	vic_sort(t);
+	for (size_t i = 0; i < t->nvic; i++) {
+		list_unlink(t, t->vic[i]);
+		list_push(t, t->vic[i], (uint8_t)l);
 	}
-	while ((f = t->lists[LIST_CLOSED].tail) &&
-	       aged(now_ns, f->last_ns, t->lim.closed_linger_ns)) {
-		end_flow(t, f, FLOW_END_CLOSED);
-		remember(t, f);
-	}
+	t->nvic = 0;
+}
+
+/* The table is full: from now on recency is exact (eviction order). */
+static void go_eager(struct flow_table *t)
+{
+	if (t->eager)
+		return;
+	list_sort(t, LIST_OPEN);
+	list_sort(t, LIST_CLOSED);
+	t->eager = true;
+}
+
+void flow_table_expire(struct flow_table *t, int64_t now_ns)
+{
+	expire_list(t, LIST_OPEN, now_ns, t->lim.idle_timeout_ns, FLOW_END_IDLE);
+	expire_list(t, LIST_CLOSED, now_ns, t->lim.closed_linger_ns,
+		    FLOW_END_CLOSED);
+	/* A new epoch: the next packet of each flow places it again. */
+	if (now_ns > t->epoch_ns)
+		t->epoch_ns = now_ns;
 }
 
 /* Makes room for one more open flow: finished flows go first. */
@@ -355,9 +609,13 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k,
 	make_room(t);
 	if (t->nflows >= t->nbuckets && table_grow(t) < 0)
 		return NULL;
-	f = calloc(1, t->alloc_size);
+	f = blk_get(t, BLK_FULL);
 	if (!f)
 		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->blk = BLK_FULL;
+	f->lru_ns = t->epoch_ns;
+	f->seq = ++t->seq;
 	f->key = *k;
 	f->hash = h;
 	f->conv_id = t->next_conv[fam]++;
@@ -372,61 +630,136 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k,
 	t->st.open++;
 	if (t->st.open > t->st.max_open)
 		t->st.max_open = t->st.open;
+	if (t->st.open >= t->lim.max_flows)
+		go_eager(t);
 	start_analyzers(t, f);
 	return f;
 }
 
-/* A late packet for an ended flow: same conversation, fresh analyzers. */
-static void revive(struct flow_table *t, struct flow *f)
+/*
+ * A late packet for an ended flow: same conversation, fresh analyzers, back
+ * in a full block. Returns the flow's new address, NULL without memory (the
+ * ended record then stays as it was).
+ */
+static struct flow *revive(struct flow_table *t, struct flow *f)
 {
-	/* Detach first so that making room cannot forget f itself. */
-	list_unlink(t, f);
+	if (f->blk != BLK_FULL) {
+		struct flow *b = blk_get(t, BLK_FULL);
+
+		if (!b)
+			return NULL;
+		memcpy(b, f, sizeof(*b));
+		b->blk = BLK_FULL;
+		hash_replace(t, f, b);
+		/* Same list position: unlink f and push b below. */
+		list_unlink(t, f);
+		blk_put(t, f);
+		f = b;
+	} else {
+		/* Detach first so that making room cannot forget f itself. */
+		list_unlink(t, f);
+	}
+	for (int i = 0; i < t->n_an; i++)
+		f->an_state[i] = (char *)f + t->an_off[i];
 	make_room(t);
 	f->part++;
 	f->end = FLOW_END_OPEN;
+	f->lru_ns = t->epoch_ns;
+	f->seq = ++t->seq;
 	list_push(t, f, f->key.proto == 6 && tcp_finished(f) ? LIST_CLOSED
 							     : LIST_OPEN);
 	t->st.revived++;
 	t->st.open++;
 	if (t->st.open > t->st.max_open)
 		t->st.max_open = t->st.open;
+	if (t->st.open >= t->lim.max_flows)
+		go_eager(t);
 	start_analyzers(t, f);
+	return f;
 }
 
-/* Builds the canonical key; returns the packet's direction. */
-static int make_key(const struct pkt_ip *ip, const struct pkt_l4 *l4,
-		    struct flow_key *k)
+/*
+ * Builds the canonical key words; returns the packet's direction. Reads
+ * each address as two 64-bit words (IPv4: the first 4 bytes only) and
+ * orders them as a bytewise compare would.
+ */
+static int make_kw(const struct pkt_ip *ip, const struct pkt_l4 *l4,
+		   struct kw *w)
 {
-	size_t alen = ip->ver == 6 ? 16 : 4;
+	uint64_t s0, s1, d0, d1;
 	uint16_t sp = 0, dp = 0;
-	int c, dir;
+	uint8_t fam;
+	int dir;
 
-	memset(k, 0, sizeof(*k));
-	k->family = ip->ver == 6 ? 6 : 4;
-	k->proto = l4->proto;
 	if (flow_proto_has_ports(l4->proto)) {
 		sp = l4->sport;
 		dp = l4->dport;
 	}
-	c = memcmp(ip->src, ip->dst, alen);
-	dir = (c > 0 || (c == 0 && sp >= dp)) ? 0 : 1;
-	memcpy(k->addr[dir], ip->src, alen);
-	memcpy(k->addr[!dir], ip->dst, alen);
-	k->port[dir] = sp;
-	k->port[!dir] = dp;
+	if (ip->ver == 6) {
+		uint64_t bs = ld_be64(ip->src), bd = ld_be64(ip->dst);
+
+		s0 = ld64(ip->src);
+		s1 = ld64(ip->src + 8);
+		d0 = ld64(ip->dst);
+		d1 = ld64(ip->dst + 8);
+		if (bs == bd) {
+			bs = ld_be64(ip->src + 8);
+			bd = ld_be64(ip->dst + 8);
+		}
+		dir = (bs > bd || (bs == bd && sp >= dp)) ? 0 : 1;
+		fam = 6;
+	} else {
+		uint32_t s = 0, d = 0;
+
+		s0 = 0;
+		d0 = 0;
+		memcpy(&s0, ip->src, 4); /* memory order kept, rest zero */
+		memcpy(&d0, ip->dst, 4);
+		s1 = d1 = 0;
+		memcpy(&s, ip->src, 4);
+		memcpy(&d, ip->dst, 4);
+		s = ntohl(s);
+		d = ntohl(d);
+		dir = (s > d || (s == d && sp >= dp)) ? 0 : 1;
+		fam = 4;
+	}
+	if (dir == 0) {
+		w->a[0] = s0, w->a[1] = s1, w->a[2] = d0, w->a[3] = d1;
+		w->m = kw_meta(fam, l4->proto, sp, dp);
+	} else {
+		w->a[0] = d0, w->a[1] = d1, w->a[2] = s0, w->a[3] = s1;
+		w->m = kw_meta(fam, l4->proto, dp, sp);
+	}
 	return dir;
+}
+
+static void key_of_kw(const struct kw *w, struct flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)w->m;
+	k->proto = (uint8_t)(w->m >> 8);
+	k->port[0] = (uint16_t)(w->m >> 16);
+	k->port[1] = (uint16_t)(w->m >> 32);
+	memcpy(k->addr[0], &w->a[0], 8);
+	memcpy(k->addr[0] + 8, &w->a[1], 8);
+	memcpy(k->addr[1], &w->a[2], 8);
+	memcpy(k->addr[1] + 8, &w->a[3], 8);
 }
 
 int flow_key_from_packet(const struct packet *pkt, int l4, struct flow_key *k)
 {
 	const struct pkt_l4 *l;
+	struct kw w;
+	int dir;
 
 	if (l4 < 0 || l4 >= pkt->n_l4 || l4 >= PKT_MAX_L4)
 		return -1;
 	l = &pkt->l4[l4];
 	if (l->ip >= pkt->n_ip || l->ip >= PKT_MAX_IP)
 		return -1;
-	return make_key(&pkt->ip[l->ip], l, k);
+	dir = make_kw(&pkt->ip[l->ip], l, &w);
+	key_of_kw(&w, k);
+	return dir;
 }
 
 /* W1 base sequence numbers and the TCP lifecycle summary. */
@@ -491,6 +824,7 @@ struct flow *flow_table_update_mode(struct flow_table *t,
 	const struct pkt_ip *ip;
 	const struct pkt_tcp *th = NULL;
 	struct flow_key k;
+	struct kw w;
 	struct flow *f;
 	uint32_t h;
 	int dir;
@@ -516,9 +850,9 @@ struct flow *flow_table_update_mode(struct flow_table *t,
 					    : t->now_ns + NS_PER_S;
 	}
 
-	dir = make_key(ip, l4, &k);
-	h = key_hash(t, &k);
-	f = hash_find(t, &k, h);
+	dir = make_kw(ip, l4, &w);
+	h = kw_hash(t, &w);
+	f = hash_find(t, &w, h);
 	if (l4->proto == 6 && mode != FLOW_UPD_TOUCH)
 		th = &l4->u.tcp;
 
@@ -544,6 +878,7 @@ struct flow *flow_table_update_mode(struct flow_table *t,
 	}
 
 	if (!f) {
+		key_of_kw(&w, &k);
 		f = create(t, &k, h);
 		if (!f)
 			return NULL;
@@ -555,11 +890,15 @@ struct flow *flow_table_update_mode(struct flow_table *t,
 		if (info)
 			info->created = true;
 	} else if (f->list == LIST_ENDED) {
-		revive(t, f);
-	} else {
+		f = revive(t, f);
+		if (!f)
+			return NULL;
+	} else if (f->lru_ns != t->epoch_ns || t->eager) {
+		/* Lazy recency (top of file); eager when eviction is near. */
 		list_move(t, f, f->list);
 	}
 
+	f->seq = ++t->seq;
 	if (mode != FLOW_UPD_COUNT) {
 		/* Idle expiry still needs the time; counters stay untouched. */
 		if (!flow_counted(f) && ts_ns > f->last_ns)
@@ -598,6 +937,7 @@ void flow_table_flush(struct flow_table *t)
 		return;
 	/* Oldest activity first, so the end callback sees a stable order. */
 	for (int l = LIST_OPEN; l <= LIST_CLOSED; l++) {
+		list_sort(t, l);
 		while ((f = t->lists[l].tail)) {
 			end_flow(t, f, FLOW_END_OPEN);
 			destroy(t, f);
@@ -605,6 +945,7 @@ void flow_table_flush(struct flow_table *t)
 	}
 	while ((f = t->lists[LIST_ENDED].tail))
 		destroy(t, f);
+	pools_free(t);
 }
 
 void flow_table_get_stats(const struct flow_table *t, struct flow_table_stats *st)
@@ -631,6 +972,8 @@ void flow_table_free(struct flow_table *t)
 			destroy(t, f);
 		}
 	}
+	pools_free(t);
+	free(t->vic);
 	free(t->buckets);
 	free(t);
 }

@@ -55,8 +55,11 @@ struct flow {
 	int64_t first_ns, last_ns;
 	uint64_t pkts[2], bytes[2]; /* bytes = frame length, as tshark counts */
 	uint8_t first_dir;  /* direction of the first packet: its source is "A" */
-	uint32_t tunnels;   /* pkt_tunnel bits seen on this flow's packets */
 	uint8_t depth;      /* encapsulation level of the transport header (0 outer) */
+	/* Table internals (here to fill what would be padding). */
+	uint8_t list;	    /* which internal list holds it (open, closed, ended) */
+	uint8_t blk;	    /* block kind: full (with analyzer states) or ended record */
+	uint32_t tunnels;   /* pkt_tunnel bits seen on this flow's packets */
 	struct flow_tcp_summary tcp;
 	enum flow_end end;
 	/*
@@ -65,16 +68,18 @@ struct flow {
 	 * SAME conv_id and part+1 (tshark never splits a conversation on idle
 	 * time). Counters, times and the TCP summary stay cumulative over all
 	 * parts, so a consumer keyed by (proto family, conv_id) keeps the latest
-	 * report. Analyzer state restarts from zero on revival.
+	 * report. Analyzer state restarts from zero on revival. A revived flow
+	 * may live at a new address: pointers to an ended flow do not survive.
 	 */
 	uint32_t part;
+	/* Table internals. */
+	uint32_t hash;
 	/* Analyzer states, one per registered analyzer, owned by the table. */
 	void *an_state[4];
-	/* Table internals. */
 	struct flow *hnext;
 	struct flow *lru_prev, *lru_next;
-	uint32_t hash;
-	uint8_t list; /* which internal list holds it (open, closed, ended) */
+	int64_t lru_ns;	    /* start of the expiry epoch it was last placed in */
+	uint64_t seq;	    /* table update count at its last packet (recency) */
 };
 
 struct flow_limits {
