@@ -20,15 +20,35 @@ struct tcp_unacked {
 };
 
 /*
- * The unacked list, oldest entry at v[start], newest at v[start + n - 1].
- * Allocated lazily, grown geometrically up to TCP_UNACKED_MAX entries.
+ * The unacked list, oldest entry at v[start], newest at v[start + n - 1]
+ * (insertion order, which W8 and the oldest-exact-match rule of W19 need).
+ * Allocated lazily, grown geometrically up to TCP_UNACKED_CAP slots; at
+ * most TCP_UNACKED_MAX entries.
+ *
+ * To keep W19 and W20 O(1) amortised per packet, the list also knows
+ * whether it is "linear": every seq and nextseq lies in the arc [lo, hi]
+ * of fewer than TCP_ULIST_ARC sequence numbers. Modulo-2^32 comparisons
+ * between such values (and an ACK within TCP_ULIST_ARC of lo) are then
+ * plain integer comparisons, so the minimum seq and maximum nextseq are
+ * well defined (W20 span = hi - lo, whatever the walk order). "sorted"
+ * adds that seq never decreases and nextseq strictly increases from old
+ * to new: then a cumulative ACK removes a prefix, the only exact match is
+ * the last removed entry and the entries to trim follow it. Anything else
+ * (retransmissions in the list, wrap-around games) takes the exact walk.
  */
 struct tcp_ulist {
 	struct tcp_unacked *v;
 	uint32_t start, n, cap;
+	uint32_t lo, hi;  /* linear: lowest seq, highest nextseq */
+	bool linear;
+	bool sorted;	  /* implies linear */
 };
 
 #define TCP_UNACKED_MAX 10000u
+/* Slots beyond TCP_UNACKED_MAX so that sliding the list down at the cap
+ * frees at least 2288 slots (amortised O(1) push). */
+#define TCP_UNACKED_CAP 12288u
+#define TCP_ULIST_ARC (1u << 30)
 #define TCP_DUPACK_MARK 0xFFFFFFFFu
 #define TCP_FASTRT_NS (20LL * 1000000LL)
 #define TCP_OOO_DEFAULT_NS (3LL * 1000000LL)
@@ -143,13 +163,53 @@ static void ulist_release(struct tcp_ulist *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/*
+ * Folds entry e, the newest, into lo/hi/linear/sorted; prev is the entry
+ * before it (NULL when e is the only one).
+ */
+static void ulist_note(struct tcp_ulist *l, const struct tcp_unacked *prev,
+		       const struct tcp_unacked *e)
+{
+	int64_t s, x, lo, hi;
+
+	if (!prev) {
+		l->lo = e->seq;
+		l->hi = e->nextseq;
+		/* nextseq - seq in [1, ARC): seglen + SYN/FIN may wrap. */
+		l->linear = e->nextseq - e->seq - 1u < TCP_ULIST_ARC - 1u;
+		l->sorted = l->linear;
+		return;
+	}
+	if (!l->linear)
+		return;
+	/* Offsets from lo: the old values are all in [0, hi - lo]. */
+	s = (int32_t)(e->seq - l->lo);
+	x = (int32_t)(e->nextseq - l->lo);
+	if (s >= x || s <= -(int64_t)TCP_ULIST_ARC || x >= TCP_ULIST_ARC) {
+		l->linear = l->sorted = false;
+		return;
+	}
+	lo = s < 0 ? s : 0;
+	hi = x > (int64_t)(l->hi - l->lo) ? x : (int64_t)(l->hi - l->lo);
+	if (hi - lo >= TCP_ULIST_ARC) {
+		l->linear = l->sorted = false;
+		return;
+	}
+	if (l->sorted)
+		l->sorted = s >= (int32_t)(prev->seq - l->lo) &&
+			    x > (int32_t)(prev->nextseq - l->lo);
+	l->hi = l->lo + (uint32_t)hi;
+	l->lo = l->lo + (uint32_t)lo;
+}
+
 /* Appends the newest entry; returns false when capped or out of memory. */
 static bool ulist_push(struct tcp_ulist *l, const struct tcp_unacked *e)
 {
 	if (l->n >= TCP_UNACKED_MAX)
 		return false;
 	if (l->start + l->n == l->cap) {
-		if (l->start > 0) {
+		if (l->start > 0 && (l->n <= l->cap / 2 ||
+				     l->cap == TCP_UNACKED_CAP)) {
 			/* Slide down rather than grow: the old end was acked. */
 			memmove(l->v, l->v + l->start, l->n * sizeof(*l->v));
 			l->start = 0;
@@ -157,8 +217,8 @@ static bool ulist_push(struct tcp_ulist *l, const struct tcp_unacked *e)
 			uint32_t ncap = l->cap ? l->cap * 2 : 8;
 			struct tcp_unacked *nv;
 
-			if (ncap > TCP_UNACKED_MAX)
-				ncap = TCP_UNACKED_MAX;
+			if (ncap > TCP_UNACKED_CAP)
+				ncap = TCP_UNACKED_CAP;
 			nv = realloc(l->v, (size_t)ncap * sizeof(*nv));
 			if (!nv)
 				return false;
@@ -167,6 +227,7 @@ static bool ulist_push(struct tcp_ulist *l, const struct tcp_unacked *e)
 		}
 	}
 	l->v[l->start + l->n] = *e;
+	ulist_note(l, l->n ? &l->v[l->start + l->n - 1] : NULL, e);
 	l->n++;
 	return true;
 }
@@ -320,22 +381,27 @@ static const struct tcp_unacked *ulist_oldest(const struct tcp_ulist *l)
 	return l->n ? &l->v[l->start] : NULL;
 }
 
+/* Whether ack is within TCP_ULIST_ARC of a linear list's lo. */
+static inline bool ack_near(const struct tcp_ulist *l, uint32_t ack)
+{
+	return ack - l->lo + TCP_ULIST_ARC < 2u * TCP_ULIST_ARC;
+}
+
 /*
  * Step S (W19): walk rev.unacked newest to oldest against ack. An exact
  * match on nextseq gives acks_frame/ack_rtt and removes the entry; the walk
  * goes on, so the oldest exact match wins. Entries straddling ack are
  * trimmed, entries wholly below it dropped.
  */
-static void ack_match(struct tcp_ulist *l, uint32_t ack, int64_t now,
-		      struct tcp_pkt_result *res)
+static void ack_match_walk(struct tcp_ulist *l, uint32_t ack, int64_t now,
+			   struct tcp_pkt_result *res)
 {
 	uint32_t i, w;
 	bool removed = false;
+	struct tcp_unacked *v = l->v + l->start;
 
-	if (!l->n)
-		return;
 	for (i = l->n; i-- > 0;) {
-		struct tcp_unacked *e = &l->v[l->start + i];
+		struct tcp_unacked *e = &v[i];
 
 		if (e->nextseq == ack) {
 			res->acked_frame = e->frame;
@@ -349,18 +415,60 @@ static void ack_match(struct tcp_ulist *l, uint32_t ack, int64_t now,
 			e->seq = ack;
 		}
 	}
-	if (!removed)
-		return;
+	/* Compact and recompute lo/hi/linear/sorted in one pass. */
 	for (i = 0, w = 0; i < l->n; i++) {
-		struct tcp_unacked *e = &l->v[l->start + i];
-
-		if (e->frame == 0)
+		if (removed && v[i].frame == 0)
 			continue;
-		l->v[l->start + w++] = *e;
+		if (removed)
+			v[w] = v[i];
+		ulist_note(l, w ? &v[w - 1] : NULL, &v[w]);
+		w++;
 	}
 	l->n = w;
 	if (!w)
 		l->start = 0;
+}
+
+/*
+ * Same result as ack_match_walk. A linear list with ack at or below lo has
+ * nothing to remove or trim (a duplicate ACK); a sorted one drops a prefix.
+ */
+static void ack_match(struct tcp_ulist *l, uint32_t ack, int64_t now,
+		      struct tcp_pkt_result *res)
+{
+	struct tcp_unacked *v;
+	uint32_t k, j;
+
+	if (!l->n)
+		return;
+	if (!l->linear || !ack_near(l, ack)) {
+		ack_match_walk(l, ack, now, res);
+		return;
+	}
+	if (seq_le(ack, l->lo))
+		return;
+	if (!l->sorted) {
+		ack_match_walk(l, ack, now, res);
+		return;
+	}
+	v = l->v + l->start;
+	for (k = 0; k < l->n && seq_le(v[k].nextseq, ack); k++)
+		;
+	if (k && v[k - 1].nextseq == ack) {
+		res->acked_frame = v[k - 1].frame;
+		res->ack_rtt_ns = now - v[k - 1].ts;
+	}
+	if (k == l->n) {
+		l->n = 0;
+		l->start = 0;
+		return;
+	}
+	l->start += k;
+	l->n -= k;
+	v += k;
+	for (j = 0; j < l->n && seq_lt(v[j].seq, ack); j++)
+		v[j].seq = ack;
+	l->lo = v[0].seq;
 }
 
 /* W20 span: highest nextseq minus lowest seq over the list. */
@@ -368,6 +476,8 @@ static uint32_t ulist_span(const struct tcp_ulist *l)
 {
 	uint32_t i, lo, hi;
 
+	if (l->linear)
+		return l->hi - l->lo;
 	/* Walk newest first, as the oracle's list is ordered. */
 	lo = l->v[l->start + l->n - 1].seq;
 	hi = l->v[l->start + l->n - 1].nextseq;

@@ -55,6 +55,8 @@ struct analyze_ctx {
 	/* Connections kept for the table: the worst TOP_CONNS, or all. */
 	struct tcp_conn_stats *conns;
 	size_t nc, cc;
+	/* tcp_conn_problem_score of conns[0..TOP_CONNS-1], computed once. */
+	uint64_t top_score[TOP_CONNS];
 	struct tcp_totals totals;
 	int64_t t0;
 	bool have_t0;
@@ -370,17 +372,19 @@ static bool want_stream(const struct analyze_ctx *a, uint64_t stream)
 
 static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
 {
+	uint64_t score = tcp_conn_problem_score(st);
+
 	if (!a->all && !a->drill && a->nc == TOP_CONNS) {
 		/* Replace the least problematic kept connection. */
 		size_t lo = 0;
 
 		for (size_t i = 1; i < a->nc; i++)
-			if (tcp_conn_problem_score(&a->conns[i]) <
-			    tcp_conn_problem_score(&a->conns[lo]))
+			if (a->top_score[i] < a->top_score[lo])
 				lo = i;
-		if (tcp_conn_problem_score(st) >
-		    tcp_conn_problem_score(&a->conns[lo]))
+		if (score > a->top_score[lo]) {
 			a->conns[lo] = *st;
+			a->top_score[lo] = score;
+		}
 		return;
 	}
 	if (a->nc == a->cc) {
@@ -394,6 +398,8 @@ static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
 		a->conns = n;
 		a->cc = nc;
 	}
+	if (a->nc < TOP_CONNS)
+		a->top_score[a->nc] = score;
 	a->conns[a->nc++] = *st;
 }
 
@@ -548,11 +554,10 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 		a->have_t0 = true;
 	}
 	for (int i = 0; i < pf->n_tcp; i++) {
-		uint32_t fl = pf->tcp[i].flags;
-
-		for (unsigned b = 0; b < TA_NFLAGS; b++)
-			if (fl & (1u << b))
-				a->count[b]++;
+		/* Most results carry no flag: visit only the set bits. */
+		for (uint32_t fl = pf->tcp[i].flags & ((1u << TA_NFLAGS) - 1u);
+		     fl; fl &= fl - 1)
+			a->count[__builtin_ctz(fl)]++;
 	}
 	if (a->drill)
 		drill_frame(a, pf);
