@@ -143,20 +143,66 @@ static void verdict(struct sink *s, const struct report *r)
 		c[SEV_CRIT], c[SEV_WARN], c[SEV_LOW], c[SEV_INFO]);
 }
 
-static void fmt_cell(const struct report_col *col, const struct rcell *c,
-		     char *buf, size_t n)
+/* Decimal digits of v into buf (NUL-terminated); returns the length. */
+static size_t fmt_u64(char *buf, uint64_t v)
 {
+	char t[20];
+	size_t n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = t[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
+/*
+ * "%.6f" of ns / 1e9 by integer arithmetic. Exact when the nanoseconds are
+ * not a rounding tie (x.xxxxxx500) and the value is below 4e15 ns: then the
+ * double quotient is within 2^-53 relative of the exact one, less than the
+ * 1 ns that separates it from the rounding boundary, so printf would round
+ * it the same way. Returns 0 when it cannot tell (use printf).
+ */
+static size_t fmt_dur_fast(char *buf, int64_t ns)
+{
+	if (ns < 0 || ns >= 4000000000000000LL || ns % 1000 == 500)
+		return 0;
+	uint64_t us = (uint64_t)ns / 1000 + ((uint64_t)ns % 1000 > 500);
+	size_t n = fmt_u64(buf, us / 1000000);
+	uint64_t frac = us % 1000000;
+
+	buf[n++] = '.';
+	for (int i = 5; i >= 0; i--) {
+		buf[n + (size_t)i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	n += 6;
+	buf[n] = 0;
+	return n;
+}
+
+/* Formats one cell into buf (n >= 32); returns its length in bytes. */
+static size_t fmt_cell(const struct report_col *col, const struct rcell *c,
+		       char *buf, size_t n)
+{
+	size_t len;
+
 	if (!c || !c->set) {
-		snprintf(buf, n, "-");
-		return;
+		buf[0] = '-';
+		buf[1] = 0;
+		return 1;
 	}
 	switch (col->type) {
 	case COL_U64:
-		snprintf(buf, n, "%" PRIu64, c->v.u);
-		break;
+		return fmt_u64(buf, c->v.u);
 	case COL_I64:
-		snprintf(buf, n, "%" PRId64, c->v.i);
-		break;
+		if (c->v.i >= 0)
+			return fmt_u64(buf, (uint64_t)c->v.i);
+		buf[0] = '-';
+		return 1 + fmt_u64(buf + 1, 0 - (uint64_t)c->v.i);
 	case COL_F64:
 		snprintf(buf, n, "%.3f", c->v.d);
 		break;
@@ -164,6 +210,9 @@ static void fmt_cell(const struct report_col *col, const struct rcell *c,
 		sink_fmt_time(c->v.i, 6, buf, n);
 		break;
 	case COL_DURATION:
+		len = fmt_dur_fast(buf, c->v.i);
+		if (len)
+			return len;
 		snprintf(buf, n, "%.6f", (double)c->v.i / 1e9);
 		break;
 	default: {
@@ -173,8 +222,10 @@ static void fmt_cell(const struct report_col *col, const struct rcell *c,
 		     *p && i + 1 < n; p++)
 			buf[i++] = *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
 		buf[i] = 0;
+		return i;
 	}
 	}
+	return strlen(buf);
 }
 
 static bool right_aligned(enum col_type t)
@@ -183,56 +234,89 @@ static bool right_aligned(enum col_type t)
 	       t == COL_DURATION;
 }
 
-static void pad(FILE *o, size_t n)
+/* Display width of a formatted cell: numbers are ASCII, strings may not be. */
+static size_t cell_width(enum col_type t, const char *buf, size_t len)
 {
-	while (n--)
-		fputc(' ', o);
+	if (t == COL_U64 || t == COL_I64 || t == COL_DURATION)
+		return len;
+	return disp_width(buf);
 }
 
+/*
+ * Rows are assembled in one line buffer and written with one fwrite: per
+ * cell stdio calls (and a locked fputc per padding space) dominated large
+ * tables.
+ */
 static int put_table(struct sink *s, const struct rtable *t)
 {
 	FILE *o = s->opts.out;
 	size_t nc = rtable_ncols(t), nr = rtable_nrows(t);
 	size_t *w = calloc(nc ? nc : 1, sizeof(*w));
 	char buf[512];
+	char *line;
+	size_t linecap = 2;
 	if (!w)
 		return -ENOMEM;
 	for (size_t c = 0; c < nc; c++)
 		w[c] = disp_width(rtable_col(t, c)->name);
 	for (size_t r = 0; r < nr; r++)
 		for (size_t c = 0; c < nc; c++) {
-			fmt_cell(rtable_col(t, c), rtable_cell(t, r, c), buf,
-				 sizeof(buf));
-			size_t dw = disp_width(buf);
+			const struct report_col *col = rtable_col(t, c);
+			size_t len = fmt_cell(col, rtable_cell(t, r, c), buf,
+					      sizeof(buf));
+			size_t dw = cell_width(col->type, buf, len);
 			if (dw > w[c])
 				w[c] = dw;
 		}
+	/* Bytes per line: padding (width) + cell bytes (< 512) + separators. */
+	for (size_t c = 0; c < nc; c++)
+		linecap += w[c] + sizeof(buf) + 2;
+	line = malloc(linecap);
+	if (!line) {
+		free(w);
+		return -ENOMEM;
+	}
 	fputc('\n', o);
 	put_safe(o, rtable_name(t));
 	fprintf(o, " (%zu row%s)\n", nr, nr == 1 ? "" : "s");
 	for (int pass = -1; pass < (int)nr; pass++) {
+		size_t ll = 0;
 		for (size_t c = 0; c < nc; c++) {
 			const struct report_col *col = rtable_col(t, c);
-			if (pass < 0)
+			size_t len, dw;
+			if (pass < 0) {
 				snprintf(buf, sizeof(buf), "%s", col->name);
-			else
-				fmt_cell(col, rtable_cell(t, (size_t)pass, c),
-					 buf, sizeof(buf));
-			size_t dw = disp_width(buf);
-			bool last = c + 1 == nc;
-			if (c)
-				fputs("  ", o);
-			if (right_aligned(col->type)) {
-				pad(o, w[c] - dw);
-				fputs(buf, o);
+				len = strlen(buf);
+				dw = disp_width(buf);
 			} else {
-				fputs(buf, o);
-				if (!last)
-					pad(o, w[c] - dw);
+				len = fmt_cell(col,
+					       rtable_cell(t, (size_t)pass, c),
+					       buf, sizeof(buf));
+				dw = cell_width(col->type, buf, len);
+			}
+			bool last = c + 1 == nc;
+			if (c) {
+				line[ll++] = ' ';
+				line[ll++] = ' ';
+			}
+			if (right_aligned(col->type)) {
+				memset(line + ll, ' ', w[c] - dw);
+				ll += w[c] - dw;
+				memcpy(line + ll, buf, len);
+				ll += len;
+			} else {
+				memcpy(line + ll, buf, len);
+				ll += len;
+				if (!last) {
+					memset(line + ll, ' ', w[c] - dw);
+					ll += w[c] - dw;
+				}
 			}
 		}
-		fputc('\n', o);
+		line[ll++] = '\n';
+		fwrite(line, 1, ll, o);
 	}
+	free(line);
 	free(w);
 	return 0;
 }
