@@ -1,97 +1,25 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the TCP analysis W rules, driven through the real flow table. */
-#include <criterion/criterion.h>
-#include <string.h>
-
-#include "analyze/tcp_analysis.h"
-#include "flow/flow.h"
+#include "tcp_harness.h"
 
 #define MS 1000000LL
-
-/* Client 10.0.0.1:40000 <-> server 10.0.0.2:80; dir C2S = client sends. */
-enum { C2S, S2C };
-
-struct h {
-	struct flow_table *ft;
-	struct tcp_analyzer *ta;
-	int slot;
-	uint64_t frame;
-	struct tcp_pkt_result r;
-};
-
-static void h_init(struct h *h)
-{
-	struct flow_analyzer fa;
-	struct flow_limits lim = {
-		.max_flows = 16,
-		.idle_timeout_ns = INT64_MAX,
-		.closed_linger_ns = INT64_MAX,
-	};
-
-	memset(h, 0, sizeof(*h));
-	h->ft = flow_table_new(&lim);
-	h->ta = tcp_analyzer_new();
-	cr_assert(h->ft && h->ta);
-	tcp_analyzer_flow_hooks(h->ta, &fa);
-	h->slot = flow_table_add_analyzer(h->ft, &fa);
-	cr_assert(h->slot >= 0);
-}
-
-static void h_fini(struct h *h)
-{
-	flow_table_free(h->ft);
-	tcp_analyzer_free(h->ta);
-}
 
 /*
  * Sends one TCP segment: flags "SAFRP", raw seq/ack/window, payload length,
  * window-scale option (-1 none) and up to two SACK blocks (nsack 0..2).
  * Returns the result flags.
  */
-static uint32_t tx(struct h *h, int dir, int64_t t_ms_x1000, const char *fl,
-		   uint32_t seq, uint32_t ack, uint16_t win, uint32_t len,
-		   int ws, int nsack, const uint32_t *sack)
+static uint32_t tx(struct tcp_h *h, int dir, int64_t t_ms_x1000,
+		   const char *fl, uint32_t seq, uint32_t ack, uint16_t win,
+		   uint32_t len, int ws, int nsack, const uint32_t *sack)
 {
-	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
-	struct packet pkt;
-	struct pkt_tcp *t = &pkt.l4[0].u.tcp;
-	struct flow_pkt_info info;
-	struct flow *f;
+	const struct tcp_seg s = {
+		.dir = dir, .ts_ns = t_ms_x1000 * 1000, .fl = fl, .seq = seq,
+		.ack = ack, .win = win, .len = len, .ws = ws, .nsack = nsack,
+		.sack = sack,
+	};
 
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.n_ip = 1;
-	pkt.n_l4 = 1;
-	pkt.ip[0].ver = 4;
-	pkt.ip[0].proto = 6;
-	pkt.ip[0].l4 = 0;
-	memcpy(pkt.ip[0].src, dir == C2S ? cli : srv, 4);
-	memcpy(pkt.ip[0].dst, dir == C2S ? srv : cli, 4);
-	pkt.l4[0].proto = 6;
-	pkt.l4[0].sport = dir == C2S ? 40000 : 80;
-	pkt.l4[0].dport = dir == C2S ? 80 : 40000;
-	pkt.l4[0].hdr_len = 20;
-	pkt.l4[0].payload_len = len;
-	t->hdr_len = 20;
-	t->seq = seq;
-	t->ack = ack;
-	t->win = win;
-	t->wscale = (int8_t)ws;
-	for (; *fl; fl++)
-		t->flags |= *fl == 'S' ? TCP_F_SYN : *fl == 'A' ? TCP_F_ACK :
-			    *fl == 'F' ? TCP_F_FIN : *fl == 'R' ? TCP_F_RST :
-			    *fl == 'P' ? TCP_F_PSH : 0;
-	for (int i = 0; i < nsack; i++) {
-		t->sack[i][0] = sack[2 * i];
-		t->sack[i][1] = sack[2 * i + 1];
-	}
-	t->n_sack = (uint8_t)nsack;
-	h->frame++;
-	f = flow_table_update(h->ft, &pkt, 0, h->frame, t_ms_x1000 * 1000, 100,
-			      &info);
-	cr_assert(f);
-	tcp_analyzer_packet(h->ta, f, f->an_state[h->slot], &info, &pkt, 0,
-			    h->frame, t_ms_x1000 * 1000, &h->r);
-	return h->r.flags;
+	return tcp_h_send(h, &s);
 }
 
 /* Times are in microseconds below (t_ms_x1000). */
@@ -99,7 +27,8 @@ static uint32_t tx(struct h *h, int dir, int64_t t_ms_x1000, const char *fl,
 	tx(h, dir, us, fl, seq, ack, win, len, -1, 0, NULL)
 
 /* Handshake with client ISN 1000, server ISN 5000, iRTT rtt_us. */
-static void handshake(struct h *h, int64_t t0, int64_t rtt, int cws, int sws)
+static void handshake(struct tcp_h *h, int64_t t0, int64_t rtt, int cws,
+		      int sws)
 {
 	cr_assert_eq(tx(h, C2S, t0, "S", 1000, 0, 1000, 0, cws, 0, NULL), 0);
 	cr_assert_eq(tx(h, S2C, t0 + rtt / 2, "SA", 5000, 1001, 1000, 0, sws, 0,
@@ -116,9 +45,9 @@ Test(tcp_analysis, flag_names)
 
 Test(tcp_analysis, dupacks_and_fast_retransmission)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 100000, "A", 1001, 5001, 1000, 100);	/* 4 */
 	D(&h, C2S, 100100, "A", 1101, 5001, 1000, 100);	/* 5: first is lost */
@@ -136,14 +65,14 @@ Test(tcp_analysis, dupacks_and_fast_retransmission)
 	cr_assert_eq(D(&h, C2S, 130000, "A", 1001, 5001, 1000, 100),
 		     TA_RETRANSMISSION | TA_FAST_RETRANSMISSION);
 	cr_assert_eq(h.r.bytes_in_flight, 300);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, fast_retransmission_20ms_is_too_late)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 100000, "A", 1001, 5001, 1000, 100);
 	D(&h, C2S, 100100, "A", 1101, 5001, 1000, 100);
@@ -155,14 +84,14 @@ Test(tcp_analysis, fast_retransmission_20ms_is_too_late)
 		     TA_RETRANSMISSION);
 	cr_assert_eq(h.r.rto_frame, 4);
 	cr_assert_eq(h.r.rto_ns, 30200 * 1000LL);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, out_of_order_threshold_irtt)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	/* A SYN at time 0 would count as "no SYN" (0 means unset). */
 	handshake(&h, 1000, 50000, -1, -1); /* iRTT 50 ms */
 	D(&h, C2S, 100000, "A", 1101, 5001, 1000, 100); /* lost: 1001..1100 */
@@ -171,14 +100,14 @@ Test(tcp_analysis, out_of_order_threshold_irtt)
 	/* 40 ms later, under the iRTT: out of order. */
 	cr_assert_eq(D(&h, C2S, 140000, "A", 1001, 5001, 1000, 100),
 		     TA_OUT_OF_ORDER);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, out_of_order_threshold_3ms_without_handshake)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	/* Mid-stream start: no SYN, base = seq - 1, no flags. */
 	cr_assert_eq(D(&h, C2S, 0, "A", 70001, 9001, 1000, 100), 0);
 	cr_assert_eq(h.r.rel_seq, 1);
@@ -193,15 +122,15 @@ Test(tcp_analysis, out_of_order_threshold_3ms_without_handshake)
 	D(&h, C2S, 20000, "A", 70601, 9001, 1000, 100);
 	cr_assert_eq(D(&h, C2S, 19000, "A", 70501, 9001, 1000, 100),
 		     TA_RETRANSMISSION);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, wraparound_isn)
 {
-	struct h h;
+	struct tcp_h h;
 	uint32_t isn = 0xFFFFFF00u;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	tx(&h, C2S, 0, "S", isn, 0, 1000, 0, -1, 0, NULL);
 	tx(&h, S2C, 5000, "SA", 5000, isn + 1, 1000, 0, -1, 0, NULL);
 	D(&h, C2S, 10000, "A", isn + 1, 5001, 1000, 0);
@@ -216,37 +145,37 @@ Test(tcp_analysis, wraparound_isn)
 	/* Resending the pre-wrap segment is a spurious retransmission. */
 	cr_assert_eq(D(&h, C2S, 40000, "A", isn + 1, 5001, 1000, 200),
 		     TA_RETRANSMISSION | TA_SPURIOUS_RETRANSMISSION);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, window_full_needs_known_scale)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	/* Both sides announce WS 2: server window 250 << 2 = 1000 bytes. */
 	handshake(&h, 0, 10000, 2, 2);
 	D(&h, S2C, 15000, "A", 5001, 1001, 250, 0);
 	cr_assert_eq(D(&h, C2S, 20000, "A", 1001, 5001, 1000, 1000),
 		     TA_WINDOW_FULL);
 	cr_assert_eq(h.r.calc_window, 4000);
-	h_fini(&h);
+	tcp_h_fini(&h);
 
 	/* No SYN seen: scale unknown, never window full. */
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	D(&h, S2C, 0, "A", 5001, 1001, 250, 0);
 	cr_assert_eq(D(&h, C2S, 1000, "A", 1001, 5001, 1000, 250), 0);
 	cr_assert_eq(D(&h, C2S, 2000, "A", 1251, 5001, 1000, 750), 0);
 	cr_assert_eq(h.r.calc_window, 1000);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, port_reuse_new_stream)
 {
-	struct h h;
+	struct tcp_h h;
 	uint64_t s0;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	s0 = h.r.stream;
 	/* Same SYN again: retransmission, same stream. */
@@ -258,14 +187,14 @@ Test(tcp_analysis, port_reuse_new_stream)
 		     TA_REUSED_PORTS);
 	cr_assert_neq(h.r.stream, s0);
 	cr_assert_eq(h.r.rel_seq, 0);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, linux_zero_window_probe_is_keep_alive)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 20000, "AP", 1001, 5001, 1000, 100);
 	cr_assert_eq(D(&h, S2C, 30000, "A", 5001, 1101, 0, 0), TA_ZERO_WINDOW);
@@ -278,14 +207,14 @@ Test(tcp_analysis, linux_zero_window_probe_is_keep_alive)
 	cr_assert_eq(D(&h, C2S, 400000, "A", 1100, 5001, 1000, 0), TA_KEEP_ALIVE);
 	cr_assert_eq(D(&h, S2C, 400100, "A", 5001, 1101, 1000, 0),
 		     TA_KEEP_ALIVE_ACK);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, one_byte_zero_window_probe)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 20000, "A", 1001, 5001, 1000, 100);
 	D(&h, S2C, 30000, "A", 5001, 1101, 0, 0);
@@ -297,14 +226,14 @@ Test(tcp_analysis, one_byte_zero_window_probe)
 	cr_assert_eq(D(&h, S2C, 300000, "A", 5001, 1101, 1000, 0),
 		     TA_WINDOW_UPDATE);
 	cr_assert_eq(D(&h, C2S, 300100, "A", 1101, 5001, 1000, 100), 0);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, ack_lost_segment_sets_dupack_marker)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 20000, "A", 1001, 5001, 1000, 100);
 	/* Acks 200 bytes of which 100 were never seen. */
@@ -319,14 +248,14 @@ Test(tcp_analysis, ack_lost_segment_sets_dupack_marker)
 	cr_assert_eq(D(&h, C2S, 40100, "A", 1101, 5001, 1000, 0),
 		     TA_DUPLICATE_ACK);
 	cr_assert_eq(h.r.dupack_num, 2);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, lost_segment_and_rto_retransmission)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 20000, "A", 1001, 5001, 1000, 100);
 	cr_assert_eq(h.r.bytes_in_flight, 100);
@@ -336,15 +265,15 @@ Test(tcp_analysis, lost_segment_and_rto_retransmission)
 	cr_assert_eq(D(&h, C2S, 250000, "A", 1101, 5001, 1000, 100),
 		     TA_RETRANSMISSION);
 	cr_assert_eq(h.r.rto_frame, 4);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, sack_subtracted_from_bytes_in_flight)
 {
-	struct h h;
+	struct tcp_h h;
 	const uint32_t blk[2] = { 1101, 1201 };
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 20000, "A", 1001, 5001, 1000, 100);
 	D(&h, C2S, 20100, "A", 1101, 5001, 1000, 100);
@@ -359,14 +288,14 @@ Test(tcp_analysis, sack_subtracted_from_bytes_in_flight)
 	cr_assert_eq(h.r.push_bytes_sent, 50);
 	D(&h, C2S, 30300, "AP", 1351, 5001, 1000, 20);
 	cr_assert_eq(h.r.push_bytes_sent, 70);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, ack_without_ack_flag_is_raw)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	/* RST without ACK: tshark shows the raw ack field (corpus:
 	 * rst-inject-rae.pcap), relative numbers only with the flag. */
@@ -375,14 +304,14 @@ Test(tcp_analysis, ack_without_ack_flag_is_raw)
 	cr_assert_eq(h.r.rel_ack, 123456789);
 	D(&h, S2C, 20100, "A", 5001, 1001, 1000, 0);
 	cr_assert_eq(h.r.rel_ack, 1);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_analysis, window_update_and_spurious)
 {
-	struct h h;
+	struct tcp_h h;
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 10000, -1, -1);
 	D(&h, C2S, 20000, "AP", 1001, 5001, 1000, 100);
 	D(&h, S2C, 30000, "A", 5001, 1101, 1000, 0);
@@ -390,5 +319,5 @@ Test(tcp_analysis, window_update_and_spurious)
 		     TA_WINDOW_UPDATE);
 	cr_assert_eq(D(&h, C2S, 500000, "AP", 1001, 5001, 1000, 100),
 		     TA_RETRANSMISSION | TA_SPURIOUS_RETRANSMISSION);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }

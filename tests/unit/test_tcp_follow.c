@@ -3,10 +3,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "analyze/tcp_analysis.h"
+#include "tcp_harness.h"
 #include "analyze/tcp_follow.h"
-#include "analyze/tcp_stats.h"
-#include "flow/flow.h"
 #include "rules/engine.h"
 #include "rules/thresholds.h"
 
@@ -14,78 +12,26 @@
 
 /* ---- analyzer side: the real flow table and analyzer ---- */
 
-struct h {
-	struct flow_table *ft;
-	struct tcp_analyzer *ta;
-	int slot;
-	uint64_t frame;
-	struct tcp_pkt_result r;
-};
-
-static void h_init(struct h *h, bool track)
+static void h_init(struct tcp_h *h, bool track)
 {
-	struct flow_analyzer fa;
-	struct flow_limits lim = {
-		.max_flows = 16,
-		.idle_timeout_ns = INT64_MAX,
-		.closed_linger_ns = INT64_MAX,
-	};
-
-	memset(h, 0, sizeof(*h));
-	h->ft = flow_table_new(&lim);
-	h->ta = tcp_analyzer_new();
-	cr_assert(h->ft && h->ta);
-	tcp_analyzer_flow_hooks(h->ta, &fa);
-	h->slot = flow_table_add_analyzer(h->ft, &fa);
-	cr_assert(h->slot >= 0);
+	tcp_h_init(h, 4);
 	tcp_analyzer_track_changes(h->ta, track);
-}
-
-static void h_fini(struct h *h)
-{
-	flow_table_free(h->ft);
-	tcp_analyzer_free(h->ta);
 }
 
 /*
  * One segment between 10.0.0.1:cport (client) and 10.0.0.2:80, flags
  * "SAFR", raw seq/ack, payload length; t in ms.
  */
-static void tx(struct h *h, bool c2s, uint16_t cport, int64_t t_ms,
+static void tx(struct tcp_h *h, bool c2s, uint16_t cport, int64_t t_ms,
 	       const char *fl, uint32_t seq, uint32_t ack, uint32_t len)
 {
-	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
-	struct packet pkt;
-	struct pkt_tcp *t = &pkt.l4[0].u.tcp;
-	struct flow_pkt_info info;
-	struct flow *f;
+	const struct tcp_seg s = {
+		.dir = c2s ? C2S : S2C, .cport = cport,
+		.ts_ns = t_ms * 1000000LL, .fl = fl, .seq = seq, .ack = ack,
+		.win = 1000, .len = len, .ws = -1,
+	};
 
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.n_ip = 1;
-	pkt.n_l4 = 1;
-	pkt.ip[0].ver = 4;
-	pkt.ip[0].proto = 6;
-	memcpy(pkt.ip[0].src, c2s ? cli : srv, 4);
-	memcpy(pkt.ip[0].dst, c2s ? srv : cli, 4);
-	pkt.l4[0].proto = 6;
-	pkt.l4[0].sport = c2s ? cport : 80;
-	pkt.l4[0].dport = c2s ? 80 : cport;
-	pkt.l4[0].hdr_len = 20;
-	pkt.l4[0].payload_len = len;
-	t->hdr_len = 20;
-	t->seq = seq;
-	t->ack = ack;
-	t->win = 1000;
-	t->wscale = -1;
-	for (; *fl; fl++)
-		t->flags |= *fl == 'S' ? TCP_F_SYN : *fl == 'A' ? TCP_F_ACK :
-			    *fl == 'F' ? TCP_F_FIN : *fl == 'R' ? TCP_F_RST : 0;
-	h->frame++;
-	f = flow_table_update(h->ft, &pkt, 0, h->frame, t_ms * 1000000LL, 100,
-			      &info);
-	cr_assert(f);
-	tcp_analyzer_packet(h->ta, f, f->an_state[h->slot], &info, &pkt, 0,
-			    h->frame, t_ms * 1000000LL, &h->r);
+	tcp_h_send(h, &s);
 }
 
 struct snaps {
@@ -105,7 +51,7 @@ static void on_snap(void *ctx, const struct flow *f,
 
 Test(tcp_follow, snapshot_lists_problem_and_reset_flows_once)
 {
-	struct h h;
+	struct tcp_h h;
 	struct snaps s = { 0 };
 
 	h_init(&h, true);
@@ -138,12 +84,12 @@ Test(tcp_follow, snapshot_lists_problem_and_reset_flows_once)
 	/* A new problem lists the flow again. */
 	tx(&h, true, 40000, 1500, "A", 1001, 5001, 100);
 	cr_assert_eq(tcp_analyzer_changed(h.ta), 1);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_follow, flow_leaving_the_table_is_unlisted)
 {
-	struct h h;
+	struct tcp_h h;
 	struct snaps s = { 0 };
 
 	h_init(&h, true);
@@ -157,18 +103,18 @@ Test(tcp_follow, flow_leaving_the_table_is_unlisted)
 	cr_assert_eq(tcp_analyzer_changed(h.ta), 0);
 	cr_assert_eq(tcp_analyzer_snapshot_changed(h.ta, on_snap, &s), 0);
 	cr_assert_eq(s.n, 0);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_follow, tracking_off_lists_nothing)
 {
-	struct h h;
+	struct tcp_h h;
 
 	h_init(&h, false);
 	tx(&h, true, 40001, 0, "S", 7000, 0, 0);
 	tx(&h, false, 40001, 1, "RA", 0, 7001, 0);
 	cr_assert_eq(tcp_analyzer_changed(h.ta), 0);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 /* ---- tcp_follow: rules per connection, dedupe by (id, stream) ---- */

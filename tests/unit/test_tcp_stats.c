@@ -1,98 +1,25 @@
 // SPDX-License-Identifier: MIT
 /* Per-connection TCP statistics (tcp_stats.c) through the real flow table and analyzer. */
-#include <criterion/criterion.h>
-#include <string.h>
-
-#include "analyze/tcp_analysis.h"
-#include "analyze/tcp_stats.h"
-#include "flow/flow.h"
+#include "tcp_harness.h"
 
 #define MS 1000000LL
-
-/* Client 10.0.0.1:40000 <-> server 10.0.0.2:80; dir C2S = client sends. */
-enum { C2S, S2C };
-
-struct h {
-	struct flow_table *ft;
-	struct tcp_analyzer *ta;
-	int slot;
-	uint64_t frame;
-	struct tcp_pkt_result r;
-};
-
-static void h_init(struct h *h)
-{
-	struct flow_analyzer fa;
-	struct flow_limits lim = {
-		.max_flows = 16,
-		.idle_timeout_ns = INT64_MAX,
-		.closed_linger_ns = INT64_MAX,
-	};
-
-	memset(h, 0, sizeof(*h));
-	h->ft = flow_table_new(&lim);
-	h->ta = tcp_analyzer_new();
-	cr_assert(h->ft && h->ta);
-	tcp_analyzer_flow_hooks(h->ta, &fa);
-	h->slot = flow_table_add_analyzer(h->ft, &fa);
-	cr_assert(h->slot >= 0);
-}
-
-static void h_fini(struct h *h)
-{
-	flow_table_free(h->ft);
-	tcp_analyzer_free(h->ta);
-}
 
 /*
  * Sends one TCP segment: flags "SAFRP", raw seq/ack/window, payload length,
  * window-scale option (-1 none) and up to two SACK blocks (nsack 0..2).
  * Returns the result flags.
  */
-static uint32_t tx(struct h *h, int dir, int64_t t_ms_x1000, const char *fl,
-		   uint32_t seq, uint32_t ack, uint16_t win, uint32_t len,
-		   int ws, int nsack, const uint32_t *sack)
+static uint32_t tx(struct tcp_h *h, int dir, int64_t t_ms_x1000,
+		   const char *fl, uint32_t seq, uint32_t ack, uint16_t win,
+		   uint32_t len, int ws, int nsack, const uint32_t *sack)
 {
-	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
-	struct packet pkt;
-	struct pkt_tcp *t = &pkt.l4[0].u.tcp;
-	struct flow_pkt_info info;
-	struct flow *f;
+	const struct tcp_seg s = {
+		.dir = dir, .ts_ns = t_ms_x1000 * 1000, .fl = fl, .seq = seq,
+		.ack = ack, .win = win, .len = len, .ws = ws, .nsack = nsack,
+		.sack = sack,
+	};
 
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.n_ip = 1;
-	pkt.n_l4 = 1;
-	pkt.ip[0].ver = 4;
-	pkt.ip[0].proto = 6;
-	pkt.ip[0].l4 = 0;
-	memcpy(pkt.ip[0].src, dir == C2S ? cli : srv, 4);
-	memcpy(pkt.ip[0].dst, dir == C2S ? srv : cli, 4);
-	pkt.l4[0].proto = 6;
-	pkt.l4[0].sport = dir == C2S ? 40000 : 80;
-	pkt.l4[0].dport = dir == C2S ? 80 : 40000;
-	pkt.l4[0].hdr_len = 20;
-	pkt.l4[0].payload_len = len;
-	t->hdr_len = 20;
-	t->seq = seq;
-	t->ack = ack;
-	t->win = win;
-	t->wscale = (int8_t)ws;
-	for (; *fl; fl++)
-		t->flags |= *fl == 'S' ? TCP_F_SYN : *fl == 'A' ? TCP_F_ACK :
-			    *fl == 'F' ? TCP_F_FIN : *fl == 'R' ? TCP_F_RST :
-			    *fl == 'P' ? TCP_F_PSH : 0;
-	for (int i = 0; i < nsack; i++) {
-		t->sack[i][0] = sack[2 * i];
-		t->sack[i][1] = sack[2 * i + 1];
-	}
-	t->n_sack = (uint8_t)nsack;
-	h->frame++;
-	f = flow_table_update(h->ft, &pkt, 0, h->frame, t_ms_x1000 * 1000, 100,
-			      &info);
-	cr_assert(f);
-	tcp_analyzer_packet(h->ta, f, f->an_state[h->slot], &info, &pkt, 0,
-			    h->frame, t_ms_x1000 * 1000, &h->r);
-	return h->r.flags;
+	return tcp_h_send(h, &s);
 }
 
 /* Times are in microseconds below (t_ms_x1000). */
@@ -100,7 +27,8 @@ static uint32_t tx(struct h *h, int dir, int64_t t_ms_x1000, const char *fl,
 	tx(h, dir, us, fl, seq, ack, win, len, -1, 0, NULL)
 
 /* Handshake with client ISN 1000, server ISN 5000, iRTT rtt_us. */
-static void handshake(struct h *h, int64_t t0, int64_t rtt, int cws, int sws)
+static void handshake(struct tcp_h *h, int64_t t0, int64_t rtt, int cws,
+		      int sws)
 {
 	cr_assert_eq(tx(h, C2S, t0, "S", 1000, 0, 1000, 0, cws, 0, NULL), 0);
 	cr_assert_eq(tx(h, S2C, t0 + rtt / 2, "SA", 5000, 1001, 1000, 0, sws, 0,
@@ -124,7 +52,7 @@ static void on_stats(void *ctx, const struct flow *f,
 	g->st = *st;
 }
 
-static void end_all(struct h *h, struct got *g)
+static void end_all(struct tcp_h *h, struct got *g)
 {
 	tcp_analyzer_set_stats_cb(h->ta, on_stats, g);
 	flow_table_flush(h->ft);
@@ -137,10 +65,10 @@ static void end_all(struct h *h, struct got *g)
 
 Test(tcp_stats, handshake_karn_rtt_and_timeout_stall)
 {
-	struct h h;
+	struct tcp_h h;
 	struct got g = { 0 };
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	/* Not at time 0: a SYN at capture time 0 gives no iRTT (tshark). */
 	handshake(&h, 1000, 2000, -1, -1);
 	/* seg1 at 10 ms, ACKed at 20 ms: a 10 ms sample. */
@@ -181,15 +109,15 @@ Test(tcp_stats, handshake_karn_rtt_and_timeout_stall)
 	cr_assert_eq(g.st.rst_phase, TCP_RST_NONE);
 	cr_assert_eq(g.st.max_idle_ns, 300000000);
 	cr_assert_eq(g.st.max_idle_frame, 7);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_stats, repeated_rto_is_one_episode)
 {
-	struct h h;
+	struct tcp_h h;
 	struct got g = { 0 };
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 2000, -1, -1);
 	D(&h, C2S, 10000, "A", 1001, 5001, 1000, 100);
 	D(&h, C2S, 220000, "A", 1001, 5001, 1000, 100);	 /* 210 ms */
@@ -201,15 +129,15 @@ Test(tcp_stats, repeated_rto_is_one_episode)
 	cr_assert_eq(g.st.d[CLI].rto_stall_total_ns, 630000000);
 	cr_assert_eq(g.st.d[CLI].rto_stall_max_ns, 630000000);
 	cr_assert_eq(g.st.d[CLI].rtt_samples, 1, "only the SYN sample");
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_stats, refused_and_syn_schedule)
 {
-	struct h h;
+	struct tcp_h h;
 	struct got g = { 0 };
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	/* SYN, resent at 1 s and 3 s, then RST/ACK from the server. */
 	D(&h, C2S, 0, "S", 1000, 0, 1000, 0);
 	D(&h, C2S, 1000000, "S", 1000, 0, 1000, 0);
@@ -227,39 +155,39 @@ Test(tcp_stats, refused_and_syn_schedule)
 	cr_assert_eq(g.st.rst_phase, TCP_RST_REFUSED);
 	cr_assert_eq(g.st.rst_frame, 4);
 	cr_assert(!g.st.established);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_stats, abort_and_after_fin_phases)
 {
-	struct h h;
+	struct tcp_h h;
 	struct got g = { 0 };
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 2000, -1, -1);
 	D(&h, C2S, 10000, "A", 1001, 5001, 1000, 100);
 	D(&h, S2C, 20000, "RA", 5001, 1101, 0, 0);
 	end_all(&h, &g);
 	cr_assert_eq(g.st.rst_phase, TCP_RST_ABORT);
 	cr_assert_eq(g.st.end_by, SRV);
-	h_fini(&h);
+	tcp_h_fini(&h);
 
 	memset(&g, 0, sizeof(g));
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 2000, -1, -1);
 	D(&h, C2S, 10000, "FA", 1001, 5001, 1000, 0);
 	D(&h, S2C, 20000, "RA", 5001, 1002, 0, 0);
 	end_all(&h, &g);
 	cr_assert_eq(g.st.rst_phase, TCP_RST_AFTER_FIN);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_stats, zero_window_episode_and_linux_probe)
 {
-	struct h h;
+	struct tcp_h h;
 	struct got g = { 0 };
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 2000, 7, 7);
 	D(&h, S2C, 10000, "A", 5001, 1001, 1000, 100);
 	/* Client's buffer is full: window 0 (W14). */
@@ -278,15 +206,15 @@ Test(tcp_stats, zero_window_episode_and_linux_probe)
 	cr_assert_eq(g.st.d[SRV].keep_alives, 0);
 	cr_assert_eq(g.st.d[CLI].wscale, 7);
 	cr_assert_eq(g.st.d[SRV].wscale, 7);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
 
 Test(tcp_stats, keepalive_without_zero_window_stays_keepalive)
 {
-	struct h h;
+	struct tcp_h h;
 	struct got g = { 0 };
 
-	h_init(&h);
+	tcp_h_init(&h, 4);
 	handshake(&h, 0, 2000, -1, -1);
 	cr_assert(D(&h, C2S, 60000000, "A", 1000, 5001, 1000, 0) &
 		  TA_KEEP_ALIVE);
@@ -294,5 +222,5 @@ Test(tcp_stats, keepalive_without_zero_window_stays_keepalive)
 	cr_assert_eq(g.st.d[CLI].keep_alives, 1);
 	cr_assert_eq(g.st.d[CLI].zw_probes, 0);
 	cr_assert_eq(g.st.end, TCP_CONN_OPEN);
-	h_fini(&h);
+	tcp_h_fini(&h);
 }
