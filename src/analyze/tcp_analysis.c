@@ -328,6 +328,7 @@ static void tcp_state_end(void *ctx, struct flow *f, void *state)
 	}
 	ulist_release(&s->d[0].ul);
 	ulist_release(&s->d[1].ul);
+	tcp_sacc_release(&s->st);
 }
 
 struct tcp_analyzer *tcp_analyzer_new(void)

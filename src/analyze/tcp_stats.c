@@ -2,6 +2,7 @@
 /* Per-connection TCP statistics: accumulation per packet, delivery at flow end. */
 #include "analyze/tcp_stats_acc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Linux RTO_MIN: a resend this long after the original is a timeout (D11). */
@@ -42,6 +43,28 @@ static void note_frame(uint32_t *slot, const struct flow *f, uint64_t frame)
 		*slot = rel_frame(f, frame);
 }
 
+/* Analysis flags whose counters live in struct tcp_srare. */
+#define SACC_RARE_FLAGS                                                       \
+	(TA_RETRANSMISSION | TA_OUT_OF_ORDER | TA_LOST_SEGMENT |              \
+	 TA_ACK_LOST_SEGMENT | TA_DUPLICATE_ACK | TA_WINDOW_FULL |            \
+	 TA_ZERO_WINDOW | TA_ZERO_WINDOW_PROBE | TA_KEEP_ALIVE)
+
+/* The rare block, allocated on first use; NULL without memory. */
+static struct tcp_srare *sacc_rare(struct tcp_sacc *a)
+{
+	if (!a->rare && !a->rare_lost) {
+		a->rare = calloc(1, sizeof(*a->rare));
+		a->rare_lost = !a->rare;
+	}
+	return a->rare;
+}
+
+void tcp_sacc_release(struct tcp_sacc *a)
+{
+	free(a->rare);
+	a->rare = NULL;
+}
+
 static void syn_options(struct tcp_sdir *d, const struct pkt_tcp *t)
 {
 	if (d->syn_seen)
@@ -71,13 +94,17 @@ static void syn_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 			return;
 		if (!a->n_syn)
 			a->first_syn_ts = ts;
-		if (a->n_syn < TCP_STATS_SYN_MAX) {
+		if (!a->n_syn) {
+			a->syn0_frame = rel_frame(f, frame);
+			a->n_syn++;
+		} else if (a->n_syn < TCP_STATS_SYN_MAX && sacc_rare(a)) {
 			int64_t off = (ts - a->first_syn_ts) / 1000;
+			unsigned i = a->n_syn - 1u;
 
-			a->syn_off_us[a->n_syn] =
+			a->rare->syn_off_us[i] =
 				off < 0 ? 0 : off > UINT32_MAX ? UINT32_MAX :
 				(uint32_t)off;
-			a->syn_frame[a->n_syn] = rel_frame(f, frame);
+			a->rare->syn_frame[i] = rel_frame(f, frame);
 			a->n_syn++;
 		}
 	} else if (!a->synack_seen) {
@@ -99,7 +126,7 @@ static uint8_t rst_phase(const struct tcp_sacc *a, int dir)
 }
 
 /* Retransmission classes (D11) and RTO stall episodes. */
-static void retrans(struct tcp_sdir *d, const struct flow *f,
+static void retrans(struct tcp_srare_dir *d, const struct flow *f,
 		    const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
 		    const struct tcp_pkt_result *res)
 {
@@ -145,6 +172,66 @@ static void retrans(struct tcp_sdir *d, const struct flow *f,
 	if (d->stall_last > d->stall_max) {
 		d->stall_max = d->stall_last;
 		d->f_stall = rel_frame(f, frame);
+	}
+}
+
+/* The counters of struct tcp_srare (d: this sender, o: its peer). */
+static void rare_packet(struct tcp_srare_dir *d, const struct tcp_srare_dir *o,
+			const struct flow *f, const struct pkt_tcp *t,
+			uint32_t seglen, uint64_t frame, int64_t ts,
+			const struct tcp_pkt_result *res)
+{
+	const uint16_t fl = t->flags;
+	const uint32_t rf = res->flags;
+
+	/* A resent SYN is the D1 schedule, not data loss. */
+	if ((rf & TA_RETRANSMISSION) && !(fl & TCP_F_SYN))
+		retrans(d, f, t, seglen, frame, res);
+	if (rf & TA_OUT_OF_ORDER) {
+		inc(&d->ooo);
+		note_frame(&d->f_ooo, f, frame);
+		if (res->back_cause == TCP_BACK_RETRANSMITTED) {
+			inc(&d->ooo_rt);
+			note_frame(&d->f_ooo_rt, f, frame);
+		} else {
+			if (res->back_cause == TCP_BACK_REORDERED)
+				inc(&d->ooo_reord);
+			else
+				inc(&d->ooo_unk);
+			note_frame(&d->f_ooo_reord, f, frame);
+		}
+	}
+	if (rf & TA_LOST_SEGMENT)
+		inc(&d->lost);
+	if (rf & TA_ACK_LOST_SEGMENT)
+		inc(&d->ack_lost);
+	if (rf & TA_DUPLICATE_ACK)
+		inc(&d->dup_acks);
+	if (rf & TA_WINDOW_FULL) {
+		inc(&d->wf);
+		note_frame(&d->f_wf, f, frame);
+	}
+	/* D13: zero-window episodes of this sender, probes from the peer. */
+	if (!(fl & (TCP_F_RST | TCP_F_SYN))) {
+		if (t->win == 0 && !d->zw_start && (rf & TA_ZERO_WINDOW)) {
+			inc(&d->zw);
+			d->zw_start = ts;
+			note_frame(&d->f_zw, f, frame);
+		} else if (t->win != 0 && d->zw_start) {
+			if (ts > d->zw_start)
+				d->zw_total += ts - d->zw_start;
+			d->zw_start = 0;
+		}
+	}
+	if (rf & TA_ZERO_WINDOW_PROBE) {
+		inc(&d->probes);
+	} else if (rf & TA_KEEP_ALIVE) {
+		if (o->zw_start) {
+			inc(&d->probes);
+			inc(&d->probes_linux);
+		} else {
+			inc(&d->ka);
+		}
 	}
 }
 
@@ -201,61 +288,18 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 		if (!(rf & TA_RETRANSMISSION))
 			d->unique_bytes += seglen;
 	}
-	/* A resent SYN is the D1 schedule, not data loss. */
-	if ((rf & TA_RETRANSMISSION) && !(fl & TCP_F_SYN))
-		retrans(d, f, t, seglen, frame, res);
-	if (rf & TA_OUT_OF_ORDER) {
-		inc(&d->ooo);
-		note_frame(&d->f_ooo, f, frame);
-		if (res->back_cause == TCP_BACK_RETRANSMITTED) {
-			inc(&d->ooo_rt);
-			note_frame(&d->f_ooo_rt, f, frame);
-		} else {
-			if (res->back_cause == TCP_BACK_REORDERED)
-				inc(&d->ooo_reord);
-			else
-				inc(&d->ooo_unk);
-			note_frame(&d->f_ooo_reord, f, frame);
-		}
-	}
-	if (rf & TA_LOST_SEGMENT)
-		inc(&d->lost);
-	if (rf & TA_ACK_LOST_SEGMENT)
-		inc(&d->ack_lost);
-	if (rf & TA_DUPLICATE_ACK)
-		inc(&d->dup_acks);
-	if (rf & TA_WINDOW_FULL) {
-		inc(&d->wf);
-		note_frame(&d->f_wf, f, frame);
-	}
-	/* D13: zero-window episodes of this sender, probes from the peer. */
-	if (!(fl & (TCP_F_RST | TCP_F_SYN))) {
-		if (t->win == 0 && !d->zw_start && (rf & TA_ZERO_WINDOW)) {
-			inc(&d->zw);
-			d->zw_start = ts;
-			note_frame(&d->f_zw, f, frame);
-		} else if (t->win != 0 && d->zw_start) {
-			if (ts > d->zw_start)
-				d->zw_total += ts - d->zw_start;
-			d->zw_start = 0;
-		}
-	}
-	if (rf & TA_ZERO_WINDOW_PROBE) {
-		inc(&d->probes);
-	} else if (rf & TA_KEEP_ALIVE) {
-		if (o->zw_start) {
-			inc(&d->probes);
-			inc(&d->probes_linux);
-		} else {
-			inc(&d->ka);
-		}
-	}
+	if ((rf & SACC_RARE_FLAGS) && !a->rare)
+		sacc_rare(a);
+	if (a->rare)
+		rare_packet(&a->rare->d[dir], &a->rare->d[!dir], f, t, seglen,
+			    frame, ts, res);
 	if (res->bytes_in_flight > 0 && res->bytes_in_flight > d->max_bif)
 		d->max_bif = res->bytes_in_flight > UINT32_MAX ?
 			     UINT32_MAX : (uint32_t)res->bytes_in_flight;
 	/* Karn: no sample from an ACK covering retransmitted data. */
 	if (res->ack_rtt_ns >= 0 && (fl & TCP_F_ACK) &&
-	    !(o->karn_set && seq_le(t->ack, o->karn_hi))) {
+	    !(a->rare && a->rare->d[!dir].karn_set &&
+	      seq_le(t->ack, a->rare->d[!dir].karn_hi))) {
 		int64_t us = res->ack_rtt_ns / 1000;
 		uint32_t u = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 
@@ -268,36 +312,37 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 	}
 }
 
-static void finish_dir(const struct tcp_sdir *s, const struct flow *f,
+static void finish_dir(const struct tcp_sdir *s,
+		       const struct tcp_srare_dir *r, const struct flow *f,
 		       int64_t end_ts, int64_t dur, struct tcp_dir_stats *d)
 {
 	d->pkts = s->pkts;
 	d->data_pkts = s->data_pkts;
 	d->bytes = s->bytes;
 	d->unique_bytes = s->unique_bytes;
-	d->retrans = s->retrans;
-	d->retrans_fast = s->fast;
-	d->retrans_timeout = s->timeout;
-	d->spurious = s->spurious;
-	d->retrans_bytes = s->retrans_bytes;
-	d->rto_stalls = s->stalls;
-	d->rto_stall_total_ns = s->stall_total;
-	d->rto_stall_max_ns = s->stall_max;
-	d->out_of_order = s->ooo;
-	d->ooo_reordered = s->ooo_reord;
-	d->ooo_retransmitted = s->ooo_rt;
-	d->ooo_unknown = s->ooo_unk;
-	d->lost_segments = s->lost;
-	d->ack_lost = s->ack_lost;
-	d->dup_acks = s->dup_acks;
-	d->zero_windows = s->zw;
-	d->zero_window_ns = s->zw_total;
-	if (s->zw_start && end_ts > s->zw_start)
-		d->zero_window_ns += end_ts - s->zw_start;
-	d->zw_probes = s->probes;
-	d->zw_probes_linux = s->probes_linux;
-	d->window_full = s->wf;
-	d->keep_alives = s->ka;
+	d->retrans = r->retrans;
+	d->retrans_fast = r->fast;
+	d->retrans_timeout = r->timeout;
+	d->spurious = r->spurious;
+	d->retrans_bytes = r->retrans_bytes;
+	d->rto_stalls = r->stalls;
+	d->rto_stall_total_ns = r->stall_total;
+	d->rto_stall_max_ns = r->stall_max;
+	d->out_of_order = r->ooo;
+	d->ooo_reordered = r->ooo_reord;
+	d->ooo_retransmitted = r->ooo_rt;
+	d->ooo_unknown = r->ooo_unk;
+	d->lost_segments = r->lost;
+	d->ack_lost = r->ack_lost;
+	d->dup_acks = r->dup_acks;
+	d->zero_windows = r->zw;
+	d->zero_window_ns = r->zw_total;
+	if (r->zw_start && end_ts > r->zw_start)
+		d->zero_window_ns += end_ts - r->zw_start;
+	d->zw_probes = r->probes;
+	d->zw_probes_linux = r->probes_linux;
+	d->window_full = r->wf;
+	d->keep_alives = r->ka;
 	d->max_bif = s->max_bif;
 	d->rtt_samples = s->rtt_n;
 	if (s->rtt_n) {
@@ -318,15 +363,18 @@ static void finish_dir(const struct tcp_sdir *s, const struct flow *f,
 	d->rsts = s->rsts;
 	d->fins = s->fins;
 	for (unsigned i = 0; i < TCP_STATS_FRAMES; i++)
-		d->retrans_frames[i] = abs_frame(f, s->f_retrans[i]);
-	d->zw_frame = abs_frame(f, s->f_zw);
-	d->wf_frame = abs_frame(f, s->f_wf);
-	d->ooo_frame = abs_frame(f, s->f_ooo);
-	d->ooo_reordered_frame = abs_frame(f, s->f_ooo_reord);
-	d->ooo_retransmitted_frame = abs_frame(f, s->f_ooo_rt);
-	d->spurious_frame = abs_frame(f, s->f_spur);
-	d->stall_frame = abs_frame(f, s->f_stall);
+		d->retrans_frames[i] = abs_frame(f, r->f_retrans[i]);
+	d->zw_frame = abs_frame(f, r->f_zw);
+	d->wf_frame = abs_frame(f, r->f_wf);
+	d->ooo_frame = abs_frame(f, r->f_ooo);
+	d->ooo_reordered_frame = abs_frame(f, r->f_ooo_reord);
+	d->ooo_retransmitted_frame = abs_frame(f, r->f_ooo_rt);
+	d->spurious_frame = abs_frame(f, r->f_spur);
+	d->stall_frame = abs_frame(f, r->f_stall);
 }
+
+/* What a connection without rare events reports. */
+static const struct tcp_srare_dir no_rare;
 
 void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 		     int64_t irtt_ns, struct tcp_conn_stats *out)
@@ -347,9 +395,12 @@ void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 	out->midstream = !a->n_syn && !a->synack_seen;
 	out->handshake_rtt_ns = irtt_ns ? irtt_ns : -1;
 	out->n_syn_times = a->n_syn;
-	for (unsigned i = 0; i < a->n_syn; i++) {
-		out->syn_times_ns[i] = (int64_t)a->syn_off_us[i] * 1000;
-		out->syn_frames[i] = abs_frame(f, a->syn_frame[i]);
+	if (a->n_syn)
+		out->syn_frames[0] = abs_frame(f, a->syn0_frame);
+	for (unsigned i = 1; i < a->n_syn && a->rare; i++) {
+		out->syn_times_ns[i] =
+			(int64_t)a->rare->syn_off_us[i - 1] * 1000;
+		out->syn_frames[i] = abs_frame(f, a->rare->syn_frame[i - 1]);
 	}
 	out->connect_ns = a->n_syn && a->synack_seen ?
 			  a->synack_ts - a->first_syn_ts : -1;
@@ -364,7 +415,8 @@ void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 	out->reused_ports = a->reused;
 	out->partial = f->end == FLOW_END_EVICTED || f->part > 0;
 	for (int i = 0; i < 2; i++)
-		finish_dir(&a->d[i], f, f->last_ns, dur, &out->d[i]);
+		finish_dir(&a->d[i], a->rare ? &a->rare->d[i] : &no_rare, f,
+			   f->last_ns, dur, &out->d[i]);
 }
 
 const char *tcp_conn_end_name(enum tcp_conn_end e)

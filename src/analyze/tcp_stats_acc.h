@@ -13,37 +13,57 @@
  * Frame references are stored relative to the flow's first frame plus one
  * (0 = none) in 32 bits, times of episodes as absolute ns; counters are 32
  * bits (saturating), byte counts 64 bits.
+ *
+ * What every connection needs is inline (struct tcp_sdir); what only a
+ * connection with a problem flag, a SYN retry or a zero window needs lives
+ * in struct tcp_srare, allocated at the first such packet, so a clean
+ * short connection carries ~200 B of statistics instead of ~580.
  */
 struct tcp_sdir {
-	uint64_t bytes, unique_bytes, retrans_bytes;
+	uint64_t bytes, unique_bytes;
 	uint64_t rtt_sum_us;
+	uint32_t pkts, data_pkts, max_bif, rtt_n, rtt_min_us, rtt_max_us;
+	uint16_t mss;
+	int8_t wscale;
+	uint8_t syns, rsts, fins;
+	bool syn_seen, sack_perm, ts;
+};
+
+/* One direction's rarely needed counters (see above). */
+struct tcp_srare_dir {
+	uint64_t retrans_bytes;
 	int64_t zw_start;	/* open zero-window episode start, 0 none */
 	int64_t zw_total;
 	int64_t stall_total, stall_max, stall_last;
-	uint32_t pkts, data_pkts, retrans, fast, timeout, spurious, stalls;
+	uint32_t retrans, fast, timeout, spurious, stalls;
 	uint32_t ooo, lost, ack_lost, dup_acks, zw, probes, probes_linux;
 	uint32_t ooo_reord, ooo_rt, ooo_unk; /* W7 split by IP ID */
-	uint32_t wf, ka, max_bif, rtt_n, rtt_min_us, rtt_max_us;
+	uint32_t wf, ka;
 	uint32_t karn_hi;	/* highest end of retransmitted data (Karn) */
 	uint32_t stall_rto_frame; /* rto_frame of the current stall episode */
 	uint32_t f_retrans[TCP_STATS_FRAMES];
 	uint32_t f_zw, f_wf, f_ooo, f_spur, f_stall;
 	uint32_t f_ooo_reord, f_ooo_rt; /* first reordered-or-unknown / resent W7 */
-	uint16_t mss;
-	int8_t wscale;
-	uint8_t syns, rsts, fins;
-	bool karn_set, syn_seen, sack_perm, ts;
+	bool karn_set;
+};
+
+struct tcp_srare {
+	struct tcp_srare_dir d[2];
+	/* SYN retries 1..TCP_STATS_SYN_MAX-1 (the first SYN is inline). */
+	uint32_t syn_off_us[TCP_STATS_SYN_MAX - 1]; /* from the first SYN */
+	uint32_t syn_frame[TCP_STATS_SYN_MAX - 1];
 };
 
 struct tcp_sacc {
 	struct tcp_sdir d[2];
+	struct tcp_srare *rare;	/* NULL until needed; owned */
 	int64_t first_syn_ts, synack_ts, last_ts, max_idle;
-	uint32_t syn_off_us[TCP_STATS_SYN_MAX]; /* from the first SYN */
-	uint32_t syn_frame[TCP_STATS_SYN_MAX];
+	uint32_t syn0_frame;	/* first SYN */
 	uint32_t max_idle_frame, rst_frame, fin_frame;
 	uint8_t n_syn, client, end_by, rst_phase;
 	bool client_known, synack_seen, established, any_fin, any_rst;
 	bool reused;
+	bool rare_lost;		/* no memory for rare: those counts are missing */
 };
 
 /* Folds one analysed TCP header into the accumulator (after tcp_analyzer_packet). */
@@ -54,5 +74,8 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 /* Builds the delivered stats at flow end. irtt_ns: 0 when unknown. */
 void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 		     int64_t irtt_ns, struct tcp_conn_stats *out);
+
+/* Frees what the accumulator owns (it stays valid, as if zeroed rare). */
+void tcp_sacc_release(struct tcp_sacc *a);
 
 #endif

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the TCP analysis W rules, driven through the real flow table. */
+#include <stdlib.h>
+
 #include "tcp_harness.h"
 
 #define MS 1000000LL
@@ -320,4 +322,182 @@ Test(tcp_analysis, window_update_and_spurious)
 	cr_assert_eq(D(&h, C2S, 500000, "AP", 1001, 5001, 1000, 100),
 		     TA_RETRANSMISSION | TA_SPURIOUS_RETRANSMISSION);
 	tcp_h_fini(&h);
+}
+
+/*
+ * The unacked list (W19 acks_frame/ack_rtt, W20 span, W8 oldest entry)
+ * against a plain model of the rules (TCP-ANALYSIS.md §2 S, T): the
+ * analyzer keeps it ordered and incremental, the model walks everything.
+ */
+struct m_ent {
+	uint64_t frame;
+	int64_t ts;
+	uint32_t seq, nextseq;
+};
+
+struct m_list {
+	struct m_ent *v;
+	uint32_t n;
+};
+
+static bool m_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* W19 as specified: newest to oldest, the oldest exact match wins. */
+static void m_ack(struct m_list *l, uint32_t ack, int64_t now,
+		  uint64_t *frame, int64_t *rtt)
+{
+	uint32_t w = 0;
+
+	*frame = 0;
+	*rtt = -1;
+	for (uint32_t i = l->n; i-- > 0;) {
+		struct m_ent *e = &l->v[i];
+
+		if (e->nextseq == ack) {
+			*frame = e->frame;
+			*rtt = now - e->ts;
+			e->frame = 0;
+		} else if (m_lt(e->nextseq, ack)) {
+			e->frame = 0;
+		} else if (m_lt(e->seq, ack)) {
+			e->seq = ack;
+		}
+	}
+	for (uint32_t i = 0; i < l->n; i++)
+		if (l->v[i].frame)
+			l->v[w++] = l->v[i];
+	l->n = w;
+}
+
+/* W20 span as specified: walk newest to oldest. */
+static uint32_t m_span(const struct m_list *l)
+{
+	uint32_t lo = l->v[l->n - 1].seq, hi = l->v[l->n - 1].nextseq;
+
+	for (uint32_t i = l->n - 1; i-- > 0;) {
+		if (m_lt(l->v[i].seq, lo))
+			lo = l->v[i].seq;
+		if (m_lt(hi, l->v[i].nextseq))
+			hi = l->v[i].nextseq;
+	}
+	return hi - lo;
+}
+
+static uint64_t xs(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * Server data from ISN isn (new, resent, after a gap) and client ACKs
+ * (exact segment ends, mid-segment, duplicates, old, everything, garbage)
+ * after bursts of up to burst segments. Returns the W20 values checked.
+ */
+static unsigned model_run(uint32_t isn, unsigned burst, unsigned resend_pct,
+			  unsigned pkts, uint64_t seed)
+{
+	enum { ENDS = 4096 };
+	struct tcp_h h;
+	struct m_list l = { .v = calloc(10000, sizeof(struct m_ent)) };
+	uint32_t *ends = calloc(ENDS, sizeof(uint32_t));
+	uint32_t nxt = isn + 1, una = isn + 1, n_ends = 0;
+	int64_t t = 0;
+	unsigned sent = 0, checked = 0, acked = 0;
+
+	cr_assert(l.v && ends);
+	tcp_h_init(&h, 4);
+	cr_assert_eq(tx(&h, C2S, t, "S", 1000, 0, 1000, 0, -1, 0, NULL), 0);
+	tx(&h, S2C, t += 10, "SA", isn, 1001, 1000, 0, -1, 0, NULL);
+	tx(&h, C2S, t += 10, "A", 1001, isn + 1, 1000, 0, -1, 0, NULL);
+	while (sent < pkts) {
+		unsigned nb = 1 + (unsigned)(xs(&seed) % burst);
+
+		for (unsigned k = 0; k < nb; k++, sent++) {
+			uint64_t r = xs(&seed);
+			uint32_t len = 1 + (uint32_t)((r >> 8) % 1460), seq;
+			uint64_t oldest = l.n ? l.v[0].frame : 0;
+
+			if (r % 100 < resend_pct && nxt != una) {
+				seq = una + (uint32_t)((r >> 24) % (nxt - una));
+			} else {
+				/* A gap stops W20 until the next ACK (W9). */
+				if (r % 100 < resend_pct + 2 && burst < 100)
+					nxt += (uint32_t)((r >> 24) % 5000);
+				seq = nxt;
+				nxt += len;
+			}
+			tx(&h, S2C, t += 10, "A", seq, 1001, 1000, len, -1, 0,
+			   NULL);
+			if (l.n < 10000)
+				l.v[l.n++] = (struct m_ent){ h.frame, t * 1000,
+							     seq, seq + len };
+			ends[n_ends++ % ENDS] = seq + len;
+			if (h.r.has_rto && oldest)
+				cr_assert_eq(h.r.rto_frame, oldest);
+			if (h.r.bif_computed) {
+				uint32_t span = m_span(&l);
+				int64_t want = span > 0 && span < 2000000000u ?
+					       (int64_t)span : -1;
+
+				cr_assert_eq(h.r.bytes_in_flight, want,
+					     "frame %llu",
+					     (unsigned long long)h.frame);
+				checked++;
+			}
+		}
+		{
+			uint64_t r = xs(&seed), mf;
+			uint32_t c = (uint32_t)(r % 100), ack;
+			int64_t mrtt;
+
+			if (c < 40) /* mostly a recent segment end */
+				ack = ends[(n_ends - 1 - (r >> 8) % (c < 30 ? nb :
+					    n_ends < ENDS ? n_ends : ENDS)) %
+					   ENDS];
+			else if (c < 70)
+				ack = una + (uint32_t)((r >> 8) %
+						       (nxt - una + 1));
+			else if (c < 90)
+				ack = una;
+			else if (c < 92)
+				ack = (uint32_t)(r >> 32);
+			else
+				ack = nxt;
+			if (c < 92 && m_lt(una, ack) && !m_lt(nxt, ack))
+				una = ack;
+			tx(&h, C2S, t += 10, "A", 1001, ack, 1000, 0, -1, 0,
+			   NULL);
+			m_ack(&l, ack, t * 1000, &mf, &mrtt);
+			cr_assert_eq(h.r.acked_frame, mf, "frame %llu",
+				     (unsigned long long)h.frame);
+			cr_assert_eq(h.r.ack_rtt_ns, mrtt);
+			acked += mf != 0;
+		}
+	}
+	tcp_h_fini(&h);
+	free(l.v);
+	free(ends);
+	cr_log_info("isn %u burst %u: %u W20 and %u W19 checked", isn, burst,
+		    checked, acked);
+	cr_assert_gt(acked, 0);
+	return checked;
+}
+
+Test(tcp_analysis, unacked_list_matches_model)
+{
+	/*
+	 * Few in flight, with resends and gaps; across the 2^32 wrap;
+	 * thousands in flight with and without resends (the ordered path).
+	 */
+	cr_assert_gt(model_run(100000, 4, 8, 30000, 1), 1000);
+	cr_assert_gt(model_run(0xFFFF0000u, 8, 8, 30000, 2), 1000);
+	cr_assert_gt(model_run(0x7FFFF000u, 3000, 8, 40000, 3), 30000);
+	cr_assert_gt(model_run(0xFFFFFFF0u, 3000, 0, 40000, 5), 30000);
+	cr_assert_gt(model_run(5, 12000, 8, 30000, 4), 20000);
 }
