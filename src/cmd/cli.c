@@ -158,9 +158,22 @@ void cli_print_help(const struct cli_spec *spec)
 			snprintf(lhs, sizeof(lhs), "--%s%s%s", x->name,
 				 x->has_arg ? " " : "",
 				 x->has_arg ? x->arg_name : "");
-		printf("  %-19s%s\n", lhs, x->help);
+		if (strlen(lhs) >= 19)
+			printf("  %s\n  %-19s%s\n", lhs, "", x->help);
+		else
+			printf("  %-19s%s\n", lhs, x->help);
 	}
 	printf("\n%s", cli_exit_code_help);
+}
+
+static int cli_apply_extra(const struct cli_spec *spec,
+			   const struct cli_extra *x, const char *value,
+			   struct nd_err *err)
+{
+	if (x->set)
+		return x->set(spec->ctx, value, err);
+	*(bool *)((char *)spec->ctx + x->flag_off) = true;
+	return 0;
 }
 
 static int add_input(struct cli_opts *o, const char *path, struct nd_err *err)
@@ -308,13 +321,14 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 			    (size_t)(c - OPT_EXTRA_BASE) < spec->n_extra) {
 				const struct cli_extra *x =
 					&spec->extra[c - OPT_EXTRA_BASE];
-				ret = x->set(spec->ctx, optarg, err);
+				ret = cli_apply_extra(spec, x, optarg, err);
 			} else {
 				/* A short option belonging to an extra. */
 				for (size_t i = 0; i < spec->n_extra; i++)
 					if (spec->extra[i].short_name == c)
-						ret = spec->extra[i].set(
-							spec->ctx, optarg, err);
+						ret = cli_apply_extra(
+							spec, &spec->extra[i],
+							optarg, err);
 			}
 			break;
 		}

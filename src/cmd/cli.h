@@ -46,6 +46,9 @@ struct cli_extra {
 	const char *arg_name;
 	const char *help;
 	int (*set)(void *ctx, const char *value, struct nd_err *err);
+	/* With set == NULL (and no argument): the option sets the bool at
+	 * this offset in the command's context (use offsetof). */
+	size_t flag_off;
 };
 
 struct cli_spec {

@@ -2,6 +2,7 @@
 /* netdx flows: one row per conversation (like tshark -z conv,tcp/udp). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,41 +49,17 @@ struct flows_ctx {
 	bool oom;
 };
 
-static int set_tcp(void *ctx, const char *v, struct nd_err *e)
-{
-	(void)v;
-	(void)e;
-	((struct flows_ctx *)ctx)->only_tcp = true;
-	return 0;
-}
-
-static int set_udp(void *ctx, const char *v, struct nd_err *e)
-{
-	(void)v;
-	(void)e;
-	((struct flows_ctx *)ctx)->only_udp = true;
-	return 0;
-}
-
-static int set_tsv(void *ctx, const char *v, struct nd_err *e)
-{
-	(void)v;
-	(void)e;
-	((struct flows_ctx *)ctx)->tsv = true;
-	return 0;
-}
-
 static const struct cli_extra flows_extra[] = {
 	{ "tcp", 0, false, NULL,
 	  "show TCP conversations only, with per-connection TCP columns "
 	  "(handshake RTT, retransmissions, duplicate ACKs, zero-window "
 	  "time, how and by whom it ended; not in --tsv)",
-	  set_tcp },
-	{ "udp", 0, false, NULL, "show UDP conversations only", set_udp },
+	  NULL, offsetof(struct flows_ctx, only_tcp) },
+	{ "udp", 0, false, NULL, "show UDP conversations only", NULL, offsetof(struct flows_ctx, only_udp) },
 	{ "tsv", 0, false, NULL,
 	  "stable tab-separated rows: proto addrA portA addrB portB pkts_ab "
 	  "bytes_ab pkts_ba bytes_ba start duration conv state",
-	  set_tsv },
+	  NULL, offsetof(struct flows_ctx, tsv) },
 };
 
 static void on_frame(void *ctx, const struct pipeline_frame *pf)
