@@ -9,7 +9,7 @@ set -u
 PKGS=(gcc make clang pkg-config libpcap-dev libjson-c-dev zlib1g-dev
       libcriterion-dev libclang-rt-14-dev llvm-14 tshark tcpdump iproute2
       gzip jq socat nftables netcat-openbsd ethtool procps)
-BENCH_PKGS=(tcptrace time iperf3 nginx-light wrk nftables dnsutils iputils-ping)
+BENCH_PKGS=(tcptrace time iperf3 nginx-light wrk nftables dnsutils iputils-ping python3)
 
 check_only=0
 for a in "$@"; do
