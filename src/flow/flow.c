@@ -28,15 +28,13 @@
  * Recency is lazy: a packet moves its flow to the head of its list only on
  * the flow's first packet of an expiry epoch (the time between two expiry
  * scans, at least one capture second), and lru_ns records that epoch's
- * start. Lists stay sorted by lru_ns, and in a capture whose time does not
- * go back every flow's last packet is no older than its lru_ns, so a scan
- * needs to look only at flows placed at least one timeout ago (oldest
- * first): it ends the idle ones, steps over the rest, and stops at the
- * first flow placed more recently -- the same flows end as with a move on
- * every packet. Flows that end together (one scan, the final flush) end in
- * the order of their last packet (seq), as a move on every packet would
- * have them. Once the table is full, lists are sorted by seq and packets
- * move flows eagerly, so that eviction picks the least recently used flow.
+ * start; seq records the flow's last packet. So a list is a series of runs
+ * of equal lru_ns, and every seq in a run is greater than those of the runs
+ * behind it. Expiry and the final flush take flows in seq order (sorting a
+ * run once it reaches the tail), which is exactly the order of a list moved
+ * on every packet: the same flows end, in the same order. Once the table is
+ * full, lists are sorted by seq and packets move flows eagerly, so that
+ * eviction picks the least recently used flow.
  */
 enum { LIST_OPEN = 0, LIST_CLOSED, LIST_ENDED, LIST_N };
 
@@ -78,8 +76,11 @@ struct flow_table {
 	int64_t epoch_ns; /* start of the current expiry epoch (lru_ns) */
 	uint64_t seq;	  /* updates so far (flow.seq) */
 	bool eager;	  /* recency moved on every packet (table was full) */
-	struct flow **vic; /* flows ending together, sorted by seq */
+	struct flow **vic; /* scratch for sorting flows by seq */
 	size_t nvic, cvic;
+	/* Per list: runs placed up to sorted_lru are already sorted by seq. */
+	int64_t sorted_lru[LIST_N];
+	bool sorted_ok[LIST_N];
 	bool have_now;
 	struct flow_table_stats st;
 };
@@ -498,58 +499,118 @@ static void vic_sort(struct flow_table *t)
 }
 
 /*
- * Ends the flows of list l idle for limit (see the top of the file): walks
- * from the oldest placement while that placement is at least limit ago,
- * then ends the idle ones oldest packet first.
+ * Sorts the run of flows at the tail of list l placed in epoch e (lru_ns ==
+ * e) by seq, oldest at the tail. False without memory (order unchanged).
+ */
+static bool sort_tail_run(struct flow_table *t, int l, int64_t e)
+{
+	struct flow *f, *beyond;
+
+	t->nvic = 0;
+	for (f = t->lists[l].tail; f && f->lru_ns == e; f = f->lru_prev)
+		if (!vic_add(t, f))
+			return false;
+	beyond = f;
+	vic_sort(t);
+	for (size_t i = 0; i < t->nvic; i++) {
+		struct flow *x = t->vic[i];
+
+		x->lru_next = i ? t->vic[i - 1] : NULL;
+		x->lru_prev = i + 1 < t->nvic ? t->vic[i + 1] : beyond;
+	}
+	if (t->nvic) {
+		t->lists[l].tail = t->vic[0];
+		if (beyond)
+			beyond->lru_next = t->vic[t->nvic - 1];
+		else
+			t->lists[l].head = t->vic[t->nvic - 1];
+	}
+	t->nvic = 0;
+	return true;
+}
+
+/*
+ * Ends the flows of list l idle for limit, oldest packet (seq) first, up to
+ * the first flow that is not idle: what a list moved on every packet would
+ * end. The list is in runs of equal placement epoch, and seq grows from run
+ * to run; so each tail run is sorted by seq once (in place), after which it
+ * stays sorted -- its flows leave it on their next packet -- and a scan
+ * that finds its oldest flow busy stops at once. In a capture whose time
+ * does not go back, runs placed less than limit ago hold no idle flow.
  */
 static void expire_list(struct flow_table *t, int l, int64_t now_ns,
 			int64_t limit, enum flow_end why)
 {
-	struct flow *f = t->lists[l].tail;
+	int64_t next_epoch = now_ns > t->epoch_ns ? now_ns : t->epoch_ns;
+	struct flow *f;
 
-	bool full = false;
+	while ((f = t->lists[l].tail)) {
+		int64_t e = f->lru_ns;
 
-	t->nvic = 0;
-	for (; f && aged(now_ns, f->lru_ns, limit); f = f->lru_prev) {
-		if (aged(now_ns, f->last_ns, limit) && !vic_add(t, f)) {
-			full = true;
-			break;
+		if (!(t->sorted_ok[l] && e <= t->sorted_lru[l])) {
+			if (sort_tail_run(t, l, e) && e < next_epoch) {
+				/* A closed epoch: no packet updates in place. */
+				t->sorted_lru[l] = e;
+				t->sorted_ok[l] = true;
+			}
+			f = t->lists[l].tail;
 		}
-	}
-	vic_sort(t);
-	for (size_t i = 0; i < t->nvic; i++) {
-		end_flow(t, t->vic[i], why);
-		remember(t, t->vic[i]);
-	}
-	t->nvic = 0;
-	/* No memory to sort the rest: end them in list order. */
-	for (f = full ? t->lists[l].tail : NULL;
-	     f && aged(now_ns, f->lru_ns, limit);) {
-		struct flow *prev = f->lru_prev;
-
-		if (aged(now_ns, f->last_ns, limit)) {
-			end_flow(t, f, why);
-			remember(t, f);
-		}
-		f = prev;
+		if (!aged(now_ns, f->last_ns, limit))
+			return;
+		end_flow(t, f, why);
+		remember(t, f);
 	}
 }
 
-/* Sorts list l by seq (oldest packet at the tail). */
+/* Merges two runs linked by lru_next, newest (largest seq) first. */
+static struct flow *merge_runs(struct flow *a, struct flow *b)
+{
+	struct flow *res = NULL, **pp = &res;
+
+	while (a && b) {
+		if (a->seq >= b->seq) {
+			*pp = a;
+			pp = &a->lru_next;
+			a = a->lru_next;
+		} else {
+			*pp = b;
+			pp = &b->lru_next;
+			b = b->lru_next;
+		}
+	}
+	*pp = a ? a : b;
+	return res;
+}
+
+/*
+ * Sorts list l by seq (oldest packet at the tail) in place: a bottom-up
+ * merge sort of the lru_next chain (runs of 2^i in part[i]), so sorting
+ * the whole table at the end needs no memory.
+ */
 static void list_sort(struct flow_table *t, int l)
 {
-	struct flow *f;
+	struct flow *part[64] = { 0 };
+	struct flow *f = t->lists[l].head, *prev = NULL;
 
-	t->nvic = 0;
-	for (f = t->lists[l].tail; f; f = f->lru_prev)
-		if (!vic_add(t, f))
-			return; /* stays approximately ordered */
-	vic_sort(t);
-	for (size_t i = 0; i < t->nvic; i++) {
-		list_unlink(t, t->vic[i]);
-		list_push(t, t->vic[i], (uint8_t)l);
+	while (f) {
+		struct flow *next = f->lru_next;
+		int i;
+
+		f->lru_next = NULL;
+		for (i = 0; i < 63 && part[i]; i++) {
+			f = merge_runs(part[i], f);
+			part[i] = NULL;
+		}
+		part[i] = part[i] ? merge_runs(part[i], f) : f;
+		f = next;
 	}
-	t->nvic = 0;
+	for (int i = 0; i < 64; i++)
+		if (part[i])
+			f = merge_runs(part[i], f);
+	t->lists[l].head = f;
+	for (; f; prev = f, f = f->lru_next)
+		f->lru_prev = prev;
+	t->lists[l].tail = prev;
 }
 
 /* The table is full: from now on recency is exact (eviction order). */
