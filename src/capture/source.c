@@ -175,22 +175,6 @@ int cap_next(struct cap_source *src, struct cap_frame *fr, struct nd_err *err)
 	}
 	if (src->live)
 		return cap_live_next(src, fr, err);
-	if (!src->filter && !src->max_count && !src->dur_ns) {
-		/* No -f/-c/-d: every record is delivered, nothing to track. */
-		if (src->stopped)
-			return 0;
-		int rc = merged_next(src, fr, &src->saved);
-		if (rc > 0) {
-			fr->num = ++src->nread;
-			src->records++;
-			return 1;
-		}
-		if (rc == 0) {
-			src->stopped = true;
-			return 0;
-		}
-		goto fail;
-	}
 	for (;;) {
 		if (src->stopped ||
 		    (src->max_count && src->records >= src->max_count))
