@@ -61,7 +61,9 @@ measure() {
 }
 
 echo "# netdx bench $(date -u +%Y-%m-%dT%H:%MZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo '+dirty') runs=$RUNS dir=$DIR"
-echo "# $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+echo "# $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+# The commit above names the checkout; say which binary is measured.
+echo "# netdx: $NETDX"
 printf '%-8s %-34s %9s %8s %10s\n' capture tool median_s ratio peak_rss
 for f in $FILES; do
 	p=$DIR/$f.pcap
