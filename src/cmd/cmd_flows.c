@@ -22,9 +22,10 @@ struct flow_row {
 	uint64_t first_frame;
 	int64_t first_ns, last_ns;
 	uint64_t pkts[2], bytes[2]; /* [0] A->B, [1] B->A */
-	struct flow_tcp_summary tcp;
+	/* row_state() at the last report: it depends only on fields of that
+	 * report, and a name pointer is smaller than the TCP summary. */
+	const char *state;
 	uint8_t first_dir;
-	enum flow_end end;
 	/* --tcp: per-connection statistics (analyze/tcp_stats.h), summed
 	 * over the parts of a revived conversation. */
 	bool have_stats;
@@ -41,6 +42,9 @@ struct flows_ctx {
 	bool only_tcp, only_udp, tsv;
 	struct flow_row *rows;
 	size_t n, cap;
+	/* Row indices in report order (NULL: rows already are in order). */
+	size_t *order;
+	bool sorted;
 	/* conv_id -> row index + 1, per family: conv ids are dense. */
 	size_t *idx[3];
 	size_t idx_cap[3];
@@ -101,8 +105,12 @@ static struct flow_row *row_for(struct flows_ctx *c, int fam, uint64_t id)
 	}
 	c->idx[fam][id] = ++c->n;
 	memset(&c->rows[c->n - 1], 0, sizeof(c->rows[0]));
+	c->rows[c->n - 1].state = "one-way";
 	return &c->rows[c->n - 1];
 }
+
+static const char *row_state(const struct flow *f, uint8_t first_dir,
+			     const uint64_t pkts[2]);
 
 /*
  * A flow revived after idle/linger/eviction reports again with the same
@@ -132,9 +140,9 @@ static void on_flow_end(void *ctx, const struct flow *f)
 	r->bytes[0] = f->bytes[a];
 	r->pkts[1] = f->pkts[!a];
 	r->bytes[1] = f->bytes[!a];
-	r->tcp = f->tcp;
 	r->first_dir = (uint8_t)a;
-	r->end = f->end;
+	r->state = row_state(f, r->first_dir, r->pkts);
+	c->sorted = false;
 }
 
 /* --tcp: statistics arrive just before on_flow_end for the same flow. */
@@ -187,21 +195,22 @@ static void fmt_ended(const struct flow_row *r, char *buf, size_t n)
 			 r->end_by_a ? "A" : "B");
 }
 
-/* State names: see docs/flows.md. */
-static const char *row_state(const struct flow_row *r)
+/* State names: see docs/flows.md. pkts[] are A/B oriented. */
+static const char *row_state(const struct flow *f, uint8_t first_dir,
+			     const uint64_t pkts[2])
 {
-	const struct flow_tcp_summary *t = &r->tcp;
+	const struct flow_tcp_summary *t = &f->tcp;
 	bool any_rst = t->rst[0] || t->rst[1];
 
-	if (r->key.proto != 6)
-		return r->pkts[0] && r->pkts[1] ? "two-way" : "one-way";
+	if (f->key.proto != 6)
+		return pkts[0] && pkts[1] ? "two-way" : "one-way";
 	if (t->syn_seen && !t->synack_seen) {
 		int srv = !t->syn_dir;
 
 		if (t->rst[srv])
 			return "REJECTED";
-		/* pkts are A/B oriented; the server is B iff A sent the SYN. */
-		if ((t->syn_dir == r->first_dir ? r->pkts[1] : r->pkts[0]) == 0)
+		/* The server is B iff A sent the SYN. */
+		if ((t->syn_dir == first_dir ? pkts[1] : pkts[0]) == 0)
 			return any_rst ? "SYN_RESET" : "SYN_ONLY";
 	}
 	if (any_rst)
@@ -211,7 +220,7 @@ static const char *row_state(const struct flow_row *r)
 	if (t->fin[0] || t->fin[1])
 		return "HALF_CLOSED";
 	if (t->syn_seen && t->synack_seen && !t->handshake_ack &&
-	    r->pkts[0] + r->pkts[1] <= 2)
+	    pkts[0] + pkts[1] <= 2)
 		return "HANDSHAKE";
 	if (!t->syn_seen && !t->synack_seen)
 		return "MIDSTREAM";
@@ -237,17 +246,76 @@ static const char *proto_name(uint8_t p, char *buf, size_t n)
 	}
 }
 
-static int cmp_rows(const void *x, const void *y)
+/* Report order: first frame, protocol, conversation (a total order). */
+struct row_key {
+	uint64_t first_frame, conv_id;
+	size_t idx;
+	uint8_t proto;
+};
+
+static int cmp_keys(const void *x, const void *y)
 {
-	const struct flow_row *a = x, *b = y;
+	const struct row_key *a = x, *b = y;
 
 	if (a->first_frame != b->first_frame)
 		return a->first_frame < b->first_frame ? -1 : 1;
-	if (a->key.proto != b->key.proto)
-		return a->key.proto < b->key.proto ? -1 : 1;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
 	if (a->conv_id != b->conv_id)
 		return a->conv_id < b->conv_id ? -1 : 1;
 	return 0;
+}
+
+static struct row_key row_key_of(const struct flows_ctx *c, size_t i)
+{
+	const struct flow_row *r = &c->rows[i];
+
+	return (struct row_key){ r->first_frame, r->conv_id, i, r->key.proto };
+}
+
+/*
+ * Sorts small keys and keeps the permutation in c->order instead of
+ * moving the (large) rows; rows that already are in order need neither.
+ */
+static int sort_rows(struct flows_ctx *c)
+{
+	struct row_key *k;
+	size_t i;
+
+	if (c->sorted)
+		return 0;
+	free(c->order);
+	c->order = NULL;
+	for (i = 1; i < c->n; i++) {
+		struct row_key p = row_key_of(c, i - 1), q = row_key_of(c, i);
+
+		if (cmp_keys(&p, &q) > 0)
+			break;
+	}
+	if (i < c->n) {
+		k = malloc(c->n * sizeof(*k));
+		c->order = malloc(c->n * sizeof(*c->order));
+		if (!k || !c->order) {
+			free(k);
+			free(c->order);
+			c->order = NULL;
+			return -ENOMEM;
+		}
+		for (i = 0; i < c->n; i++)
+			k[i] = row_key_of(c, i);
+		qsort(k, c->n, sizeof(*k), cmp_keys);
+		for (i = 0; i < c->n; i++)
+			c->order[i] = k[i].idx;
+		free(k);
+	}
+	c->sorted = true;
+	return 0;
+}
+
+/* The i-th row in report order (after sort_rows). */
+static const struct flow_row *row_at(const struct flows_ctx *c, size_t i)
+{
+	return &c->rows[c->order ? c->order[i] : i];
 }
 
 static bool row_wanted(const struct flows_ctx *c, const struct flow_row *r)
@@ -279,7 +347,7 @@ static void addr_only(const struct flow_key *k, int ep, char *buf, size_t n)
 static int print_tsv(const struct flows_ctx *c, FILE *out)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		const struct flow_row *r = &c->rows[i];
+		const struct flow_row *r = row_at(c, i);
 		int a = r->first_dir;
 		char pa[64], pb[64], st[40], du[40], pn[16];
 
@@ -295,7 +363,7 @@ static int print_tsv(const struct flows_ctx *c, FILE *out)
 			proto_name(r->key.proto, pn, sizeof(pn)), pa,
 			(unsigned)r->key.port[a], pb, (unsigned)r->key.port[!a],
 			r->pkts[0], r->bytes[0], r->pkts[1], r->bytes[1], st, du,
-			r->conv_id, row_state(r));
+			r->conv_id, r->state);
 	}
 	return ferror(out) ? -EIO : 0;
 }
@@ -340,8 +408,8 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 
 	if (c->oom)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
-	if (c->n)
-		qsort(c->rows, c->n, sizeof(*c->rows), cmp_rows);
+	if (sort_rows(c) < 0)
+		goto nomem;
 	if (add_reasm_counters(pc) < 0)
 		goto nomem;
 	t = report_add_table(pc->rep, "flows", flow_cols,
@@ -350,7 +418,7 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 	if (!t)
 		goto nomem;
 	for (size_t i = 0; i < c->n; i++) {
-		const struct flow_row *r = &c->rows[i];
+		const struct flow_row *r = row_at(c, i);
 		int a = r->first_dir;
 		bool ports = flow_proto_has_ports(r->key.proto);
 		char pn[16];
@@ -365,7 +433,7 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 				    ports ? r->key.port[a] : -1) < 0 ||
 		    rtable_set_addr(t, 2, r->key.family, r->key.addr[!a],
 				    ports ? r->key.port[!a] : -1) < 0 ||
-		    rtable_set_str(t, 9, row_state(r)) < 0)
+		    rtable_set_str(t, 9, r->state) < 0)
 			goto nomem;
 		rtable_set_u64(t, 3, r->pkts[0]);
 		rtable_set_u64(t, 4, r->bytes[0]);
@@ -401,8 +469,8 @@ static int print_raw(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		return 0;
 	if (c->oom)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
-	if (c->n)
-		qsort(c->rows, c->n, sizeof(*c->rows), cmp_rows);
+	if (sort_rows(c) < 0)
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 	if (print_tsv(c, stdout) < 0)
 		return nd_err_set(err, ND_ERR_RUNTIME, EIO,
 				  "flows: write failed");
@@ -412,6 +480,7 @@ static int print_raw(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 static void ctx_free(struct flows_ctx *c)
 {
 	free(c->rows);
+	free(c->order);
 	for (int i = 0; i < 3; i++)
 		free(c->idx[i]);
 }
