@@ -152,6 +152,17 @@ int tcp_stats_add_evidence(const struct tcp_conn_stats *st,
 	return 0;
 }
 
+int tcp_stats_add_part_evidence(const struct tcp_conn_stats *st,
+				struct ev_store *ev)
+{
+	int rc;
+
+	for (int i = 0; i < 2; i++)
+		if ((rc = dir_evidence(st, i, ev)) < 0)
+			return rc;
+	return 0;
+}
+
 void tcp_totals_add(struct tcp_totals *t, const struct tcp_conn_stats *st)
 {
 	t->conns++;

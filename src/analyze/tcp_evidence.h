@@ -18,6 +18,15 @@
 int tcp_stats_add_evidence(const struct tcp_conn_stats *st,
 			   struct ev_store *ev);
 
+/*
+ * The evidence of a revived part of a connection (flow.part > 0): only the
+ * per-direction kinds. Its analyzer state restarted, so how the part began
+ * or ended (tcp.reset phase, tcp.syn_unanswered) says nothing about the
+ * connection, and the earlier part already reported those.
+ */
+int tcp_stats_add_part_evidence(const struct tcp_conn_stats *st,
+				struct ev_store *ev);
+
 /* Run-wide totals, for rates ("share of data segments"). */
 struct tcp_totals {
 	uint64_t conns, data_pkts, retrans, bytes;

@@ -419,6 +419,147 @@ void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 			   f->last_ns, dur, &out->d[i]);
 }
 
+static uint32_t add32(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+static void keep_first(uint64_t *dst, uint64_t part)
+{
+	if (!*dst)
+		*dst = part;
+}
+
+static void merge_dir(struct tcp_dir_stats *d, const struct tcp_dir_stats *p)
+{
+	uint32_t n = 0;
+
+	if (p->rtt_samples) {
+		if (!d->rtt_samples) {
+			d->rtt_min_ns = p->rtt_min_ns;
+			d->rtt_max_ns = p->rtt_max_ns;
+			d->rtt_avg_ns = p->rtt_avg_ns;
+		} else {
+			/* Weighted by samples; the sum fits (us-range RTTs). */
+			double w = (double)d->rtt_avg_ns * d->rtt_samples +
+				   (double)p->rtt_avg_ns * p->rtt_samples;
+
+			d->rtt_avg_ns = (int64_t)(w / ((double)d->rtt_samples +
+						      p->rtt_samples));
+			if (p->rtt_min_ns < d->rtt_min_ns)
+				d->rtt_min_ns = p->rtt_min_ns;
+			if (p->rtt_max_ns > d->rtt_max_ns)
+				d->rtt_max_ns = p->rtt_max_ns;
+		}
+		d->rtt_samples = add32(d->rtt_samples, p->rtt_samples);
+	}
+	d->pkts += p->pkts;
+	d->data_pkts += p->data_pkts;
+	d->bytes += p->bytes;
+	d->unique_bytes += p->unique_bytes;
+	d->retrans = add32(d->retrans, p->retrans);
+	d->retrans_fast = add32(d->retrans_fast, p->retrans_fast);
+	d->retrans_timeout = add32(d->retrans_timeout, p->retrans_timeout);
+	d->spurious = add32(d->spurious, p->spurious);
+	d->retrans_bytes += p->retrans_bytes;
+	/* The stall frame goes with the longest stall. */
+	if (p->rto_stall_max_ns > d->rto_stall_max_ns) {
+		d->rto_stall_max_ns = p->rto_stall_max_ns;
+		d->stall_frame = p->stall_frame;
+	}
+	d->rto_stalls = add32(d->rto_stalls, p->rto_stalls);
+	d->rto_stall_total_ns += p->rto_stall_total_ns;
+	d->out_of_order = add32(d->out_of_order, p->out_of_order);
+	d->ooo_reordered = add32(d->ooo_reordered, p->ooo_reordered);
+	d->ooo_retransmitted = add32(d->ooo_retransmitted,
+				     p->ooo_retransmitted);
+	d->ooo_unknown = add32(d->ooo_unknown, p->ooo_unknown);
+	d->lost_segments = add32(d->lost_segments, p->lost_segments);
+	d->ack_lost = add32(d->ack_lost, p->ack_lost);
+	d->dup_acks = add32(d->dup_acks, p->dup_acks);
+	d->zero_windows = add32(d->zero_windows, p->zero_windows);
+	d->zero_window_ns += p->zero_window_ns;
+	d->zw_probes = add32(d->zw_probes, p->zw_probes);
+	d->zw_probes_linux = add32(d->zw_probes_linux, p->zw_probes_linux);
+	d->window_full = add32(d->window_full, p->window_full);
+	d->keep_alives = add32(d->keep_alives, p->keep_alives);
+	if (p->max_bif > d->max_bif)
+		d->max_bif = p->max_bif;
+	if (!d->syn_seen && p->syn_seen) {
+		d->sack_perm = p->sack_perm;
+		d->timestamps = p->timestamps;
+		d->wscale = p->wscale;
+		d->mss = p->mss;
+		d->syn_seen = true;
+	}
+	d->syns = add32(d->syns, p->syns);
+	d->rsts = add32(d->rsts, p->rsts);
+	d->fins = add32(d->fins, p->fins);
+	/* Earliest example frames first, then the part's. */
+	while (n < TCP_STATS_FRAMES && d->retrans_frames[n])
+		n++;
+	for (unsigned i = 0; i < TCP_STATS_FRAMES && n < TCP_STATS_FRAMES; i++)
+		if (p->retrans_frames[i])
+			d->retrans_frames[n++] = p->retrans_frames[i];
+	keep_first(&d->zw_frame, p->zw_frame);
+	keep_first(&d->wf_frame, p->wf_frame);
+	keep_first(&d->ooo_frame, p->ooo_frame);
+	keep_first(&d->ooo_reordered_frame, p->ooo_reordered_frame);
+	keep_first(&d->ooo_retransmitted_frame, p->ooo_retransmitted_frame);
+	keep_first(&d->spurious_frame, p->spurious_frame);
+}
+
+void tcp_conn_stats_merge(struct tcp_conn_stats *dst,
+			  const struct tcp_conn_stats *part)
+{
+	int64_t dur;
+
+	if (part->first_ns < dst->first_ns)
+		dst->first_ns = part->first_ns;
+	if (part->last_ns > dst->last_ns)
+		dst->last_ns = part->last_ns;
+	if (part->first_frame < dst->first_frame)
+		dst->first_frame = part->first_frame;
+	if (part->last_frame > dst->last_frame)
+		dst->last_frame = part->last_frame;
+	if (!dst->syn_seen && part->syn_seen) {
+		dst->n_syn_times = part->n_syn_times;
+		memcpy(dst->syn_times_ns, part->syn_times_ns,
+		       sizeof(dst->syn_times_ns));
+		memcpy(dst->syn_frames, part->syn_frames,
+		       sizeof(dst->syn_frames));
+		dst->syn_seen = true;
+	}
+	if (!dst->synack_seen && part->synack_seen)
+		dst->connect_ns = part->connect_ns;
+	dst->synack_seen |= part->synack_seen;
+	dst->established |= part->established;
+	dst->midstream = !dst->syn_seen && !dst->synack_seen;
+	if (dst->handshake_rtt_ns < 0)
+		dst->handshake_rtt_ns = part->handshake_rtt_ns;
+	/* A RST anywhere ends it as RST; else the first FIN. */
+	if (part->end > dst->end) {
+		dst->end = part->end;
+		dst->end_by = part->end_by;
+		dst->rst_phase = part->rst_phase;
+	}
+	keep_first(&dst->rst_frame, part->rst_frame);
+	keep_first(&dst->fin_frame, part->fin_frame);
+	if (part->max_idle_ns > dst->max_idle_ns) {
+		dst->max_idle_ns = part->max_idle_ns;
+		dst->max_idle_frame = part->max_idle_frame;
+	}
+	dst->reused_ports |= part->reused_ports;
+	dst->partial = true;
+	dur = dst->last_ns - dst->first_ns;
+	for (int i = 0; i < 2; i++) {
+		merge_dir(&dst->d[i], &part->d[i]);
+		dst->d[i].throughput_bps =
+			dur >= 1000 ? (double)dst->d[i].unique_bytes * 8e9 /
+					      (double)dur : 0;
+	}
+}
+
 const char *tcp_conn_end_name(enum tcp_conn_end e)
 {
 	switch (e) {

@@ -143,6 +143,16 @@ const char *tcp_conn_end_name(enum tcp_conn_end e);
 /* "", "refused", "handshake", "abort", "after_fin". */
 const char *tcp_rst_phase_name(enum tcp_rst_phase p);
 
+/*
+ * Folds a later part of the same conversation (a flow revived after it
+ * ended, flow.part > 0: same stream, cumulative times, analyzer state
+ * restarted) into dst: counters add, extremes combine, the first
+ * connection-level facts (handshake, first frames, first RST/FIN) stay,
+ * times come from the part. dst->partial is set.
+ */
+void tcp_conn_stats_merge(struct tcp_conn_stats *dst,
+			  const struct tcp_conn_stats *part);
+
 /* Problems counted for ranking connections (retransmissions, stalls ...). */
 uint64_t tcp_conn_problem_score(const struct tcp_conn_stats *st);
 

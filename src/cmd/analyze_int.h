@@ -16,6 +16,13 @@
 #include "output/sink.h"
 
 #define TOP_CONNS 20		 /* connections in the table without --all */
+/*
+ * Report mode on files: capture time a finished connection (FIN both ways
+ * or RST) stays in the table after its last packet (docs/tcp-analysis.md
+ * "Memory"): Linux's TIME_WAIT (60 s), after which the endpoints too have
+ * forgotten the connection. A later packet revives it as a new part.
+ */
+#define ANALYZE_FILE_LINGER_NS (60 * 1000000000LL)
 
 /* One frame of the drilled-down connection. */
 struct pkt_row {
@@ -50,6 +57,9 @@ struct analyze_ctx {
 	/* Connections kept for the table: the worst TOP_CONNS, or all. */
 	struct tcp_conn_stats *conns;
 	size_t nc, cc;
+	/* --all: conns index + 1 by stream (0 none), for merging parts. */
+	size_t *idx;
+	size_t nidx;
 	/* tcp_conn_problem_score of conns[0..TOP_CONNS-1], computed once. */
 	uint64_t top_score[TOP_CONNS];
 	struct tcp_totals totals;

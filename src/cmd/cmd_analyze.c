@@ -292,10 +292,64 @@ static bool want_stream(const struct analyze_ctx *a, uint64_t stream)
 	return !a->drill || (a->have_stream && a->stream == stream);
 }
 
-static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
+/* --all: where stream's row is in conns (index + 1, 0 none). */
+static size_t *conn_slot(struct analyze_ctx *a, uint64_t stream, bool grow)
 {
-	uint64_t score = tcp_conn_problem_score(st);
+	if (stream >= a->nidx) {
+		size_t n = a->nidx ? a->nidx : 1024;
+		size_t *p;
 
+		if (!grow)
+			return NULL;
+		while (n <= stream && n < SIZE_MAX / 2 / sizeof(*p))
+			n *= 2;
+		if (n <= stream || !(p = realloc(a->idx, n * sizeof(*p)))) {
+			a->oom = true;
+			return NULL;
+		}
+		memset(p + a->nidx, 0, (n - a->nidx) * sizeof(*p));
+		a->idx = p;
+		a->nidx = n;
+	}
+	return &a->idx[stream];
+}
+
+/*
+ * A revived part (the flow ended, then a late packet came): fold it into
+ * the row of its earlier part if that row is kept. Returns false if there
+ * is none (without --all the earlier part may have been dropped from the
+ * top table: the part then competes on its own).
+ */
+static bool merge_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
+{
+	size_t i = a->nc;
+
+	if (a->all && !a->drill) {
+		size_t *slot = conn_slot(a, st->stream, false);
+
+		if (slot && *slot)
+			i = *slot - 1;
+	} else {
+		for (i = 0; i < a->nc; i++)
+			if (a->conns[i].stream == st->stream)
+				break;
+	}
+	if (i >= a->nc)
+		return false;
+	tcp_conn_stats_merge(&a->conns[i], st);
+	if (i < TOP_CONNS)
+		a->top_score[i] = tcp_conn_problem_score(&a->conns[i]);
+	return true;
+}
+
+static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st,
+		      bool revived)
+{
+	uint64_t score;
+
+	if (revived && merge_conn(a, st))
+		return;
+	score = tcp_conn_problem_score(st);
 	if (!a->all && !a->drill && a->nc == TOP_CONNS) {
 		/* Replace the least problematic kept connection. */
 		size_t lo = 0;
@@ -320,6 +374,13 @@ static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
 		a->conns = n;
 		a->cc = nc;
 	}
+	if (a->all && !a->drill) {
+		size_t *slot = conn_slot(a, st->stream, true);
+
+		if (!slot)
+			return;
+		*slot = a->nc + 1;
+	}
 	if (a->nc < TOP_CONNS)
 		a->top_score[a->nc] = score;
 	a->conns[a->nc++] = *st;
@@ -333,16 +394,28 @@ static void on_stats(void *ctx, const struct flow *f,
 {
 	struct analyze_ctx *a = ctx;
 
-	(void)f;
+	/*
+	 * A revived conversation (f->part > 0, docs/tcp-analysis.md "Memory")
+	 * is the same connection: its part adds to the totals but not to the
+	 * connection count, and is merged into the earlier part's row.
+	 */
+	bool revived = f && f->part > 0;
+
 	if (!want_stream(a, st->stream))
 		return;
 	if (a->drill) {
-		a->drilled = *st;
+		if (revived && a->drilled_found)
+			tcp_conn_stats_merge(&a->drilled, st);
+		else
+			a->drilled = *st;
 		a->drilled_found = true;
 	}
 	tcp_totals_add(&a->totals, st);
-	keep_conn(a, st);
-	if (tcp_stats_add_evidence(st, a->pc->ev) < 0)
+	if (revived && a->totals.conns)
+		a->totals.conns--;
+	keep_conn(a, st, revived);
+	if ((revived ? tcp_stats_add_part_evidence(st, a->pc->ev) :
+		       tcp_stats_add_evidence(st, a->pc->ev)) < 0)
 		a->oom = true;
 	if (a->follow)
 		follow_conn(a, st);
@@ -722,15 +795,18 @@ int cmd_analyze(int argc, char **argv)
 		return cli_exit_code(err.kind);
 	}
 	/*
-	 * Files: keep flows as long as Wireshark does (see run_frames): no
-	 * idle timeout and no linger after FIN/RST, so a late packet never
-	 * restarts a connection's statistics; --max-flows still bounds the
-	 * table. Live runs keep the defaults (memory over a long capture).
+	 * Files: no idle timeout (Wireshark never splits a quiet connection),
+	 * but a finished connection (FIN both ways or RST) ends
+	 * ANALYZE_FILE_LINGER_NS of capture time after its last packet, so
+	 * memory follows the open connections, not all of them. A later
+	 * packet revives it (same stream, fresh analyzer state); on_stats
+	 * merges the parts. --frames/--fields keep Wireshark's whole-file
+	 * state (run_frames). Live runs keep the defaults.
 	 */
 	if (!o.iface) {
 		pipeline_opts_default(&file_po);
 		file_po.limits.idle_timeout_ns = INT64_MAX;
-		file_po.limits.closed_linger_ns = INT64_MAX;
+		file_po.limits.closed_linger_ns = ANALYZE_FILE_LINGER_NS;
 		pc.limits = &file_po.limits;
 	}
 	if (a.follow) {
@@ -752,6 +828,7 @@ int cmd_analyze(int argc, char **argv)
 	tcp_follow_free(a.fw);
 	sink_free(a.fsink);
 	free(a.conns);
+	free(a.idx);
 	free(a.prow);
 	return ret;
 }

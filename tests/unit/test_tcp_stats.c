@@ -224,3 +224,133 @@ Test(tcp_stats, keepalive_without_zero_window_stays_keepalive)
 	cr_assert_eq(g.st.end, TCP_CONN_OPEN);
 	tcp_h_fini(&h);
 }
+
+/* Every part delivered, in order (revival tests). */
+struct parts {
+	int n;
+	uint32_t part[4];
+	struct tcp_conn_stats st[4];
+};
+
+static void on_part(void *ctx, const struct flow *f,
+		    const struct tcp_conn_stats *st)
+{
+	struct parts *p = ctx;
+
+	cr_assert_lt(p->n, 4);
+	p->part[p->n] = f->part;
+	p->st[p->n++] = *st;
+}
+
+/*
+ * A finished connection ends after the linger (as netdx analyze runs on
+ * files); a late packet revives it as part 1 of the same stream, and
+ * tcp_conn_stats_merge folds the parts into one connection.
+ */
+Test(tcp_stats, revived_part_merges_into_one_connection)
+{
+	struct tcp_h h;
+	struct parts p = { 0 };
+	struct flow_analyzer fa;
+	struct flow_limits lim = {
+		.max_flows = 16,
+		.idle_timeout_ns = INT64_MAX,
+		.closed_linger_ns = 1000 * MS,
+	};
+	struct tcp_conn_stats m;
+
+	tcp_h_init(&h, 4);
+	flow_table_free(h.ft);
+	h.ft = flow_table_new(&lim);
+	cr_assert_not_null(h.ft);
+	tcp_analyzer_flow_hooks(h.ta, &fa);
+	h.slot = flow_table_add_analyzer(h.ft, &fa);
+	cr_assert_geq(h.slot, 0);
+	tcp_analyzer_set_stats_cb(h.ta, on_part, &p);
+	handshake(&h, 1000, 2000, -1, -1);
+	D(&h, C2S, 10000, "A", 1001, 5001, 1000, 100);
+	/* Resent after 300 ms: a timeout retransmission in part 0. */
+	cr_assert(D(&h, C2S, 310000, "A", 1001, 5001, 1000, 100) &
+		  TA_RETRANSMISSION);
+	D(&h, S2C, 320000, "A", 5001, 1101, 1000, 0);
+	D(&h, C2S, 330000, "FA", 1101, 5001, 1000, 0);
+	D(&h, S2C, 340000, "FA", 5001, 1102, 1000, 0);
+	D(&h, C2S, 350000, "A", 1102, 5002, 1000, 0);
+	cr_assert_eq(p.n, 0, "still lingering");
+	/* 5 s later: the linger is over, a stray segment revives it. */
+	D(&h, S2C, 5350000, "A", 5001, 1102, 1000, 50);
+	cr_assert_eq(p.n, 1, "part 0 delivered when it ended");
+	cr_assert_eq(p.part[0], 0);
+	cr_assert_eq(h.r.stream, p.st[0].stream, "same tcp.stream");
+	flow_table_flush(h.ft);
+	cr_assert_eq(p.n, 2);
+	cr_assert_eq(p.part[1], 1);
+	cr_assert(p.st[1].partial);
+	cr_assert(p.st[1].midstream, "fresh analyzer state: no handshake");
+	m = p.st[0];
+	tcp_conn_stats_merge(&m, &p.st[1]);
+	cr_assert(m.partial);
+	cr_assert_not(m.midstream, "the handshake of part 0 stays");
+	cr_assert_eq(m.handshake_rtt_ns, 2000000);
+	cr_assert_eq(m.end, TCP_CONN_FIN);
+	cr_assert_eq(m.end_by, CLI);
+	cr_assert_eq(m.first_ns, p.st[0].first_ns);
+	cr_assert_eq(m.last_ns, 5350000000LL);
+	cr_assert_eq(m.d[CLI].pkts, 6);
+	cr_assert_eq(m.d[SRV].pkts, 4, "3 + the revived one");
+	cr_assert_eq(m.d[SRV].bytes, 50);
+	cr_assert_eq(m.d[CLI].bytes, 200);
+	cr_assert_eq(m.d[CLI].retrans, 1);
+	cr_assert_eq(m.d[CLI].retrans_frames[0], 5);
+	cr_assert_eq(m.d[CLI].rtt_samples, p.st[0].d[CLI].rtt_samples +
+					   p.st[1].d[CLI].rtt_samples);
+	cr_assert_eq(tcp_conn_problem_score(&m),
+		     tcp_conn_problem_score(&p.st[0]) +
+		     tcp_conn_problem_score(&p.st[1]));
+	tcp_h_fini(&h);
+}
+
+/* A RST in a later part wins over a FIN; RTT averages weight by samples. */
+Test(tcp_stats, merge_rst_and_weighted_rtt)
+{
+	struct tcp_conn_stats a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.end = TCP_CONN_FIN;
+	a.end_by = 1;
+	a.fin_frame = 9;
+	a.first_ns = 100;
+	a.last_ns = 200;
+	a.handshake_rtt_ns = -1;
+	a.d[0].rtt_samples = 3;
+	a.d[0].rtt_avg_ns = 10;
+	a.d[0].rtt_min_ns = 5;
+	a.d[0].rtt_max_ns = 20;
+	a.d[0].retrans = UINT32_MAX - 1;
+	b.end = TCP_CONN_RST;
+	b.end_by = 0;
+	b.rst_phase = TCP_RST_HANDSHAKE;
+	b.rst_frame = 30;
+	b.first_ns = 100;
+	b.last_ns = 900;
+	b.handshake_rtt_ns = 7;
+	b.d[0].rtt_samples = 1;
+	b.d[0].rtt_avg_ns = 50;
+	b.d[0].rtt_min_ns = 50;
+	b.d[0].rtt_max_ns = 50;
+	b.d[0].retrans = 5;
+	tcp_conn_stats_merge(&a, &b);
+	cr_assert_eq(a.end, TCP_CONN_RST);
+	cr_assert_eq(a.end_by, 0);
+	cr_assert_eq(a.rst_frame, 30);
+	cr_assert_eq(a.fin_frame, 9);
+	cr_assert_eq(a.last_ns, 900);
+	cr_assert_eq(a.handshake_rtt_ns, 7);
+	cr_assert_eq(a.d[0].rtt_samples, 4);
+	cr_assert_eq(a.d[0].rtt_avg_ns, 20);
+	cr_assert_eq(a.d[0].rtt_min_ns, 5);
+	cr_assert_eq(a.d[0].rtt_max_ns, 50);
+	cr_assert_eq(a.d[0].retrans, UINT32_MAX, "saturates");
+	cr_assert(a.partial);
+}
