@@ -62,6 +62,7 @@ struct analyze_ctx {
 	size_t nidx;
 	/* tcp_conn_problem_score of conns[0..TOP_CONNS-1], computed once. */
 	uint64_t top_score[TOP_CONNS];
+	size_t top_lo;	/* index of the lowest top_score once nc == TOP_CONNS */
 	struct tcp_totals totals;
 	int64_t t0;
 	bool have_t0;

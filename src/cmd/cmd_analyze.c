@@ -314,6 +314,17 @@ static size_t *conn_slot(struct analyze_ctx *a, uint64_t stream, bool grow)
 	return &a->idx[stream];
 }
 
+/* The kept connection with the lowest score (first of equals). */
+static void top_find_lo(struct analyze_ctx *a)
+{
+	size_t lo = 0;
+
+	for (size_t i = 1; i < a->nc && i < TOP_CONNS; i++)
+		if (a->top_score[i] < a->top_score[lo])
+			lo = i;
+	a->top_lo = lo;
+}
+
 /*
  * A revived part (the flow ended, then a late packet came): fold it into
  * the row of its earlier part if that row is kept. Returns false if there
@@ -337,8 +348,11 @@ static bool merge_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
 	if (i >= a->nc)
 		return false;
 	tcp_conn_stats_merge(&a->conns[i], st);
-	if (i < TOP_CONNS)
+	if (i < TOP_CONNS) {
 		a->top_score[i] = tcp_conn_problem_score(&a->conns[i]);
+		if (a->nc == TOP_CONNS)
+			top_find_lo(a);
+	}
 	return true;
 }
 
@@ -351,16 +365,17 @@ static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st,
 		return;
 	score = tcp_conn_problem_score(st);
 	if (!a->all && !a->drill && a->nc == TOP_CONNS) {
-		/* Replace the least problematic kept connection. */
-		size_t lo = 0;
+		/*
+		 * Replace the least problematic kept connection. Most
+		 * connections score no more than it: one comparison.
+		 */
+		size_t lo = a->top_lo;
 
-		for (size_t i = 1; i < a->nc; i++)
-			if (a->top_score[i] < a->top_score[lo])
-				lo = i;
-		if (score > a->top_score[lo]) {
-			a->conns[lo] = *st;
-			a->top_score[lo] = score;
-		}
+		if (score <= a->top_score[lo])
+			return;
+		a->conns[lo] = *st;
+		a->top_score[lo] = score;
+		top_find_lo(a);
 		return;
 	}
 	if (a->nc == a->cc) {
@@ -384,6 +399,8 @@ static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st,
 	if (a->nc < TOP_CONNS)
 		a->top_score[a->nc] = score;
 	a->conns[a->nc++] = *st;
+	if (a->nc == TOP_CONNS)
+		top_find_lo(a);
 }
 
 static void follow_conn(struct analyze_ctx *a,
