@@ -253,17 +253,61 @@ struct row_key {
 	uint8_t proto;
 };
 
-static int cmp_keys(const void *x, const void *y)
+static inline bool key_lt(const struct row_key *a, const struct row_key *b)
 {
-	const struct row_key *a = x, *b = y;
-
 	if (a->first_frame != b->first_frame)
-		return a->first_frame < b->first_frame ? -1 : 1;
+		return a->first_frame < b->first_frame;
 	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
-	if (a->conv_id != b->conv_id)
-		return a->conv_id < b->conv_id ? -1 : 1;
-	return 0;
+		return a->proto < b->proto;
+	return a->conv_id < b->conv_id;
+}
+
+#define SORT_RUN 16
+
+/*
+ * Stable bottom-up merge sort of n keys (tmp: n more). Rows come from the
+ * flush in last-packet order, which is nearly first-frame order: a merge
+ * whose halves are already in order is a copy, so this is close to linear
+ * there and O(n log n) on any input. Returns the sorted array (a or tmp).
+ */
+static struct row_key *sort_keys(struct row_key *a, struct row_key *tmp,
+				 size_t n)
+{
+	for (size_t lo = 0; lo < n; lo += SORT_RUN) {
+		size_t hi = lo + SORT_RUN < n ? lo + SORT_RUN : n;
+
+		for (size_t i = lo + 1; i < hi; i++) {
+			struct row_key k = a[i];
+			size_t j = i;
+
+			for (; j > lo && key_lt(&k, &a[j - 1]); j--)
+				a[j] = a[j - 1];
+			a[j] = k;
+		}
+	}
+	for (size_t w = SORT_RUN; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+
+			if (mid == hi || !key_lt(&a[mid], &a[mid - 1])) {
+				memcpy(&tmp[lo], &a[lo], (hi - lo) * sizeof(*a));
+				continue;
+			}
+			while (i < mid && j < hi)
+				tmp[o++] = key_lt(&a[j], &a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				tmp[o++] = a[i++];
+			while (j < hi)
+				tmp[o++] = a[j++];
+		}
+		struct row_key *x = a;
+
+		a = tmp;
+		tmp = x;
+	}
+	return a;
 }
 
 static struct row_key row_key_of(const struct flows_ctx *c, size_t i)
@@ -289,11 +333,11 @@ static int sort_rows(struct flows_ctx *c)
 	for (i = 1; i < c->n; i++) {
 		struct row_key p = row_key_of(c, i - 1), q = row_key_of(c, i);
 
-		if (cmp_keys(&p, &q) > 0)
+		if (key_lt(&q, &p))
 			break;
 	}
 	if (i < c->n) {
-		k = malloc(c->n * sizeof(*k));
+		k = malloc(2 * c->n * sizeof(*k));
 		c->order = malloc(c->n * sizeof(*c->order));
 		if (!k || !c->order) {
 			free(k);
@@ -303,9 +347,10 @@ static int sort_rows(struct flows_ctx *c)
 		}
 		for (i = 0; i < c->n; i++)
 			k[i] = row_key_of(c, i);
-		qsort(k, c->n, sizeof(*k), cmp_keys);
+		const struct row_key *sk = sort_keys(k, k + c->n, c->n);
+
 		for (i = 0; i < c->n; i++)
-			c->order[i] = k[i].idx;
+			c->order[i] = sk[i].idx;
 		free(k);
 	}
 	c->sorted = true;
