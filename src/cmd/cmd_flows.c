@@ -168,7 +168,10 @@ static void on_tcp_stats(void *ctx, const struct flow *f,
 		r->retrans = r->dup_acks = 0;
 		r->zw_ns = 0;
 	}
-	r->retrans += (uint64_t)st->d[0].retrans + st->d[1].retrans;
+	/* As netdx analyze counts them: segments the IP ID shows were resent
+	 * (Wireshark's "out-of-order" after a loss upstream) included. */
+	r->retrans += (uint64_t)st->d[0].retrans + st->d[1].retrans +
+		      st->d[0].ooo_retransmitted + st->d[1].ooo_retransmitted;
 	r->dup_acks += (uint64_t)st->d[0].dup_acks + st->d[1].dup_acks;
 	r->zw_ns += st->d[0].zero_window_ns + st->d[1].zero_window_ns;
 	if (st->end != TCP_CONN_OPEN || !add) {
@@ -422,7 +425,7 @@ static const struct report_col flow_cols[] = {
 	{ "conv", COL_U64 },
 	/* --tcp only (per-connection TCP statistics). */
 	{ "hs_rtt", COL_DURATION },  { "retrans", COL_U64 },
-	{ "dup_acks", COL_U64 },     { "zero_win", COL_DURATION },
+	{ "dup_acks", COL_U64 },     { "zero_win_time", COL_DURATION },
 	{ "ended", COL_STR },
 };
 #define FLOW_COLS_BASE 11
