@@ -15,6 +15,8 @@
 #define CQ_HASH_HEAD 80u
 #define CQ_HASH_TAIL 16u /* a multiple of 16 */
 #define CQ_IDX_MIN 1024u
+/* The near index starts larger: rebuilt when a quarter full (see below). */
+#define CQ_NEAR_IDX_MIN 2048u
 
 /*
  * Why this is cheap (it runs on every frame of every command):
@@ -33,7 +35,8 @@
  *
  * Near copies can only match within the window, so their set evicts by
  * time as well as by count: it stays a few KiB (cache-resident) at any
- * realistic packet rate.
+ * realistic packet rate. Its index is not cleaned per frame: expired
+ * entries are skipped and dropped in batches (near_live, near_rebuild).
  *
  * Fingerprints hash the timestamp, both lengths and at most
  * CQ_HASH_HEAD + CQ_HASH_TAIL bytes of each region (link header, IP
@@ -81,12 +84,12 @@ struct fpx {
 	uint32_t max; /* the ring's capacity: the index never holds more */
 };
 
-static int fpx_init(struct fpx *x, uint32_t max)
+static int fpx_init(struct fpx *x, uint32_t max, uint32_t slots)
 {
-	x->slot = calloc(CQ_IDX_MIN, sizeof(*x->slot));
+	x->slot = calloc(slots, sizeof(*x->slot));
 	if (!x->slot)
 		return -ENOMEM;
-	x->mask = CQ_IDX_MIN - 1;
+	x->mask = slots - 1;
 	x->n = 0;
 	x->max = max;
 	return 0;
@@ -283,6 +286,10 @@ struct nset {
 	int64_t *ts;
 	uint64_t *frame;
 	struct fpx x;
+	/* Ring writes left before the oldest slot the index may still point
+	 * at is written again: a rebuild is due by then (see near_live). */
+	uint32_t writes_left;
+	bool no_grow; /* an index allocation failed: stop trying */
 };
 
 struct cq {
@@ -333,7 +340,7 @@ static struct sset *sset_new(uint32_t cap)
 	s->r.cap = cap;
 	s->fp = malloc((size_t)cap * sizeof(*s->fp));
 	s->frame = malloc((size_t)cap * sizeof(*s->frame));
-	if (!s->fp || !s->frame || fpx_init(&s->x, cap) < 0) {
+	if (!s->fp || !s->frame || fpx_init(&s->x, cap, CQ_IDX_MIN) < 0) {
 		sset_free(s);
 		return NULL;
 	}
@@ -366,8 +373,10 @@ struct cq *cq_new(const struct thresholds *th)
 	n->aux = malloc(CQ_NEAR_ENTRIES * sizeof(*n->aux));
 	n->ts = malloc(CQ_NEAR_ENTRIES * sizeof(*n->ts));
 	n->frame = malloc(CQ_NEAR_ENTRIES * sizeof(*n->frame));
+	n->writes_left = CQ_NEAR_ENTRIES;
 	if (!q->tr.ts || !q->tr.fp || !q->tr.frame || !n->fp || !n->aux ||
-	    !n->ts || !n->frame || fpx_init(&n->x, CQ_NEAR_ENTRIES) < 0) {
+	    !n->ts || !n->frame ||
+	    fpx_init(&n->x, CQ_NEAR_ENTRIES, CQ_NEAR_IDX_MIN) < 0) {
 		cq_free(q);
 		return NULL;
 	}
@@ -506,7 +515,121 @@ static bool aged(int64_t now, int64_t then, int64_t limit)
 	return now > then && (uint64_t)now - (uint64_t)then > (uint64_t)limit;
 }
 
-/* Drops near candidates that no later frame can match. */
+/*
+ * The near index is never cleaned entry by entry: an entry whose ring slot
+ * has left the ring (expired by time or count) is simply skipped by
+ * lookups, and the whole index is rebuilt from the live ring once live and
+ * stale entries fill half of it. Expiry is then a ring-length decrement,
+ * and the rebuild (a few KiB cleared, the live entries re-placed oldest to
+ * newest so each fingerprint again points at its newest frame) costs a few
+ * instructions per frame at the usual ~100 live entries. Lookups see the
+ * same live entries as with eager deletion.
+ */
+static bool near_live(const struct nset *n, uint32_t e)
+{
+	uint32_t age = n->r.head > e ? n->r.head - 1 - e
+				     : n->r.head + n->r.cap - 1 - e;
+	return age < n->r.len;
+}
+
+/*
+ * Index position of fp's live entry, or NIL; *stale gets the first
+ * position on the way that holds a stale entry (NIL if none), where a new
+ * entry for fp can go: the same fingerprint repeated on one path reuses
+ * its stale slot instead of lengthening the probe sequence.
+ */
+static uint32_t near_pos(const struct nset *n, uint64_t fp, uint32_t *stale)
+{
+	const struct fpx *x = &n->x;
+	uint32_t i = fpx_home(x, fp);
+	*stale = NIL;
+	for (int k = 0; x->slot[i] && k < CQ_MAX_PROBE; k++) {
+		uint32_t e = x->slot[i] - 1;
+		if (n->fp[e] == fp || *stale == NIL) {
+			bool live = near_live(n, e);
+			if (live && n->fp[e] == fp)
+				return i;
+			if (!live && *stale == NIL)
+				*stale = i;
+		}
+		i = (i + 1) & x->mask;
+	}
+	return NIL;
+}
+
+/* Places ring slot e (every entry in the index is live: newest fp wins). */
+static void near_place_live(struct nset *n, uint32_t e)
+{
+	struct fpx *x = &n->x;
+	uint64_t fp = n->fp[e];
+	uint32_t i = fpx_home(x, fp);
+	for (int k = 0; k < CQ_MAX_PROBE; k++) {
+		if (!x->slot[i]) {
+			x->slot[i] = e + 1;
+			x->n++;
+			return;
+		}
+		if (n->fp[x->slot[i] - 1] == fp) {
+			x->slot[i] = e + 1;
+			return;
+		}
+		i = (i + 1) & x->mask;
+	}
+}
+
+/*
+ * Drops the stale entries: rebuilds the index from the live ring, doubling
+ * it while the live entries would fill more than an eighth of it (at most
+ * 4 x the ring's capacity: 1 MiB, reached only with 32 k frames in the
+ * window). Live and stale entries together then stay under a quarter of
+ * the index (3/8 at its largest), below the half that eager deletion
+ * allowed, so probe sequences are no longer than they were.
+ */
+static void near_rebuild(struct nset *n)
+{
+	struct fpx *x = &n->x;
+	uint64_t sz = (uint64_t)x->mask + 1;
+	while (!n->no_grow && (uint64_t)(n->r.len + 1) * 8 > sz &&
+	       sz * 2 <= 4ull * x->max)
+		sz *= 2;
+	uint32_t *ns = NULL;
+	if (sz != (uint64_t)x->mask + 1) {
+		ns = calloc(sz, sizeof(*ns));
+		n->no_grow = !ns;
+	}
+	if (ns) {
+		free(x->slot);
+		x->slot = ns;
+		x->mask = (uint32_t)sz - 1;
+	} else {
+		memset(x->slot, 0, ((size_t)x->mask + 1) * sizeof(*x->slot));
+	}
+	x->n = 0;
+	for (uint32_t i = 0; i < n->r.len; i++)
+		near_place_live(n, ring_at(&n->r, i));
+	n->writes_left = n->r.cap - n->r.len;
+}
+
+/*
+ * Due when the index is a quarter full and a rebuild frees enough (it can
+ * grow, or at least an eighth is stale: amortized O(1) per frame), or
+ * before the ring overwrites a slot the index may point at.
+ */
+static bool near_rebuild_due(const struct nset *n)
+{
+	const struct fpx *x = &n->x;
+	uint64_t sz = (uint64_t)x->mask + 1;
+	if (!n->writes_left)
+		return true;
+	if ((uint64_t)(x->n + 1) * 4 <= sz)
+		return false;
+	if (!n->no_grow && (uint64_t)(n->r.len + 1) * 8 > sz &&
+	    sz * 2 <= 4ull * x->max)
+		return true;
+	return x->n >= n->r.len && x->n - n->r.len >= sz / 8;
+}
+
+/* Drops near candidates that no later frame can match (ring only). */
 static void near_expire(struct cq *q, int64_t now)
 {
 	struct nset *n = &q->near;
@@ -514,7 +637,6 @@ static void near_expire(struct cq *q, int64_t now)
 		uint32_t o = ring_oldest(&n->r);
 		if (n->r.len < n->r.cap && !aged(now, n->ts[o], q->window_ns))
 			return;
-		fpx_del(&n->x, n->fp, o);
 		n->r.len--;
 	}
 }
@@ -525,7 +647,10 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 {
 	struct nset *n = &q->near;
 	near_expire(q, fr->ts_ns);
-	uint32_t p = n->r.len ? fpx_pos(&n->x, n->fp, fp) : NIL;
+	if (near_rebuild_due(n))
+		near_rebuild(n);
+	uint32_t reuse = NIL;
+	uint32_t p = near_pos(n, fp, &reuse);
 	if (p != NIL) {
 		uint32_t e = n->x.slot[p] - 1;
 		int64_t a = fr->ts_ns, b = n->ts[e];
@@ -549,7 +674,23 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 	n->frame[i] = fr->num;
 	n->r.len++;
 	n->r.head = i + 1 == n->r.cap ? 0 : i + 1;
-	fpx_put(&n->x, n->fp, fp, i, p);
+	n->writes_left--;
+	struct fpx *x = &n->x;
+	if (p == NIL)
+		p = reuse;
+	if (p != NIL) {
+		x->slot[p] = i + 1; /* fp now means its newest frame */
+		return false;
+	}
+	uint32_t h = fpx_home(x, fp);
+	for (int k = 0; k < CQ_MAX_PROBE; k++) {
+		if (!x->slot[h]) {
+			x->slot[h] = i + 1;
+			x->n++;
+			break;
+		}
+		h = (h + 1) & x->mask;
+	}
 	return false;
 }
 

@@ -36,7 +36,8 @@
  *  - near: the same bytes from the outer IP header on, seen again within
  *    capture.duplicate_window_ms on another interface / file / link header
  *    (one packet captured twice on its way through a host); candidates
- *    older than the window are dropped, at most 65536 are kept.
+ *    older than the window are dropped, at most 65536 are kept (32 bytes
+ *    each + an index of at most 16 bytes each, rebuilt in batches).
  * Design and collision argument: capture_quality.c, docs/performance.md.
  */
 #define CQ_NEAR_ENTRIES 65536

@@ -357,3 +357,60 @@ Test(capture_quality, near_window_expiry_with_many_frames)
 	ev_store_free(st);
 	cq_free(q);
 }
+
+/* Packet k of the tests below: UDP payload byte and IP id low byte vary. */
+static void mkpkt_k(struct cap_frame *fr, uint8_t *b, uint64_t num,
+		    int64_t ts, int k, int iface)
+{
+	mkframe(fr, b, num, ts, (uint8_t)k);
+	b[19] = (uint8_t)(k >> 8);
+	fr->iface = iface;
+}
+
+/*
+ * Near candidates leave by count too, and one packet resent many times on
+ * one path keeps pointing at its newest frame: 1000 distinct packets, then
+ * 69000 frames cycling through 300 others (same path: resends, not
+ * copies), all within a 1 s window (0.7 s) -- more than the 65536 candidates
+ * kept, so the ring wraps and its index is rebuilt many times.
+ */
+Test(capture_quality, near_set_count_bound_and_repeated_packets)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set(&th, "capture.duplicate_window_ms", "1000",
+				    NULL), 0);
+	struct cq *q = cq_new(&th);
+	uint8_t b[64];
+	struct cap_frame fr;
+	struct packet pkt;
+	mkpkt(&pkt);
+	int64_t ts = 1000000;
+	uint64_t fno = 0;
+	for (int i = 0; i < 1000; i++) {
+		mkpkt_k(&fr, b, ++fno, ts += 10000, 1000 + i, 0);
+		cr_assert(!cq_frame(q, &fr, &pkt));
+	}
+	for (int i = 0; i < 69000; i++) {
+		mkpkt_k(&fr, b, ++fno, ts += 10000, i % 300, 0);
+		cr_assert(!cq_frame(q, &fr, &pkt), "frame %llu",
+			  (unsigned long long)fno);
+	}
+	/* Pool packet 5 on interface 1: its newest frame is 1000 + 68706. */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 5, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	/* Early packet 1010 on interface 1: pushed out by count, not near. */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 1010, 1);
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	/* Pool packet 299 (the newest frame, 1000 + 69000) on interface 1: near. */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 299, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "near"), 2);
+	cr_assert_eq(num(d, "exact"), 0);
+	cr_assert_eq(num(d, "first_original"), 1000 + 68706);
+	ev_store_free(st);
+	cq_free(q);
+}
