@@ -583,20 +583,24 @@ static struct flow *merge_runs(struct flow *a, struct flow *b)
 }
 
 /*
- * Sorts list l by seq (oldest packet at the tail) in place: a bottom-up
- * merge sort of the lru_next chain (runs of 2^i in part[i]), so sorting
- * the whole table at the end needs no memory.
+ * Sorts a NULL-terminated lru_next chain by seq, newest first, in place:
+ * a bottom-up merge sort whose units are the chain's maximal runs already
+ * in order (part[i] holds 2^i of them), so a chain that is nearly in order
+ * costs about one pass. Needs no memory. Returns the new head.
  */
-static void list_sort(struct flow_table *t, int l)
+static struct flow *chain_sort(struct flow *f)
 {
 	struct flow *part[64] = { 0 };
-	struct flow *f = t->lists[l].head, *prev = NULL;
 
 	while (f) {
-		struct flow *next = f->lru_next;
+		struct flow *run = f, *next;
 		int i;
 
+		while (f->lru_next && f->lru_next->seq < f->seq)
+			f = f->lru_next;
+		next = f->lru_next;
 		f->lru_next = NULL;
+		f = run;
 		for (i = 0; i < 63 && part[i]; i++) {
 			f = merge_runs(part[i], f);
 			part[i] = NULL;
@@ -606,11 +610,74 @@ static void list_sort(struct flow_table *t, int l)
 	}
 	for (int i = 0; i < 64; i++)
 		if (part[i])
-			f = merge_runs(part[i], f);
-	t->lists[l].head = f;
-	for (; f; prev = f, f = f->lru_next)
-		f->lru_prev = prev;
+			f = f ? merge_runs(part[i], f) : part[i];
+	return f;
+}
+
+/*
+ * Sorts list l by seq (oldest packet at the tail) in place. The list is a
+ * series of runs of equal lru_ns, newest run first, and every seq of a run
+ * is greater than those of the runs behind it (top of file): so each run is
+ * sorted on its own and relinked while it is in cache, and the runs are
+ * joined as they are. A join out of order (which the invariant rules out)
+ * falls back to sorting the whole chain.
+ */
+static void list_sort(struct flow_table *t, int l)
+{
+	struct flow *f = t->lists[l].head, *head = NULL, *prev = NULL;
+	struct flow **pp = &head;
+	bool ordered = true;
+
+	while (f) {
+		struct flow *run = f, *next;
+		int64_t e = f->lru_ns;
+
+		while (f->lru_next && f->lru_next->lru_ns == e)
+			f = f->lru_next;
+		next = f->lru_next;
+		f->lru_next = NULL;
+		run = chain_sort(run);
+		if (prev && prev->seq <= run->seq)
+			ordered = false;
+		*pp = run;
+		for (f = run; f; prev = f, f = f->lru_next)
+			f->lru_prev = prev;
+		pp = &prev->lru_next;
+		f = next;
+	}
+	if (!ordered) {
+		head = chain_sort(head);
+		prev = NULL;
+		for (f = head; f; prev = f, f = f->lru_next)
+			f->lru_prev = prev;
+	}
+	t->lists[l].head = head;
 	t->lists[l].tail = prev;
+}
+
+/*
+ * Detaches the run of flows at the tail of list l (equal lru_ns) and
+ * returns it as an lru_next chain ending in the old tail.
+ */
+static struct flow *detach_tail_run(struct flow_table *t, int l)
+{
+	struct flow_list *ls = &t->lists[l];
+	struct flow *first = ls->tail;
+	int64_t e = first->lru_ns;
+	size_t n = 1;
+
+	while (first->lru_prev && first->lru_prev->lru_ns == e) {
+		first = first->lru_prev;
+		n++;
+	}
+	ls->tail = first->lru_prev;
+	if (ls->tail)
+		ls->tail->lru_next = NULL;
+	else
+		ls->head = NULL;
+	ls->n -= n;
+	first->lru_prev = NULL;
+	return first;
 }
 
 /* The table is full: from now on recency is exact (eviction order). */
@@ -992,20 +1059,47 @@ track:
 
 void flow_table_flush(struct flow_table *t)
 {
-	struct flow *f;
+	struct flow *f, *next;
 
 	if (!t)
 		return;
-	/* Oldest activity first, so the end callback sees a stable order. */
+	/*
+	 * Every flow leaves: the hash goes empty in one sweep instead of a walk
+	 * of each flow's (cold) chain, and each block is freed right after its
+	 * end (the pools are emptied below anyway).
+	 */
+	memset(t->buckets, 0, t->nbuckets * sizeof(*t->buckets));
+	t->nflows = 0;
+	/*
+	 * Oldest activity (seq) first, so the end callback sees a stable order.
+	 * Runs of equal lru_ns hold greater seqs than the runs behind them (top
+	 * of file), so the list is ended one tail run at a time, each sorted
+	 * and ended while its flows are in cache.
+	 */
 	for (int l = LIST_OPEN; l <= LIST_CLOSED; l++) {
-		list_sort(t, l);
-		while ((f = t->lists[l].tail)) {
-			end_flow(t, f, FLOW_END_OPEN);
-			destroy(t, f);
+		while (t->lists[l].tail) {
+			struct flow *run = chain_sort(detach_tail_run(t, l));
+			struct flow *old = NULL;
+
+			/* Newest first after the sort: reverse to oldest first. */
+			for (f = run; f; f = next) {
+				next = f->lru_next;
+				f->lru_next = old;
+				old = f;
+			}
+			for (f = old; f; f = next) {
+				next = f->lru_next;
+				f->lru_prev = f->lru_next = NULL;
+				end_flow(t, f, FLOW_END_OPEN);
+				free(f);
+			}
 		}
 	}
-	while ((f = t->lists[LIST_ENDED].tail))
-		destroy(t, f);
+	for (f = t->lists[LIST_ENDED].head; f; f = next) {
+		next = f->lru_next;
+		free(f);
+	}
+	memset(&t->lists[LIST_ENDED], 0, sizeof(t->lists[LIST_ENDED]));
 	pools_free(t);
 }
 

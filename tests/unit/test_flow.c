@@ -490,3 +490,60 @@ Test(flow, track_sets_tcp_state_without_count)
 	cr_assert_eq(e.pkts[0], 1);
 	flow_table_free(t);
 }
+
+/*
+ * The flush ends flows by their last packet, oldest first, open list then
+ * closed list, whatever order they were created or placed in: within one
+ * expiry epoch (last packets out of creation order) and across epochs.
+ * The table is empty and usable afterwards.
+ */
+Test(flow, flush_ends_in_last_packet_order)
+{
+	struct flow_table *t = mk_table(64, 3600 * S, 120 * S);
+	struct ends e = { 0 };
+	struct packet p;
+	struct flow_pkt_info i;
+	/* UDP source ports, in packet order; conv_id = first appearance. */
+	static const uint16_t order[] = {
+		/* epoch 1 s: create 1..5, then last packets 3, 1, 5 */
+		1, 2, 3, 4, 5, 3, 1, 5,
+		/* epoch 3 s: 2 again (moves), create 6, 7, then 6 again */
+		2, 6, 7, 6,
+	};
+	/* UDP conv ids by last packet (seq 4, 6, 7, 8, 9, 11, 12). */
+	static const uint64_t want[] = { 3, 2, 0, 4, 1, 6, 5 };
+	static const uint64_t want_pkts[] = { 1, 2, 2, 2, 2, 1, 2 };
+	int64_t ts = 1 * S;
+
+	flow_table_set_end_cb(t, end_cb, &e);
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		if (k == 8)
+			ts = 3 * S;
+		mk(&p, 4, A4, B4, 17, order[k], 53);
+		flow_table_update(t, &p, 0, k + 1, ts, 60, &i);
+	}
+	/* A finished TCP flow (closed list) ends after every open one. */
+	mk(&p, 4, A4, B4, 6, 4000, 80);
+	tcp(&p, TCP_F_RST, 1, 0);
+	flow_table_update(t, &p, 0, 20, 1 * S, 60, &i);
+
+	flow_table_flush(t);
+	cr_assert_eq(e.n, 8);
+	for (int k = 0; k < 7; k++) {
+		cr_assert_eq(e.conv[k], want[k], "end %d: conv %llu, want %llu",
+			     k, (unsigned long long)e.conv[k],
+			     (unsigned long long)want[k]);
+		cr_assert_eq(e.why[k], FLOW_END_OPEN);
+		cr_assert_eq(e.pkts[k], want_pkts[k]);
+	}
+	/* Then the closed list: the TCP flow (TCP conv 0). */
+	cr_assert_eq(e.conv[7], 0);
+	cr_assert_eq(e.pkts[7], 1);
+	cr_assert_eq(e.why[7], FLOW_END_OPEN);
+
+	/* Usable after the flush: a known key is a new flow again. */
+	mk(&p, 4, A4, B4, 17, 1, 53);
+	flow_table_update(t, &p, 0, 30, 10 * S, 60, &i);
+	cr_assert(i.created);
+	flow_table_free(t);
+}
