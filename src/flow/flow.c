@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /*
  * Every flow sits in the hash and on exactly one of three recency lists
@@ -22,8 +23,10 @@
  * ends, the states are released and the flow moves to an ended record of
  * sizeof(struct flow) (no analyzer states), so memory follows the open
  * flows, not every connection seen; a revival moves it back into a full
- * block. Both kinds of block are recycled through small free lists, so
- * connection churn does not go through malloc.
+ * block. Blocks of both kinds are carved from an arena of chunks (up to
+ * 2 MiB, huge-page hinted) and recycled through one free list per kind, so
+ * connection churn does not go through malloc; memory stays at the peak
+ * number of blocks in use until the flush or free releases the chunks.
  *
  * Recency is lazy: a packet moves its flow to the head of its list only on
  * the flow's first packet of an expiry epoch (the time between two expiry
@@ -40,8 +43,6 @@ enum { LIST_OPEN = 0, LIST_CLOSED, LIST_ENDED, LIST_N };
 
 #define FLOW_MAX_ANALYZERS 4
 #define NS_PER_S 1000000000LL
-/* Free blocks kept for reuse, per kind (beyond: back to malloc). */
-#define FLOW_POOL_MAX 4096
 
 enum { BLK_FULL = 0, BLK_ENDED = 1 };
 
@@ -56,6 +57,15 @@ struct flow_list {
 	size_t n;
 };
 
+/* Arena chunks: blocks are carved from these, never freed one by one. */
+struct flow_chunk {
+	struct flow_chunk *next;
+};
+
+#define CHUNK_MIN ((size_t)64 << 10)
+#define CHUNK_MAX ((size_t)2 << 20) /* one transparent huge page */
+#define CHUNK_HDR ((size_t)64)
+
 struct flow_table {
 	struct flow_limits lim;
 	struct flow **buckets;
@@ -68,6 +78,10 @@ struct flow_table {
 	int n_an;
 	size_t alloc_size;
 	struct flow_pool pool[2]; /* BLK_FULL, BLK_ENDED */
+	struct flow_chunk *chunks;
+	char *ar_next;	 /* unused part of the newest chunk */
+	size_t ar_left;
+	size_t chunk_sz; /* size of the next chunk */
 	void (*end_cb)(void *ctx, const struct flow *f);
 	void *end_ctx;
 	uint64_t next_conv[3];
@@ -285,44 +299,78 @@ static size_t blk_size(const struct flow_table *t, int kind)
 	return kind == BLK_FULL ? t->alloc_size : sizeof(struct flow);
 }
 
+/*
+ * A new chunk for the arena: sizes double from 64 KiB to 2 MiB, and the
+ * 2 MiB ones are aligned and marked for transparent huge pages, so a large
+ * table faults and TLB-misses per 2 MiB instead of per 4 KiB page.
+ */
+static bool arena_grow(struct flow_table *t, size_t need)
+{
+	size_t sz = t->chunk_sz ? t->chunk_sz : CHUNK_MIN;
+	struct flow_chunk *c;
+
+	while (sz < need + CHUNK_HDR)
+		sz *= 2;
+	if (sz >= CHUNK_MAX) {
+		c = aligned_alloc(CHUNK_MAX, (sz + CHUNK_MAX - 1) & ~(CHUNK_MAX - 1));
+		if (c)
+			(void)madvise(c, sz, MADV_HUGEPAGE); /* a hint only */
+	} else {
+		c = malloc(sz);
+	}
+	if (!c)
+		return false;
+	c->next = t->chunks;
+	t->chunks = c;
+	t->ar_next = (char *)c + CHUNK_HDR;
+	t->ar_left = sz - CHUNK_HDR;
+	t->chunk_sz = sz < CHUNK_MAX ? sz * 2 : sz;
+	return true;
+}
+
 /* A block of the given kind, contents undefined (NULL: out of memory). */
 static struct flow *blk_get(struct flow_table *t, int kind)
 {
 	struct flow_pool *p = &t->pool[kind];
 	struct flow *f = p->head;
+	size_t sz;
 
 	if (f) {
 		p->head = f->hnext;
 		p->n--;
 		return f;
 	}
-	return malloc(blk_size(t, kind));
+	sz = (blk_size(t, kind) + 15) & ~(size_t)15;
+	if (sz > t->ar_left && !arena_grow(t, sz))
+		return NULL;
+	f = (struct flow *)(void *)t->ar_next;
+	t->ar_next += sz;
+	t->ar_left -= sz;
+	return f;
 }
 
+/* Blocks live in the arena: a free block waits on its kind's free list. */
 static void blk_put(struct flow_table *t, struct flow *f)
 {
 	struct flow_pool *p = &t->pool[f->blk];
 
-	if (p->n >= FLOW_POOL_MAX) {
-		free(f);
-		return;
-	}
 	f->hnext = p->head;
 	p->head = f;
 	p->n++;
 }
 
+/* Releases every block at once (the table holds no flow any more). */
 static void pools_free(struct flow_table *t)
 {
-	for (int k = 0; k < 2; k++) {
-		struct flow *f;
+	struct flow_chunk *c;
 
-		while ((f = t->pool[k].head)) {
-			t->pool[k].head = f->hnext;
-			free(f);
-		}
-		t->pool[k].n = 0;
+	while ((c = t->chunks)) {
+		t->chunks = c->next;
+		free(c);
 	}
+	memset(t->pool, 0, sizeof(t->pool));
+	t->ar_next = NULL;
+	t->ar_left = 0;
 }
 
 /* ---- lifecycle ---- */
@@ -1091,14 +1139,10 @@ void flow_table_flush(struct flow_table *t)
 				next = f->lru_next;
 				f->lru_prev = f->lru_next = NULL;
 				end_flow(t, f, FLOW_END_OPEN);
-				free(f);
 			}
 		}
 	}
-	for (f = t->lists[LIST_ENDED].head; f; f = next) {
-		next = f->lru_next;
-		free(f);
-	}
+	/* Ended records need no end: the arena below takes them all. */
 	memset(&t->lists[LIST_ENDED], 0, sizeof(t->lists[LIST_ENDED]));
 	pools_free(t);
 }
