@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Bounded flow table: chained hash, recency lists, expiry, W1/W3 TCP rules. */
 #include "flow/flow.h"
+#include "flow/flow_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -166,57 +167,6 @@ static uint64_t mix64(uint64_t h)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
-}
-
-/*
- * The key as five words: both addresses (16 bytes each, IPv4 zero-padded)
- * and the family, protocol and ports packed into one. Built in registers
- * from the packet, so hashing and comparing need no reload of a key just
- * written with narrow stores.
- */
-struct kw {
-	uint64_t a[4]; /* addr[0] bytes 0-7, 8-15, addr[1] bytes 0-7, 8-15 */
-	uint64_t m;    /* family | proto << 8 | port[0] << 16 | port[1] << 32 */
-};
-
-static inline uint64_t kw_meta(uint8_t family, uint8_t proto, uint16_t p0,
-			       uint16_t p1)
-{
-	return (uint64_t)family | (uint64_t)proto << 8 | (uint64_t)p0 << 16 |
-	       (uint64_t)p1 << 32;
-}
-
-static inline uint64_t ld64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t ld_be64(const uint8_t *p)
-{
-	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
-	       (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-	       (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-	       (uint64_t)p[6] << 8 | (uint64_t)p[7];
-}
-
-static inline bool kw_eq(const struct kw *w, const struct flow_key *k)
-{
-	return ((ld64(k->addr[0]) ^ w->a[0]) | (ld64(k->addr[0] + 8) ^ w->a[1]) |
-		(ld64(k->addr[1]) ^ w->a[2]) | (ld64(k->addr[1] + 8) ^ w->a[3]) |
-		(kw_meta(k->family, k->proto, k->port[0], k->port[1]) ^
-		 w->m)) == 0;
-}
-
-/* 64x64->128 multiply folded to 64 bits. */
-static inline uint64_t mum(uint64_t a, uint64_t b)
-{
-	__extension__ typedef unsigned __int128 u128;
-	u128 p = (u128)a * b;
-
-	return (uint64_t)p ^ (uint64_t)(p >> 64);
 }
 
 /* Two independent multiply lanes, then one fold with the meta word. */
@@ -610,58 +560,6 @@ static void expire_list(struct flow_table *t, int l, int64_t now_ns,
 	}
 }
 
-/* Merges two runs linked by lru_next, newest (largest seq) first. */
-static struct flow *merge_runs(struct flow *a, struct flow *b)
-{
-	struct flow *res = NULL, **pp = &res;
-
-	while (a && b) {
-		if (a->seq >= b->seq) {
-			*pp = a;
-			pp = &a->lru_next;
-			a = a->lru_next;
-		} else {
-			*pp = b;
-			pp = &b->lru_next;
-			b = b->lru_next;
-		}
-	}
-	*pp = a ? a : b;
-	return res;
-}
-
-/*
- * Sorts a NULL-terminated lru_next chain by seq, newest first, in place:
- * a bottom-up merge sort whose units are the chain's maximal runs already
- * in order (part[i] holds 2^i of them), so a chain that is nearly in order
- * costs about one pass. Needs no memory. Returns the new head.
- */
-static struct flow *chain_sort(struct flow *f)
-{
-	struct flow *part[64] = { 0 };
-
-	while (f) {
-		struct flow *run = f, *next;
-		int i;
-
-		while (f->lru_next && f->lru_next->seq < f->seq)
-			f = f->lru_next;
-		next = f->lru_next;
-		f->lru_next = NULL;
-		f = run;
-		for (i = 0; i < 63 && part[i]; i++) {
-			f = merge_runs(part[i], f);
-			part[i] = NULL;
-		}
-		part[i] = part[i] ? merge_runs(part[i], f) : f;
-		f = next;
-	}
-	for (int i = 0; i < 64; i++)
-		if (part[i])
-			f = f ? merge_runs(part[i], f) : part[i];
-	return f;
-}
-
 /*
  * Sorts list l by seq (oldest packet at the tail) in place. The list is a
  * series of runs of equal lru_ns, newest run first, and every seq of a run
@@ -684,7 +582,7 @@ static void list_sort(struct flow_table *t, int l)
 			f = f->lru_next;
 		next = f->lru_next;
 		f->lru_next = NULL;
-		run = chain_sort(run);
+		run = flow_chain_sort(run);
 		if (prev && prev->seq <= run->seq)
 			ordered = false;
 		*pp = run;
@@ -694,7 +592,7 @@ static void list_sort(struct flow_table *t, int l)
 		f = next;
 	}
 	if (!ordered) {
-		head = chain_sort(head);
+		head = flow_chain_sort(head);
 		prev = NULL;
 		for (f = head; f; prev = f, f = f->lru_next)
 			f->lru_prev = prev;
@@ -852,90 +750,6 @@ static struct flow *revive(struct flow_table *t, struct flow *f)
 		go_eager(t);
 	start_analyzers(t, f);
 	return f;
-}
-
-/*
- * Builds the canonical key words; returns the packet's direction. Reads
- * each address as two 64-bit words (IPv4: the first 4 bytes only) and
- * orders them as a bytewise compare would.
- */
-static int make_kw(const struct pkt_ip *ip, const struct pkt_l4 *l4,
-		   struct kw *w)
-{
-	uint64_t s0, s1, d0, d1;
-	uint16_t sp = 0, dp = 0;
-	uint8_t fam;
-	int dir;
-
-	if (flow_proto_has_ports(l4->proto)) {
-		sp = l4->sport;
-		dp = l4->dport;
-	}
-	if (ip->ver == 6) {
-		uint64_t bs = ld_be64(ip->src), bd = ld_be64(ip->dst);
-
-		s0 = ld64(ip->src);
-		s1 = ld64(ip->src + 8);
-		d0 = ld64(ip->dst);
-		d1 = ld64(ip->dst + 8);
-		if (bs == bd) {
-			bs = ld_be64(ip->src + 8);
-			bd = ld_be64(ip->dst + 8);
-		}
-		dir = (bs > bd || (bs == bd && sp >= dp)) ? 0 : 1;
-		fam = 6;
-	} else {
-		uint32_t s = 0, d = 0;
-
-		s0 = 0;
-		d0 = 0;
-		memcpy(&s0, ip->src, 4); /* memory order kept, rest zero */
-		memcpy(&d0, ip->dst, 4);
-		s1 = d1 = 0;
-		memcpy(&s, ip->src, 4);
-		memcpy(&d, ip->dst, 4);
-		s = ntohl(s);
-		d = ntohl(d);
-		dir = (s > d || (s == d && sp >= dp)) ? 0 : 1;
-		fam = 4;
-	}
-	if (dir == 0) {
-		w->a[0] = s0, w->a[1] = s1, w->a[2] = d0, w->a[3] = d1;
-		w->m = kw_meta(fam, l4->proto, sp, dp);
-	} else {
-		w->a[0] = d0, w->a[1] = d1, w->a[2] = s0, w->a[3] = s1;
-		w->m = kw_meta(fam, l4->proto, dp, sp);
-	}
-	return dir;
-}
-
-static void key_of_kw(const struct kw *w, struct flow_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = (uint8_t)w->m;
-	k->proto = (uint8_t)(w->m >> 8);
-	k->port[0] = (uint16_t)(w->m >> 16);
-	k->port[1] = (uint16_t)(w->m >> 32);
-	memcpy(k->addr[0], &w->a[0], 8);
-	memcpy(k->addr[0] + 8, &w->a[1], 8);
-	memcpy(k->addr[1], &w->a[2], 8);
-	memcpy(k->addr[1] + 8, &w->a[3], 8);
-}
-
-int flow_key_from_packet(const struct packet *pkt, int l4, struct flow_key *k)
-{
-	const struct pkt_l4 *l;
-	struct kw w;
-	int dir;
-
-	if (l4 < 0 || l4 >= pkt->n_l4 || l4 >= PKT_MAX_L4)
-		return -1;
-	l = &pkt->l4[l4];
-	if (l->ip >= pkt->n_ip || l->ip >= PKT_MAX_IP)
-		return -1;
-	dir = make_kw(&pkt->ip[l->ip], l, &w);
-	key_of_kw(&w, k);
-	return dir;
 }
 
 /* W1 base sequence numbers and the TCP lifecycle summary. */
@@ -1126,7 +940,7 @@ void flow_table_flush(struct flow_table *t)
 	 */
 	for (int l = LIST_OPEN; l <= LIST_CLOSED; l++) {
 		while (t->lists[l].tail) {
-			struct flow *run = chain_sort(detach_tail_run(t, l));
+			struct flow *run = flow_chain_sort(detach_tail_run(t, l));
 			struct flow *old = NULL;
 
 			/* Newest first after the sort: reverse to oldest first. */
@@ -1175,22 +989,4 @@ void flow_table_free(struct flow_table *t)
 	free(t->vic);
 	free(t->buckets);
 	free(t);
-}
-
-void flow_format_endpoint(const struct flow_key *k, int ep, char *buf, size_t n)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!buf || n == 0)
-		return;
-	ep = ep ? 1 : 0;
-	if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[ep], a,
-		       sizeof(a)))
-		a[0] = '\0';
-	if (!flow_proto_has_ports(k->proto))
-		snprintf(buf, n, "%s", a);
-	else if (k->family == 6)
-		snprintf(buf, n, "[%s]:%u", a, (unsigned)k->port[ep]);
-	else
-		snprintf(buf, n, "%s:%u", a, (unsigned)k->port[ep]);
 }
