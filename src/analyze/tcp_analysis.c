@@ -744,9 +744,12 @@ step_k:
 	fwd->lastack_time = now;
 	/* R */
 	fwd->lastsegmentflags = res->flags;
-	/* S: W19 */
-	if (has_ack)
-		ack_match(&rev->ul, ack, now, res);
+	/*
+	 * S: W19. Runs without the ACK flag too, with the raw ack field
+	 * (settled against tshark, docs/tcp-analysis.md): a resent SYN with
+	 * ack 0 drops the peer's entries "below" 0.
+	 */
+	ack_match(&rev->ul, ack, now, res);
 	/* T: W20, W21 */
 	if (seglen > 0 && fwd->ul.n && fwd->valid_bif) {
 		uint32_t bif = ulist_span(&fwd->ul);

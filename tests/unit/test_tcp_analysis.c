@@ -309,6 +309,106 @@ Test(tcp_analysis, ack_without_ack_flag_is_raw)
 	tcp_h_fini(&h);
 }
 
+/*
+ * Step S runs on every packet with the raw ack field, ACK flag or not
+ * (tshark 4.0.17): a resent SYN carries ack 0, and the peer's entries
+ * whose nextseq is "before" 0 (ISN >= 2^31) are dropped silently.
+ * Corpus: heuristic_tcp_ack_payload.pcap frames 161-166.
+ */
+Test(tcp_analysis, resent_syn_ack0_drops_peer_entries_before_zero)
+{
+	struct tcp_h h;
+
+	tcp_h_init(&h, 4);
+	D(&h, C2S, 0, "S", 1000, 0, 1000, 0);			/* 1 */
+	D(&h, S2C, 10000, "SA", 0xB0000000u, 1001, 1000, 0);	/* 2 */
+	cr_assert_eq(h.r.acked_frame, 1);
+	/* 3: SYN resent, ack field 0: frame 2's entry is "below" 0. */
+	cr_assert_eq(D(&h, C2S, 40000, "S", 1000, 0, 1000, 0),
+		     TA_RETRANSMISSION);
+	cr_assert_eq(h.r.acked_frame, 0);
+	/* 4: the ACK of the SYN-ACK (with 2 bytes) acks nothing. */
+	D(&h, C2S, 41000, "A", 1001, 0xB0000001u, 1000, 2);
+	cr_assert_eq(h.r.acked_frame, 0);
+	cr_assert_eq(h.r.ack_rtt_ns, -1);
+	cr_assert_eq(h.r.bytes_in_flight, 3);
+	/* 5: resent SYN-ACK: empty list, rto from nextseq_time (frame 2). */
+	cr_assert_eq(D(&h, S2C, 50000, "SA", 0xB0000000u, 1001, 1000, 0),
+		     TA_RETRANSMISSION);
+	cr_assert_eq(h.r.rto_frame, 2);
+	cr_assert_eq(h.r.rto_ns, 40000 * 1000LL);
+	/* 6: the next ACK acks frame 5, the only entry left. */
+	D(&h, C2S, 60000, "AP", 1001, 0xB0000001u, 1000, 10);
+	cr_assert_eq(h.r.acked_frame, 5);
+	tcp_h_fini(&h);
+}
+
+/* The same with a server ISN "after" 0: the entry stays (corpus frames 216-220). */
+Test(tcp_analysis, resent_syn_ack0_keeps_peer_entries_after_zero)
+{
+	struct tcp_h h;
+
+	tcp_h_init(&h, 4);
+	D(&h, C2S, 0, "S", 1000, 0, 1000, 0);
+	D(&h, S2C, 10000, "SA", 0x20000000u, 1001, 1000, 0);	/* 2 */
+	D(&h, C2S, 40000, "S", 1000, 0, 1000, 0);
+	D(&h, C2S, 41000, "A", 1001, 0x20000001u, 1000, 2);
+	cr_assert_eq(h.r.acked_frame, 2);
+	cr_assert_eq(h.r.ack_rtt_ns, 31000 * 1000LL);
+	tcp_h_fini(&h);
+}
+
+/*
+ * A server ISN change on a SYN-ACK (reused_ports): the client's resent
+ * SYN (ack 0) drops the old-ISN entries (>= 2^31) but not the new ones, so
+ * rto of a later SYN-ACK counts from the first new-ISN one.
+ * Corpus: surv_tcp-fastopen-10-syn-data-ignore_input.pcap frames 13-17.
+ */
+Test(tcp_analysis, isn_change_rto_from_entry_left_by_resent_syn)
+{
+	struct tcp_h h;
+
+	tcp_h_init(&h, 4);
+	D(&h, C2S, 0, "S", 1000, 0, 1000, 0);			/* 1 */
+	D(&h, S2C, 10000, "SA", 0xC0000000u, 1001, 1000, 0);	/* 2 */
+	D(&h, C2S, 500000, "S", 1000, 0, 1000, 0);		/* 3 */
+	D(&h, S2C, 510000, "SA", 0x05000000u, 1001, 1000, 0);	/* 4 */
+	cr_assert(h.r.flags & TA_REUSED_PORTS);
+	cr_assert_eq(D(&h, S2C, 900000, "SA", 0xC0000000u, 1001, 1000, 0),
+		     TA_RETRANSMISSION | TA_REUSED_PORTS);	/* 5 */
+	cr_assert_eq(h.r.rto_frame, 4);
+	cr_assert_eq(h.r.rto_ns, 390000 * 1000LL);
+	D(&h, C2S, 1500000, "S", 1000, 0, 1000, 0);		/* 6 */
+	D(&h, S2C, 1510000, "SA", 0x05000000u, 1001, 1000, 0);	/* 7 */
+	cr_assert(h.r.flags & TA_RETRANSMISSION);
+	cr_assert_eq(h.r.rto_frame, 4);
+	cr_assert_eq(h.r.rto_ns, 1000000 * 1000LL);
+	tcp_h_fini(&h);
+}
+
+/*
+ * A RST without ACK (ack field 0) trims the peer's data "below" 0: the
+ * next segment's bytes in flight count only itself. Corpus: ethereum.pcap
+ * frames 1714-1718.
+ */
+Test(tcp_analysis, rst_without_ack_trims_peer_bytes_in_flight)
+{
+	struct tcp_h h;
+
+	tcp_h_init(&h, 4);
+	tx(&h, C2S, 0, "S", 1000, 0, 1000, 0, -1, 0, NULL);
+	tx(&h, S2C, 5000, "SA", 0xD0000000u, 1001, 1000, 0, -1, 0, NULL);
+	D(&h, C2S, 10000, "A", 1001, 0xD0000001u, 1000, 0);
+	D(&h, S2C, 20000, "AP", 0xD0000001u, 1001, 1000, 32);
+	cr_assert_eq(h.r.bytes_in_flight, 32);
+	D(&h, S2C, 20100, "AP", 0xD0000021u, 1001, 1000, 16);
+	cr_assert_eq(h.r.bytes_in_flight, 48);
+	D(&h, C2S, 20200, "R", 1001, 0, 0, 0);
+	D(&h, S2C, 20300, "AP", 0xD0000031u, 1001, 1000, 16);
+	cr_assert_eq(h.r.bytes_in_flight, 16);
+	tcp_h_fini(&h);
+}
+
 Test(tcp_analysis, window_update_and_spurious)
 {
 	struct tcp_h h;
