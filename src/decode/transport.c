@@ -319,6 +319,9 @@ void dec_udp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 	}
 	if (uwend > wend)
 		uwend = wend;
+	/* The 8 header bytes were read, but a claim below them must not wrap. */
+	if (uwend < off + 8)
+		uwend = off + 8;
 	l4->payload_len = (d->quote || frag ? off + ulen : uwend) - off - 8;
 	set_payload(l4, dx_min(end, uwend));
 	if (d->quote || frag)
