@@ -23,11 +23,21 @@ static void copy_ev_frames(struct finding *f, const struct evidence *ev)
 }
 
 /* Explains and emits; the finding is gone after this either way. */
-static int finish(struct rule_ctx *ctx, struct finding *f)
+/*
+ * The common end of every capture rule: rc is the result of building f
+ * (freed on error); e, if given, lends its frame references; then the
+ * explanation is filled and the finding emitted.
+ */
+static int finish(struct rule_ctx *ctx, struct finding *f,
+		  const struct evidence *e, int rc)
 {
-	if (finding_explain(f, NULL) < 0) {
+	if (!rc && e)
+		copy_ev_frames(f, e);
+	if (!rc && finding_explain(f, NULL) < 0)
+		rc = -ENOMEM;
+	if (rc) {
 		finding_free(f);
-		return -ENOMEM;
+		return rc;
 	}
 	return rule_emit(ctx, f);
 }
@@ -77,12 +87,7 @@ int rule_capture_duplicate_packets(struct rule_ctx *ctx,
 				f, "With this many copies, retransmission and "
 				   "loss figures from this capture are mostly "
 				   "artefacts: deduplicate before reading them.");
-		if (rc) {
-			finding_free(f);
-			return rc;
-		}
-		copy_ev_frames(f, e);
-		if ((rc = finish(ctx, f)) < 0)
+		if ((rc = finish(ctx, f, e, rc)) < 0)
 			return rc;
 	}
 	return 0;
@@ -110,12 +115,7 @@ int rule_capture_time_backwards(struct rule_ctx *ctx, const struct ev_store *ev,
 			f, "%lld backward steps; largest %.3f ms at frame %lld",
 			(long long)n, (double)step / 1e6,
 			(long long)num_i(e, "max_step_frame"));
-		if (rc) {
-			finding_free(f);
-			return rc;
-		}
-		copy_ev_frames(f, e);
-		if ((rc = finish(ctx, f)) < 0)
+		if ((rc = finish(ctx, f, e, rc)) < 0)
 			return rc;
 	}
 	return 0;
@@ -151,12 +151,7 @@ int rule_capture_truncated(struct rule_ctx *ctx, const struct ev_store *ev,
 			rc = finding_add_line(
 				f, "%lld frames lost part of a header",
 				(long long)cut);
-		if (rc) {
-			finding_free(f);
-			return rc;
-		}
-		copy_ev_frames(f, e);
-		if ((rc = finish(ctx, f)) < 0)
+		if ((rc = finish(ctx, f, e, rc)) < 0)
 			return rc;
 	}
 	return 0;
@@ -181,11 +176,7 @@ int rule_capture_flows_evicted(struct rule_ctx *ctx, const struct ev_store *ev,
 		int rc = finding_add_line(
 			f, "%lld flows evicted of %lld",
 			(long long)n, (long long)created);
-		if (rc) {
-			finding_free(f);
-			return rc;
-		}
-		if ((rc = finish(ctx, f)) < 0)
+		if ((rc = finish(ctx, f, NULL, rc)) < 0)
 			return rc;
 	}
 	return 0;
@@ -221,11 +212,7 @@ int rule_capture_kernel_drops(struct rule_ctx *ctx, const struct ev_store *ev,
 		int rc = finding_add_line(
 			f, "%lld of %lld packets dropped by the capture (%.2f%%)",
 			(long long)drops, (long long)total, sh * 100);
-		if (rc) {
-			finding_free(f);
-			return rc;
-		}
-		if ((rc = finish(ctx, f)) < 0)
+		if ((rc = finish(ctx, f, NULL, rc)) < 0)
 			return rc;
 	}
 	return 0;
