@@ -166,6 +166,22 @@ void cli_print_help(const struct cli_spec *spec)
 	printf("\n%s", cli_exit_code_help);
 }
 
+int cli_begin(const struct cli_spec *spec, int argc, char **argv,
+	      struct cli_opts *o)
+{
+	struct nd_err err = { 0 };
+
+	if (cli_parse(spec, argc, argv, o, &err) < 0) {
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
+	if (o->help) {
+		cli_print_help(spec);
+		return ND_EXIT_OK;
+	}
+	return -1;
+}
+
 static int cli_apply_extra(const struct cli_spec *spec,
 			   const struct cli_extra *x, const char *value,
 			   struct nd_err *err)

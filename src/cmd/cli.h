@@ -65,6 +65,13 @@ struct cli_spec {
 int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 	      struct cli_opts *o, struct nd_err *err);
 void cli_print_help(const struct cli_spec *spec);
+/*
+ * The start every command shares: parses argv; on a usage error prints it,
+ * on --help prints the help. Returns -1 to go on, or the exit code the
+ * command should return now.
+ */
+int cli_begin(const struct cli_spec *spec, int argc, char **argv,
+	      struct cli_opts *o);
 /* Maps an nd_err kind to the documented exit code. */
 int cli_exit_code(enum nd_err_kind kind);
 /* Prints "netdx: <msg>" to stderr (one line). */

@@ -781,15 +781,9 @@ int cmd_analyze(int argc, char **argv)
 	struct nd_err err = { 0 };
 	int ret;
 
-	ret = cli_parse(&spec, argc, argv, &o, &err);
-	if (ret < 0) {
-		cli_error(&err);
-		return cli_exit_code(err.kind);
-	}
-	if (o.help) {
-		cli_print_help(&spec);
-		return ND_EXIT_OK;
-	}
+	ret = cli_begin(&spec, argc, argv, &o);
+	if (ret >= 0)
+		return ret;
 	if (!o.n_inputs && !o.iface) {
 		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
 			   "analyze: no input (give FILE or -i IFACE)");

@@ -561,18 +561,11 @@ int cmd_flows(int argc, char **argv)
 		.ctx = &c,
 	};
 	struct cli_opts o;
-	struct nd_err err = { 0 };
 	int ret;
 
-	ret = cli_parse(&spec, argc, argv, &o, &err);
-	if (ret < 0) {
-		cli_error(&err);
-		return cli_exit_code(err.kind);
-	}
-	if (o.help) {
-		cli_print_help(&spec);
-		return ND_EXIT_OK;
-	}
+	ret = cli_begin(&spec, argc, argv, &o);
+	if (ret >= 0)
+		return ret;
 	pc.o = &o;
 	/* Statistics need the TCP analysis; --tsv stays as it always was. */
 	pc.tcp_analysis = c.only_tcp && !c.tsv;

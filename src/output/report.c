@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fmt.h"
+
 #define ARENA_BLOCK 65536
 
 /* Strings of a table live in big blocks: one allocation per ~64 KiB, not per cell. */
@@ -318,21 +320,6 @@ int rtable_set_str(struct rtable *t, size_t col, const char *s)
 	return set_text(t, col, COL_STR, s);
 }
 
-/* Decimal digits of v at p (at most 10, no terminator); returns the count. */
-static size_t put_dec(char *p, unsigned v)
-{
-	char t[10];
-	size_t n = 0;
-
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		p[i] = t[n - 1 - i];
-	return n;
-}
-
 /*
  * Hand-written for IPv4 (the same dotted quad inet_ntop writes): a flows
  * report sets two addresses per row, and inet_ntop plus snprintf were 12 %
@@ -358,12 +345,12 @@ int rtable_set_addr(struct rtable *t, size_t col, int family,
 		for (int i = 0; i < 4; i++) {
 			if (i)
 				buf[n++] = '.';
-			n += put_dec(buf + n, addr[i]);
+			n += fmt_dec(buf + n, addr[i]);
 		}
 	}
 	if (port >= 0) {
 		buf[n++] = ':';
-		n += put_dec(buf + n, (unsigned)port);
+		n += fmt_dec(buf + n, (unsigned)port);
 	}
 	const char *d = arena_dup(t, buf, n);
 	if (!d)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fmt.h"
 #include "output/sink.h"
 
 #define WRAP_COLS 78
@@ -146,15 +147,8 @@ static void verdict(struct sink *s, const struct report *r)
 /* Decimal digits of v into buf (NUL-terminated); returns the length. */
 static size_t fmt_u64(char *buf, uint64_t v)
 {
-	char t[20];
-	size_t n = 0;
+	size_t n = fmt_dec(buf, v);
 
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = t[n - 1 - i];
 	buf[n] = 0;
 	return n;
 }

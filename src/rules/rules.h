@@ -5,6 +5,21 @@
 
 #include "rules/engine.h"
 
+/* Helpers shared by rule files: a named integer of evidence (0 if absent). */
+static inline int64_t rule_num_i(const struct evidence *ev, const char *name)
+{
+	int64_t v = 0;
+
+	ev_get_i64(ev, name, &v);
+	return v;
+}
+
+/* part / whole, 0 when whole is 0. */
+static inline double rule_share(int64_t part, int64_t whole)
+{
+	return whole > 0 ? (double)part / (double)whole : 0;
+}
+
 /* Capture-quality rules (src/rules/rules_capture.c). */
 int rule_capture_duplicate_packets(struct rule_ctx *ctx,
 				   const struct ev_store *ev,

@@ -5,18 +5,6 @@
 
 #include "rules/rules.h"
 
-static int64_t num_i(const struct evidence *ev, const char *name)
-{
-	int64_t v = 0;
-	ev_get_i64(ev, name, &v);
-	return v;
-}
-
-static double share(int64_t part, int64_t whole)
-{
-	return whole > 0 ? (double)part / (double)whole : 0;
-}
-
 static void copy_ev_frames(struct finding *f, const struct evidence *ev)
 {
 	finding_add_frames(f, ev->frames, ev->n_frames, ev->frame_count);
@@ -49,10 +37,10 @@ int rule_capture_duplicate_packets(struct rule_ctx *ctx,
 	size_t pos = 0;
 	const struct evidence *e;
 	while ((e = ev_store_next(ev, "capture.duplicate", &pos))) {
-		int64_t dups = num_i(e, "duplicates"), frames = num_i(e, "frames");
+		int64_t dups = rule_num_i(e, "duplicates"), frames = rule_num_i(e, "frames");
 		if (dups < th_get(th, TH_CAPTURE_DUPLICATE_MIN_COUNT))
 			continue;
-		double sh = share(dups, frames);
+		double sh = rule_share(dups, frames);
 		double win = 0;
 		ev_get_f64(e, "window_ms", &win);
 		struct finding *f = finding_new("capture.duplicate_packets");
@@ -64,24 +52,24 @@ int rule_capture_duplicate_packets(struct rule_ctx *ctx,
 		finding_set_i64(f, "duplicates", dups);
 		finding_set_i64(f, "frames", frames);
 		finding_set_f64(f, "share_pct", sh * 100);
-		finding_set_i64(f, "exact", num_i(e, "exact"));
-		finding_set_i64(f, "near", num_i(e, "near"));
+		finding_set_i64(f, "exact", rule_num_i(e, "exact"));
+		finding_set_i64(f, "near", rule_num_i(e, "near"));
 		finding_set_f64(f, "window_ms", win);
 		int rc = finding_add_line(
 			f, "%lld duplicate frames of %lld (%.1f%%)",
 			(long long)dups, (long long)frames, sh * 100);
-		if (!rc && num_i(e, "first_duplicate"))
+		if (!rc && rule_num_i(e, "first_duplicate"))
 			rc = finding_add_line(
 				f, "first copy: frame %lld repeats frame %lld",
-				(long long)num_i(e, "first_duplicate"),
-				(long long)num_i(e, "first_original"));
-		if (!rc && num_i(e, "forgotten") > 0)
+				(long long)rule_num_i(e, "first_duplicate"),
+				(long long)rule_num_i(e, "first_original"));
+		if (!rc && rule_num_i(e, "forgotten") > 0)
 			rc = finding_add_line(
 				f,
 				"only the last %lld frames are remembered: "
 				"copies further apart were not counted (raise "
 				"capture.duplicate_memory)",
-				(long long)num_i(e, "memory"));
+				(long long)rule_num_i(e, "memory"));
 		if (!rc && sh >= 0.2)
 			rc = finding_set_remedy_note(
 				f, "With this many copies, retransmission and "
@@ -99,7 +87,7 @@ int rule_capture_time_backwards(struct rule_ctx *ctx, const struct ev_store *ev,
 	size_t pos = 0;
 	const struct evidence *e;
 	while ((e = ev_store_next(ev, "capture.time_backwards", &pos))) {
-		int64_t n = num_i(e, "count"), step = num_i(e, "max_step_ns");
+		int64_t n = rule_num_i(e, "count"), step = rule_num_i(e, "max_step_ns");
 		if (n < th_get(th, TH_CAPTURE_TIME_BACKWARDS_MIN) ||
 		    (double)step <
 			    th_get(th, TH_CAPTURE_TIME_BACKWARDS_MIN_STEP_MS) * 1e6)
@@ -107,14 +95,14 @@ int rule_capture_time_backwards(struct rule_ctx *ctx, const struct ev_store *ev,
 		struct finding *f = finding_new("capture.time_backwards");
 		if (!f)
 			return -ENOMEM;
-		f->impact = share(n, num_i(e, "frames"));
+		f->impact = rule_share(n, rule_num_i(e, "frames"));
 		finding_set_i64(f, "count", n);
 		finding_set_f64(f, "max_step_ms", (double)step / 1e6);
-		finding_set_i64(f, "max_step_frame", num_i(e, "max_step_frame"));
+		finding_set_i64(f, "max_step_frame", rule_num_i(e, "max_step_frame"));
 		int rc = finding_add_line(
 			f, "%lld backward steps; largest %.3f ms at frame %lld",
 			(long long)n, (double)step / 1e6,
-			(long long)num_i(e, "max_step_frame"));
+			(long long)rule_num_i(e, "max_step_frame"));
 		if ((rc = finish(ctx, f, e, rc)) < 0)
 			return rc;
 	}
@@ -127,9 +115,9 @@ int rule_capture_truncated(struct rule_ctx *ctx, const struct ev_store *ev,
 	size_t pos = 0;
 	const struct evidence *e;
 	while ((e = ev_store_next(ev, "capture.truncated", &pos))) {
-		int64_t t = num_i(e, "truncated"), frames = num_i(e, "frames");
-		int64_t cut = num_i(e, "headers_cut");
-		double sh = share(t, frames);
+		int64_t t = rule_num_i(e, "truncated"), frames = rule_num_i(e, "frames");
+		int64_t cut = rule_num_i(e, "headers_cut");
+		double sh = rule_share(t, frames);
 		if (t <= 0 || sh < th_get(th, TH_CAPTURE_TRUNCATED_MIN_SHARE))
 			continue;
 		struct finding *f = finding_new("capture.truncated");
@@ -142,11 +130,11 @@ int rule_capture_truncated(struct rule_ctx *ctx, const struct ev_store *ev,
 		finding_set_i64(f, "truncated", t);
 		finding_set_i64(f, "frames", frames);
 		finding_set_f64(f, "share_pct", sh * 100);
-		finding_set_i64(f, "snaplen", num_i(e, "snaplen"));
+		finding_set_i64(f, "snaplen", rule_num_i(e, "snaplen"));
 		finding_set_i64(f, "headers_cut", cut);
 		int rc = finding_add_line(f, "%lld of %lld frames cut at %lld bytes",
 					  (long long)t, (long long)frames,
-					  (long long)num_i(e, "snaplen"));
+					  (long long)rule_num_i(e, "snaplen"));
 		if (!rc && cut)
 			rc = finding_add_line(
 				f, "%lld frames lost part of a header",
@@ -163,16 +151,16 @@ int rule_capture_flows_evicted(struct rule_ctx *ctx, const struct ev_store *ev,
 	size_t pos = 0;
 	const struct evidence *e;
 	while ((e = ev_store_next(ev, "capture.flows_evicted", &pos))) {
-		int64_t n = num_i(e, "evicted"), created = num_i(e, "created");
+		int64_t n = rule_num_i(e, "evicted"), created = rule_num_i(e, "created");
 		if (n < th_get(th, TH_CAPTURE_FLOWS_EVICTED_MIN))
 			continue;
 		struct finding *f = finding_new("capture.flows_evicted");
 		if (!f)
 			return -ENOMEM;
-		f->impact = share(n, created);
+		f->impact = rule_share(n, created);
 		finding_set_i64(f, "evicted", n);
 		finding_set_i64(f, "created", created);
-		finding_set_i64(f, "max_open", num_i(e, "max_open"));
+		finding_set_i64(f, "max_open", rule_num_i(e, "max_open"));
 		int rc = finding_add_line(
 			f, "%lld flows evicted of %lld",
 			(long long)n, (long long)created);
@@ -188,16 +176,16 @@ int rule_capture_kernel_drops(struct rule_ctx *ctx, const struct ev_store *ev,
 	size_t pos = 0;
 	const struct evidence *e;
 	while ((e = ev_store_next(ev, "capture.kernel_drops", &pos))) {
-		int64_t kd = num_i(e, "kernel_dropped"),
-			id = num_i(e, "iface_dropped");
-		int64_t drops = kd + id, recv = num_i(e, "received");
+		int64_t kd = rule_num_i(e, "kernel_dropped"),
+			id = rule_num_i(e, "iface_dropped");
+		int64_t drops = kd + id, recv = rule_num_i(e, "received");
 		if (drops < th_get(th, TH_CAPTURE_KERNEL_DROPS_MIN))
 			continue;
 		/* ps_recv may or may not include drops depending on platform. */
 		int64_t total = recv;
-		if (num_i(e, "records") + drops > total)
-			total = num_i(e, "records") + drops;
-		double sh = share(drops, total);
+		if (rule_num_i(e, "records") + drops > total)
+			total = rule_num_i(e, "records") + drops;
+		double sh = rule_share(drops, total);
 		struct finding *f = finding_new("capture.kernel_drops");
 		if (!f)
 			return -ENOMEM;

@@ -11,19 +11,6 @@
 #define TOP_N 5	    /* worst connections listed per finding */
 #define PEERS_MAX 64 /* hosts aggregated per finding; more are summed only */
 
-static int64_t num_i(const struct evidence *ev, const char *name)
-{
-	int64_t v = 0;
-
-	ev_get_i64(ev, name, &v);
-	return v;
-}
-
-static double share(int64_t part, int64_t whole)
-{
-	return whole > 0 ? (double)part / (double)whole : 0;
-}
-
 /* The worst records by key, best first. */
 struct top {
 	const struct evidence *e[TOP_N];
@@ -156,7 +143,7 @@ static int64_t totals_data_pkts(const struct ev_store *ev)
 	size_t pos = 0;
 	const struct evidence *e = ev_store_next(ev, "tcp.totals", &pos);
 
-	return e ? num_i(e, "data_pkts") : 0;
+	return e ? rule_num_i(e, "data_pkts") : 0;
 }
 
 int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
@@ -172,30 +159,30 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 
 	/* Resends include W7 segments the IP ID shows were resent ("upstream"). */
 	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
-		int64_t r = num_i(e, "retrans") - num_i(e, "spurious") +
-			    num_i(e, "upstream");
-		int64_t dp = num_i(e, "data_pkts");
+		int64_t r = rule_num_i(e, "retrans") - rule_num_i(e, "spurious") +
+			    rule_num_i(e, "upstream");
+		int64_t dp = rule_num_i(e, "data_pkts");
 
 		if (r <= 0)
 			continue;
 		n += r;
-		up += num_i(e, "upstream");
-		fast += num_i(e, "fast");
-		rto += num_i(e, "timeout");
+		up += rule_num_i(e, "upstream");
+		fast += rule_num_i(e, "fast");
+		rto += rule_num_i(e, "timeout");
 		lossy_pkts += dp;
-		bytes += num_i(e, "retrans_bytes");
+		bytes += rule_num_i(e, "retrans_bytes");
 		/* Rank by rate, weighted so 1 of 2 does not beat 50 of 1000. */
-		top_add(&t, e, share(r, dp) * (double)r);
-		if (share(r, dp) > worst && dp >= 20)
-			worst = share(r, dp);
-		peer_add(&pr, e, num_i(e, "sender") ? 0 : 1, r, dp);
+		top_add(&t, e, rule_share(r, dp) * (double)r);
+		if (rule_share(r, dp) > worst && dp >= 20)
+			worst = rule_share(r, dp);
+		peer_add(&pr, e, rule_num_i(e, "sender") ? 0 : 1, r, dp);
 	}
 	if (n < th_get(th, TH_TCP_RETRANS_MIN_COUNT) || n == 0)
 		return 0;
 	int64_t all = totals_data_pkts(ev);
 	if (all < lossy_pkts)
 		all = lossy_pkts;
-	double sh = share(n, all);
+	double sh = rule_share(n, all);
 	struct finding *f = finding_new("tcp.retransmissions");
 	if (!f)
 		return -ENOMEM;
@@ -217,12 +204,12 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_f64(f, "worst_share_pct", worst * 100);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], fr[96], u[160] = "";
-		int64_t eu = num_i(t.e[i], "upstream");
-		int64_t r = num_i(t.e[i], "retrans") - num_i(t.e[i], "spurious") +
+		int64_t eu = rule_num_i(t.e[i], "upstream");
+		int64_t r = rule_num_i(t.e[i], "retrans") - rule_num_i(t.e[i], "spurious") +
 			    eu;
-		int64_t dp = num_i(t.e[i], "data_pkts");
+		int64_t dp = rule_num_i(t.e[i], "data_pkts");
 
-		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
 		if (eu > 0)
 			snprintf(u, sizeof(u),
@@ -232,9 +219,9 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 		rc = finding_add_line(
 			f, "%s: %lld of %lld data segments resent (%.1f%%), "
 			   "%lld fast, %lld after a timeout%s;%s",
-			c, (long long)r, (long long)dp, share(r, dp) * 100,
-			(long long)num_i(t.e[i], "fast"),
-			(long long)num_i(t.e[i], "timeout"), u, fr);
+			c, (long long)r, (long long)dp, rule_share(r, dp) * 100,
+			(long long)rule_num_i(t.e[i], "fast"),
+			(long long)rule_num_i(t.e[i], "timeout"), u, fr);
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -247,7 +234,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 				f, "to %s: %lld of %lld data segments resent "
 				   "(%.1f%%) over %u connections",
 				h, (long long)pr.v[i].a, (long long)pr.v[i].b,
-				share(pr.v[i].a, pr.v[i].b) * 100,
+				rule_share(pr.v[i].a, pr.v[i].b) * 100,
 				pr.v[i].conns);
 		}
 	}
@@ -284,9 +271,9 @@ int rule_tcp_spurious_retransmissions(struct rule_ctx *ctx,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
-		int64_t s = num_i(e, "spurious");
+		int64_t s = rule_num_i(e, "spurious");
 
-		all += num_i(e, "retrans");
+		all += rule_num_i(e, "retrans");
 		if (s <= 0)
 			continue;
 		n += s;
@@ -297,26 +284,26 @@ int rule_tcp_spurious_retransmissions(struct rule_ctx *ctx,
 	struct finding *f = finding_new("tcp.spurious_retransmissions");
 	if (!f)
 		return -ENOMEM;
-	f->impact = share(n, all);
+	f->impact = rule_share(n, all);
 	finding_set_i64(f, "count", n);
 	finding_set_i64(f, "retrans", all);
-	finding_set_f64(f, "share_pct", share(n, all) * 100);
+	finding_set_f64(f, "share_pct", rule_share(n, all) * 100);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160];
 
-		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
 		rc = finding_add_line(f, "%s: %lld spurious of %lld resends; "
 					 "first at frame %lld",
-				      c, (long long)num_i(t.e[i], "spurious"),
-				      (long long)num_i(t.e[i], "retrans"),
-				      (long long)num_i(t.e[i],
+				      c, (long long)rule_num_i(t.e[i], "spurious"),
+				      (long long)rule_num_i(t.e[i], "retrans"),
+				      (long long)rule_num_i(t.e[i],
 						       "spurious_frame"));
 	}
 	if (!rc)
 		rc = more_line(f, &t);
 	/* The retransmission frames listed are a superset: use the firsts. */
 	for (size_t i = 0; i < t.n; i++) {
-		uint64_t fr = (uint64_t)num_i(t.e[i], "spurious_frame");
+		uint64_t fr = (uint64_t)rule_num_i(t.e[i], "spurious_frame");
 
 		if (fr)
 			finding_add_frames(f, &fr, 1, 0);
@@ -338,7 +325,7 @@ int rule_tcp_reordering(struct rule_ctx *ctx, const struct ev_store *ev,
 
 	/* Only W7 segments the IP ID does not show as resent (evidence). */
 	while ((e = ev_store_next(ev, "tcp.reordering", &pos))) {
-		int64_t r = num_i(e, "reordered"), u = num_i(e, "unknown");
+		int64_t r = rule_num_i(e, "reordered"), u = rule_num_i(e, "unknown");
 
 		if (r + u <= 0)
 			continue;
@@ -359,16 +346,16 @@ int rule_tcp_reordering(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], fr[96];
-		int64_t r = num_i(t.e[i], "reordered");
-		int64_t u = num_i(t.e[i], "unknown");
+		int64_t r = rule_num_i(t.e[i], "reordered");
+		int64_t u = rule_num_i(t.e[i], "unknown");
 
-		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
 		rc = finding_add_line(f, "%s: %lld of %lld data segments out "
 					 "of order (%lld reordered per IP ID, "
 					 "%lld cause unknown);%s",
 				      c, (long long)(r + u),
-				      (long long)num_i(t.e[i], "data_pkts"),
+				      (long long)rule_num_i(t.e[i], "data_pkts"),
 				      (long long)r, (long long)u, fr);
 	}
 	if (!rc)
@@ -400,15 +387,15 @@ int rule_tcp_rto_stalls(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.rto_stall", &pos))) {
-		int64_t mx = num_i(e, "max_ns");
+		int64_t mx = rule_num_i(e, "max_ns");
 
 		if ((double)mx < min_ns)
 			continue;
-		n += num_i(e, "stalls");
-		total += num_i(e, "total_ns");
+		n += rule_num_i(e, "stalls");
+		total += rule_num_i(e, "total_ns");
 		if (mx > max)
 			max = mx;
-		top_add(&t, e, (double)num_i(e, "total_ns"));
+		top_add(&t, e, (double)rule_num_i(e, "total_ns"));
 	}
 	if (n == 0)
 		return 0;
@@ -424,18 +411,18 @@ int rule_tcp_rto_stalls(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], rtt[48] = "";
-		int64_t srtt = num_i(t.e[i], "srtt_ns");
+		int64_t srtt = rule_num_i(t.e[i], "srtt_ns");
 
-		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
 		if (srtt > 0)
 			snprintf(rtt, sizeof(rtt), " (average RTT %.1f ms)",
 				 (double)srtt / 1e6);
 		rc = finding_add_line(
 			f, "%s: %lld stalls, %.0f ms in total, longest %.0f ms "
 			   "ending at frame %llu%s",
-			c, (long long)num_i(t.e[i], "stalls"),
-			(double)num_i(t.e[i], "total_ns") / 1e6,
-			(double)num_i(t.e[i], "max_ns") / 1e6,
+			c, (long long)rule_num_i(t.e[i], "stalls"),
+			(double)rule_num_i(t.e[i], "total_ns") / 1e6,
+			(double)rule_num_i(t.e[i], "max_ns") / 1e6,
 			(unsigned long long)(t.e[i]->n_frames ?
 					     t.e[i]->frames[0] : 0), rtt);
 	}
@@ -456,14 +443,14 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.zero_window", &pos))) {
-		int64_t tot = num_i(e, "total_ns");
+		int64_t tot = rule_num_i(e, "total_ns");
 
 		if ((double)tot < min_ns)
 			continue;
-		n += num_i(e, "episodes");
+		n += rule_num_i(e, "episodes");
 		total += tot;
-		probes += num_i(e, "probes");
-		linux_probes += num_i(e, "probes_linux");
+		probes += rule_num_i(e, "probes");
+		linux_probes += rule_num_i(e, "probes_linux");
 		if (tot > max)
 			max = tot;
 		top_add(&t, e, (double)tot);
@@ -484,7 +471,7 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char a[64], b[64];
 		const struct evidence *x = t.e[i];
-		int r = num_i(x, "receiver") ? 1 : 0;
+		int r = rule_num_i(x, "receiver") ? 1 : 0;
 
 		flow_format_endpoint(&x->scope.flow, r, a, sizeof(a));
 		flow_format_endpoint(&x->scope.flow, !r, b, sizeof(b));
@@ -494,10 +481,10 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 			   "probes, which Wireshark calls Keep-Alive); first "
 			   "at frame %llu",
 			a, (unsigned long long)x->scope.conv_id, b,
-			(long long)num_i(x, "episodes"),
-			(double)num_i(x, "total_ns") / 1e6,
-			(long long)num_i(x, "probes"),
-			(long long)num_i(x, "probes_linux"),
+			(long long)rule_num_i(x, "episodes"),
+			(double)rule_num_i(x, "total_ns") / 1e6,
+			(long long)rule_num_i(x, "probes"),
+			(long long)rule_num_i(x, "probes_linux"),
 			(unsigned long long)(x->n_frames ? x->frames[0] : 0));
 	}
 	if (!rc)
@@ -517,10 +504,10 @@ int rule_tcp_window_full(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.window_full", &pos))) {
-		n += num_i(e, "window_full");
-		if (num_i(e, "peer_wscale") < 0)
+		n += rule_num_i(e, "window_full");
+		if (rule_num_i(e, "peer_wscale") < 0)
 			unknown_scale = true;
-		top_add(&t, e, (double)num_i(e, "window_full"));
+		top_add(&t, e, (double)rule_num_i(e, "window_full"));
 	}
 	if (n == 0 || n < th_get(th, TH_TCP_WINDOW_FULL_MIN_COUNT))
 		return 0;
@@ -533,14 +520,14 @@ int rule_tcp_window_full(struct rule_ctx *ctx, const struct ev_store *ev,
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], fr[96];
 
-		conn_name(t.e[i], (int)num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
 		rc = finding_add_line(
 			f, "%s: %lld of %lld data segments filled the window "
 			   "(largest in flight %lld bytes);%s",
-			c, (long long)num_i(t.e[i], "window_full"),
-			(long long)num_i(t.e[i], "data_pkts"),
-			(long long)num_i(t.e[i], "max_bif"), fr);
+			c, (long long)rule_num_i(t.e[i], "window_full"),
+			(long long)rule_num_i(t.e[i], "data_pkts"),
+			(long long)rule_num_i(t.e[i], "max_bif"), fr);
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -563,20 +550,20 @@ int rule_tcp_resets(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
-		int64_t ph = num_i(e, "phase");
+		int64_t ph = rule_num_i(e, "phase");
 
 		n++;
 		if (ph >= 0 && ph < 5)
 			by_phase[ph]++;
 		if (ph == TCP_RST_REFUSED)
 			continue; /* tcp.closed_port tells these */
-		if (num_i(e, "by") == num_i(e, "client"))
+		if (rule_num_i(e, "by") == rule_num_i(e, "client"))
 			by_client++;
 		else
 			by_server++;
 		/* Aborts of connections that carried data matter most. */
 		top_add(&t, e, (ph == TCP_RST_ABORT ? 1e12 : 0) +
-				       (double)num_i(e, "data_bytes"));
+				       (double)rule_num_i(e, "data_bytes"));
 	}
 	int64_t other = n - by_phase[TCP_RST_REFUSED];
 	if (other <= 0 || other < th_get(th, TH_TCP_RESETS_MIN_COUNT))
@@ -595,15 +582,15 @@ int rule_tcp_resets(struct rule_ctx *ctx, const struct ev_store *ev,
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		const struct evidence *x = t.e[i];
 		char c[160];
-		int by = num_i(x, "by") ? 1 : 0;
+		int by = rule_num_i(x, "by") ? 1 : 0;
 
 		conn_name(x, by, c, sizeof(c));
 		rc = finding_add_line(
 			f, "%s: RST from the %s, %s, after %lld payload "
 			   "bytes; frame %llu",
-			c, by == num_i(x, "client") ? "client" : "server",
-			tcp_rst_phase_name((enum tcp_rst_phase)num_i(x, "phase")),
-			(long long)num_i(x, "data_bytes"),
+			c, by == rule_num_i(x, "client") ? "client" : "server",
+			tcp_rst_phase_name((enum tcp_rst_phase)rule_num_i(x, "phase")),
+			(long long)rule_num_i(x, "data_bytes"),
 			(unsigned long long)(x->n_frames ? x->frames[0] : 0));
 	}
 	if (!rc)
@@ -623,12 +610,12 @@ int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
-		if (num_i(e, "phase") != TCP_RST_REFUSED)
+		if (rule_num_i(e, "phase") != TCP_RST_REFUSED)
 			continue;
 		n++;
 		top_add(&t, e, 0);
 		/* Per server port: the refusing endpoint (never the client). */
-		int srv = num_i(e, "client") ? 0 : 1;
+		int srv = rule_num_i(e, "client") ? 0 : 1;
 		peer_add(&pr, e, srv, e->scope.flow.port[srv], 0);
 	}
 	if (n == 0 || n < th_get(th, TH_TCP_CLOSED_PORT_MIN_COUNT))
@@ -642,7 +629,7 @@ int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
 		const struct evidence *x = t.e[i];
 		char c[160];
 
-		conn_name(x, (int)num_i(x, "client"), c, sizeof(c));
+		conn_name(x, (int)rule_num_i(x, "client"), c, sizeof(c));
 		rc = finding_add_line(f, "%s: SYN answered by RST at frame %llu",
 				      c, (unsigned long long)(x->n_frames ?
 							      x->frames[0] : 0));
@@ -694,8 +681,8 @@ int rule_tcp_syn_unanswered(struct rule_ctx *ctx, const struct ev_store *ev,
 
 	while ((e = ev_store_next(ev, "tcp.syn_unanswered", &pos))) {
 		n++;
-		attempts += num_i(e, "attempts");
-		top_add(&t, e, (double)num_i(e, "attempts"));
+		attempts += rule_num_i(e, "attempts");
+		top_add(&t, e, (double)rule_num_i(e, "attempts"));
 	}
 	if (n == 0 || n < th_get(th, TH_TCP_SYN_UNANSWERED_MIN_COUNT))
 		return 0;
@@ -709,13 +696,13 @@ int rule_tcp_syn_unanswered(struct rule_ctx *ctx, const struct ev_store *ev,
 		const struct evidence *x = t.e[i];
 		char c[160], s[96], fr[96];
 
-		conn_name(x, (int)num_i(x, "client"), c, sizeof(c));
+		conn_name(x, (int)rule_num_i(x, "client"), c, sizeof(c));
 		schedule(x, s, sizeof(s));
 		frame_list(x, fr, sizeof(fr));
 		if (i == 0)
 			snprintf(first_sched, sizeof(first_sched), "%s", s);
 		rc = finding_add_line(f, "%s: %lld SYNs%s%s;%s", c,
-				      (long long)num_i(x, "attempts"),
+				      (long long)rule_num_i(x, "attempts"),
 				      s[0] ? ", retries at " : "", s, fr);
 	}
 	if (!rc)
