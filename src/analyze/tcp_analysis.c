@@ -841,6 +841,16 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 		ipid = pkt->ip[h->ip].id;
 	seq_analysis(ta, s, fwd, rev, t, seglen, frame, ts_ns, ipid, res);
 	ipid_track(fwd, ipid);
+	/*
+	 * A finished sender's list, emptied by the last ACK, holds nothing:
+	 * give its storage back. Connections that ended stay in the table
+	 * (files keep them for late packets), and a kept 8-slot list per
+	 * direction was half of analyze's memory on short connections. A
+	 * late retransmission simply allocates a new list.
+	 */
+	if (!rev->ul.n && rev->ul.v &&
+	    (f->tcp.fin[!dir] || f->tcp.rst[0] || f->tcp.rst[1]))
+		ulist_release(&rev->ul);
 
 	/* W1 relative numbers, W2 calculated window. */
 	res->rel_seq = t->seq - (f->tcp.base_set[dir] ? f->tcp.base_seq[dir] : 0);

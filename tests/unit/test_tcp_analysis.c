@@ -270,6 +270,33 @@ Test(tcp_analysis, lost_segment_and_rto_retransmission)
 	tcp_h_fini(&h);
 }
 
+/*
+ * The analyzer frees a finished sender's emptied unacked list: a late
+ * resend after the close must still be a retransmission, and the list
+ * it starts again must still match the ACK that covers it.
+ */
+Test(tcp_analysis, late_resend_after_close_uses_a_new_list)
+{
+	struct tcp_h h;
+
+	tcp_h_init(&h, 4);
+	handshake(&h, 0, 10000, -1, -1);
+	D(&h, C2S, 20000, "AP", 1001, 5001, 1000, 100);
+	D(&h, S2C, 30000, "A", 5001, 1101, 1000, 0);
+	D(&h, C2S, 40000, "FA", 1101, 5001, 1000, 0);
+	D(&h, S2C, 50000, "FA", 5001, 1102, 1000, 0);
+	D(&h, C2S, 60000, "A", 1102, 5002, 1000, 0);
+	/* Both lists are empty and both sides sent FIN. */
+	uint32_t fl = D(&h, C2S, 900000, "AP", 1001, 5002, 1000, 100);
+	/* Already acked: Wireshark calls it spurious too. */
+	cr_assert_eq(fl, TA_RETRANSMISSION | TA_SPURIOUS_RETRANSMISSION,
+		     "flags %#x", fl);
+	const uint64_t resend = h.frame;
+	D(&h, S2C, 910000, "A", 5002, 1101, 1000, 0);
+	cr_assert_eq(h.r.acked_frame, resend);
+	tcp_h_fini(&h);
+}
+
 Test(tcp_analysis, sack_subtracted_from_bytes_in_flight)
 {
 	struct tcp_h h;
