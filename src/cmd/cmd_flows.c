@@ -15,43 +15,99 @@
 #include "output/report.h"
 #include "output/sink.h"
 
-/* One conversation as last reported by the flow table. */
+/*
+ * State names (docs/flows.md), stored in a row as their index. Row order
+ * (and report order) never depends on them.
+ */
+enum row_state {
+	ST_ONE_WAY = 0,
+	ST_TWO_WAY,
+	ST_REJECTED,
+	ST_SYN_RESET,
+	ST_SYN_ONLY,
+	ST_RESET,
+	ST_CLOSED,
+	ST_HALF_CLOSED,
+	ST_HANDSHAKE,
+	ST_MIDSTREAM,
+	ST_ESTABLISHED,
+};
+
+static const char *const STATE_NAMES[] = {
+	[ST_ONE_WAY] = "one-way",	  [ST_TWO_WAY] = "two-way",
+	[ST_REJECTED] = "REJECTED",	  [ST_SYN_RESET] = "SYN_RESET",
+	[ST_SYN_ONLY] = "SYN_ONLY",	  [ST_RESET] = "RESET",
+	[ST_CLOSED] = "CLOSED",		  [ST_HALF_CLOSED] = "HALF_CLOSED",
+	[ST_HANDSHAKE] = "HANDSHAKE",	  [ST_MIDSTREAM] = "MIDSTREAM",
+	[ST_ESTABLISHED] = "ESTABLISHED",
+};
+
+/*
+ * One conversation as last reported by the flow table. A big capture has
+ * one per connection (rr: 65 k), and every byte of them is first-touched
+ * memory, so the row is packed (104 bytes, no holes): 64-bit fields first,
+ * the key, then the bytes; --tcp statistics live in a separate array.
+ */
 struct flow_row {
-	struct flow_key key;
-	uint64_t conv_id;
-	uint64_t first_frame;
+	uint64_t first_frame, conv_id;
 	int64_t first_ns, last_ns;
 	uint64_t pkts[2], bytes[2]; /* [0] A->B, [1] B->A */
-	/* row_state() at the last report: it depends only on fields of that
-	 * report, and a name pointer is smaller than the TCP summary. */
-	const char *state;
+	struct flow_key key;
 	uint8_t first_dir;
-	/* --tcp: per-connection statistics (analyze/tcp_stats.h), summed
-	 * over the parts of a revived conversation. */
-	bool have_stats;
-	uint32_t stats_part;
+	/* row_state() at the last report: it depends only on fields of that
+	 * report, and its index is smaller than the TCP summary. */
+	uint8_t state;
+};
+
+/* --tcp: per-connection statistics (analyze/tcp_stats.h), summed over the
+ * parts of a revived conversation. Same index as its row. */
+struct flow_tcp_row {
 	int64_t hs_rtt_ns; /* -1 unknown */
 	uint64_t retrans, dup_acks;
 	int64_t zw_ns;
-	enum tcp_conn_end cend;
+	uint32_t stats_part;
+	uint8_t cend;	   /* enum tcp_conn_end */
+	uint8_t rst_phase; /* enum tcp_rst_phase */
+	bool have_stats;
 	bool end_by_a;
-	enum tcp_rst_phase rst_phase;
 };
+
+/* Rows live in fixed blocks: no realloc copy (which touches the array
+ * twice) as they grow, and an index stays 32 bits. */
+#define ROW_BLK_SHIFT 10
+#define ROW_BLK (1u << ROW_BLK_SHIFT)
 
 struct flows_ctx {
 	bool only_tcp, only_udp, tsv;
-	struct flow_row *rows;
-	size_t n, cap;
-	/* Row indices in report order (NULL: rows already are in order). */
-	size_t *order;
+	bool want_stats; /* the TCP analysis runs: keep tcp[] */
+	struct flow_row **blk; /* n rows in blocks of ROW_BLK */
+	struct flow_tcp_row **tblk; /* want_stats: same shape as blk */
+	uint32_t n;
+	size_t n_blk;
+	/* Report order: indices of the wanted rows (sort_rows); NULL when
+	 * every row is wanted and the rows already are in order. */
+	uint32_t *order;
+	uint32_t n_out; /* rows in the report */
 	bool sorted;
-	/* conv_id -> row index + 1, per family: conv ids are dense. */
-	size_t *idx[3];
-	size_t idx_cap[3];
+	/* conv_id -> row index + 1, per family: conv ids are dense. Entries
+	 * below idx_len are initialised; the rest of idx_cap is untouched. */
+	uint32_t *idx[3];
+	size_t idx_len[3], idx_cap[3];
 	bool have_t0;
 	int64_t t0_ns; /* first frame of the capture: "start" is relative to it */
 	bool oom;
 };
+
+static inline struct flow_row *row_ptr(const struct flows_ctx *c, uint32_t i)
+{
+	return &c->blk[i >> ROW_BLK_SHIFT][i & (ROW_BLK - 1)];
+}
+
+static inline struct flow_tcp_row *tcp_ptr(const struct flows_ctx *c,
+					   uint32_t i)
+{
+	return &c->tblk[i >> ROW_BLK_SHIFT][i & (ROW_BLK - 1)];
+}
 
 static const struct cli_extra flows_extra[] = {
 	{ "tcp", 0, false, NULL,
@@ -76,41 +132,91 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 	}
 }
 
-static struct flow_row *row_for(struct flows_ctx *c, int fam, uint64_t id)
+/* Makes idx[fam][id] addressable and initialised. */
+static int idx_reserve(struct flows_ctx *c, int fam, uint64_t id)
 {
+	if (id >= UINT32_MAX)
+		return -ENOMEM; /* more conversations than rows can index */
 	if (id >= c->idx_cap[fam]) {
 		size_t ncap = c->idx_cap[fam] ? c->idx_cap[fam] : 64;
-		size_t *ni;
+		uint32_t *ni;
 
 		while (ncap <= id)
 			ncap *= 2;
 		ni = realloc(c->idx[fam], ncap * sizeof(*ni));
 		if (!ni)
-			return NULL;
-		memset(ni + c->idx_cap[fam], 0,
-		       (ncap - c->idx_cap[fam]) * sizeof(*ni));
+			return -ENOMEM;
 		c->idx[fam] = ni;
 		c->idx_cap[fam] = ncap;
 	}
-	if (c->idx[fam][id])
-		return &c->rows[c->idx[fam][id] - 1];
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 256;
-		struct flow_row *nr = realloc(c->rows, ncap * sizeof(*nr));
-
-		if (!nr)
-			return NULL;
-		c->rows = nr;
-		c->cap = ncap;
+	if (id >= c->idx_len[fam]) {
+		memset(c->idx[fam] + c->idx_len[fam], 0,
+		       (id + 1 - c->idx_len[fam]) * sizeof(*c->idx[fam]));
+		c->idx_len[fam] = id + 1;
 	}
-	c->idx[fam][id] = ++c->n;
-	memset(&c->rows[c->n - 1], 0, sizeof(c->rows[0]));
-	c->rows[c->n - 1].state = "one-way";
-	return &c->rows[c->n - 1];
+	return 0;
 }
 
-static const char *row_state(const struct flow *f, uint8_t first_dir,
-			     const uint64_t pkts[2]);
+/* Appends a zeroed row (and statistics); its index, or -1. */
+static int64_t row_append(struct flows_ctx *c)
+{
+	uint32_t i = c->n;
+
+	if (i == UINT32_MAX)
+		return -1;
+	if ((i & (ROW_BLK - 1)) == 0 && (i >> ROW_BLK_SHIFT) == c->n_blk) {
+		size_t nb = c->n_blk + 1;
+		struct flow_row **b = realloc(c->blk, nb * sizeof(*b));
+
+		if (!b)
+			return -1;
+		c->blk = b;
+		b[c->n_blk] = malloc(ROW_BLK * sizeof(**b));
+		if (!b[c->n_blk])
+			return -1;
+		if (c->want_stats) {
+			struct flow_tcp_row **t =
+				realloc(c->tblk, nb * sizeof(*t));
+
+			if (!t) {
+				free(b[c->n_blk]);
+				return -1;
+			}
+			c->tblk = t;
+			t[c->n_blk] = malloc(ROW_BLK * sizeof(**t));
+			if (!t[c->n_blk]) {
+				free(b[c->n_blk]);
+				return -1;
+			}
+		}
+		c->n_blk = nb;
+	}
+	memset(row_ptr(c, i), 0, sizeof(struct flow_row));
+	if (c->want_stats)
+		memset(tcp_ptr(c, i), 0, sizeof(struct flow_tcp_row));
+	c->n++;
+	return i;
+}
+
+/* The row of a conversation, created (one-way, empty) on first sight. */
+static int64_t row_for(struct flows_ctx *c, int fam, uint64_t id)
+{
+	int64_t i;
+
+	if (idx_reserve(c, fam, id) < 0)
+		return -1;
+	if (c->idx[fam][id])
+		return (int64_t)c->idx[fam][id] - 1;
+	i = row_append(c);
+	if (i < 0)
+		return -1;
+	c->idx[fam][id] = (uint32_t)i + 1;
+	row_ptr(c, (uint32_t)i)->state = ST_ONE_WAY;
+	return i;
+}
+
+static enum row_state row_state(const struct flow *f, uint8_t first_dir,
+				const uint64_t pkts[2]);
 
 /*
  * A flow revived after idle/linger/eviction reports again with the same
@@ -122,15 +228,17 @@ static void on_flow_end(void *ctx, const struct flow *f)
 	int fam = flow_family_of(f->key.proto);
 	struct flow_row *r;
 	int a = f->first_dir ? 1 : 0;
+	int64_t i;
 
 	/* Only a stream index (quoted or uncountable headers): no row. */
 	if (!flow_counted(f))
 		return;
-	r = row_for(c, fam, f->conv_id);
-	if (!r) {
+	i = row_for(c, fam, f->conv_id);
+	if (i < 0) {
 		c->oom = true;
 		return;
 	}
+	r = row_ptr(c, (uint32_t)i);
 	r->key = f->key;
 	r->conv_id = f->conv_id;
 	r->first_frame = f->first_frame;
@@ -141,7 +249,7 @@ static void on_flow_end(void *ctx, const struct flow *f)
 	r->pkts[1] = f->pkts[!a];
 	r->bytes[1] = f->bytes[!a];
 	r->first_dir = (uint8_t)a;
-	r->state = row_state(f, r->first_dir, r->pkts);
+	r->state = (uint8_t)row_state(f, r->first_dir, r->pkts);
 	c->sorted = false;
 }
 
@@ -150,16 +258,18 @@ static void on_tcp_stats(void *ctx, const struct flow *f,
 			 const struct tcp_conn_stats *st)
 {
 	struct flows_ctx *c = ctx;
-	struct flow_row *r;
+	struct flow_tcp_row *r;
 	bool add;
+	int64_t i;
 
-	if (!flow_counted(f))
+	if (!flow_counted(f) || !c->want_stats)
 		return;
-	r = row_for(c, FLOW_FAM_TCP, f->conv_id);
-	if (!r) {
+	i = row_for(c, FLOW_FAM_TCP, f->conv_id);
+	if (i < 0) {
 		c->oom = true;
 		return;
 	}
+	r = tcp_ptr(c, (uint32_t)i);
 	/* A revived conversation reports again: later parts add up. */
 	add = r->have_stats && f->part > r->stats_part;
 	if (!add || r->hs_rtt_ns < 0)
@@ -175,59 +285,60 @@ static void on_tcp_stats(void *ctx, const struct flow *f,
 	r->dup_acks += (uint64_t)st->d[0].dup_acks + st->d[1].dup_acks;
 	r->zw_ns += st->d[0].zero_window_ns + st->d[1].zero_window_ns;
 	if (st->end != TCP_CONN_OPEN || !add) {
-		r->cend = st->end;
+		r->cend = (uint8_t)st->end;
 		r->end_by_a = st->end_by == f->first_dir;
-		r->rst_phase = st->rst_phase;
+		r->rst_phase = (uint8_t)st->rst_phase;
 	}
 	r->have_stats = true;
 	r->stats_part = f->part;
 }
 
 /* "fin by A", "rst by B (refused)", "open". */
-static void fmt_ended(const struct flow_row *r, char *buf, size_t n)
+static void fmt_ended(const struct flow_tcp_row *r, char *buf, size_t n)
 {
-	const char *ph = tcp_rst_phase_name(r->rst_phase);
+	enum tcp_conn_end e = (enum tcp_conn_end)r->cend;
+	const char *ph = tcp_rst_phase_name((enum tcp_rst_phase)r->rst_phase);
 
-	if (r->cend == TCP_CONN_OPEN)
-		snprintf(buf, n, "%s", tcp_conn_end_name(r->cend));
-	else if (r->cend == TCP_CONN_RST && ph && ph[0])
-		snprintf(buf, n, "%s by %s (%s)", tcp_conn_end_name(r->cend),
+	if (e == TCP_CONN_OPEN)
+		snprintf(buf, n, "%s", tcp_conn_end_name(e));
+	else if (e == TCP_CONN_RST && ph && ph[0])
+		snprintf(buf, n, "%s by %s (%s)", tcp_conn_end_name(e),
 			 r->end_by_a ? "A" : "B", ph);
 	else
-		snprintf(buf, n, "%s by %s", tcp_conn_end_name(r->cend),
+		snprintf(buf, n, "%s by %s", tcp_conn_end_name(e),
 			 r->end_by_a ? "A" : "B");
 }
 
 /* State names: see docs/flows.md. pkts[] are A/B oriented. */
-static const char *row_state(const struct flow *f, uint8_t first_dir,
-			     const uint64_t pkts[2])
+static enum row_state row_state(const struct flow *f, uint8_t first_dir,
+				const uint64_t pkts[2])
 {
 	const struct flow_tcp_summary *t = &f->tcp;
 	bool any_rst = t->rst[0] || t->rst[1];
 
 	if (f->key.proto != 6)
-		return pkts[0] && pkts[1] ? "two-way" : "one-way";
+		return pkts[0] && pkts[1] ? ST_TWO_WAY : ST_ONE_WAY;
 	if (t->syn_seen && !t->synack_seen) {
 		int srv = !t->syn_dir;
 
 		if (t->rst[srv])
-			return "REJECTED";
+			return ST_REJECTED;
 		/* The server is B iff A sent the SYN. */
 		if ((t->syn_dir == first_dir ? pkts[1] : pkts[0]) == 0)
-			return any_rst ? "SYN_RESET" : "SYN_ONLY";
+			return any_rst ? ST_SYN_RESET : ST_SYN_ONLY;
 	}
 	if (any_rst)
-		return "RESET";
+		return ST_RESET;
 	if (t->fin[0] && t->fin[1])
-		return "CLOSED";
+		return ST_CLOSED;
 	if (t->fin[0] || t->fin[1])
-		return "HALF_CLOSED";
+		return ST_HALF_CLOSED;
 	if (t->syn_seen && t->synack_seen && !t->handshake_ack &&
 	    pkts[0] + pkts[1] <= 2)
-		return "HANDSHAKE";
+		return ST_HANDSHAKE;
 	if (!t->syn_seen && !t->synack_seen)
-		return "MIDSTREAM";
-	return "ESTABLISHED";
+		return ST_MIDSTREAM;
+	return ST_ESTABLISHED;
 }
 
 static const char *proto_name(uint8_t p, char *buf, size_t n)
@@ -250,40 +361,37 @@ static const char *proto_name(uint8_t p, char *buf, size_t n)
 }
 
 /* Report order: first frame, protocol, conversation (a total order). */
-struct row_key {
-	uint64_t first_frame, conv_id;
-	size_t idx;
-	uint8_t proto;
-};
-
-static inline bool key_lt(const struct row_key *a, const struct row_key *b)
+static inline bool row_lt(const struct flows_ctx *c, uint32_t ia, uint32_t ib)
 {
+	const struct flow_row *a = row_ptr(c, ia), *b = row_ptr(c, ib);
+
 	if (a->first_frame != b->first_frame)
 		return a->first_frame < b->first_frame;
-	if (a->proto != b->proto)
-		return a->proto < b->proto;
+	if (a->key.proto != b->key.proto)
+		return a->key.proto < b->key.proto;
 	return a->conv_id < b->conv_id;
 }
 
 #define SORT_RUN 16
 
 /*
- * Stable bottom-up merge sort of n keys (tmp: n more). Rows come from the
- * flush in last-packet order, which is nearly first-frame order: a merge
- * whose halves are already in order is a copy, so this is close to linear
- * there and O(n log n) on any input. Returns the sorted array (a or tmp).
+ * Stable bottom-up merge sort of n row indices (tmp: n more). Rows come
+ * from the flush in last-packet order, which is nearly first-frame order:
+ * a merge whose halves are already in order is a copy, so this is close to
+ * linear there and O(n log n) on any input. Returns the sorted array (a or
+ * tmp). Indices, not keys: 4 bytes a row to touch instead of 32.
  */
-static struct row_key *sort_keys(struct row_key *a, struct row_key *tmp,
-				 size_t n)
+static uint32_t *sort_idx(const struct flows_ctx *c, uint32_t *a,
+			  uint32_t *tmp, size_t n)
 {
 	for (size_t lo = 0; lo < n; lo += SORT_RUN) {
 		size_t hi = lo + SORT_RUN < n ? lo + SORT_RUN : n;
 
 		for (size_t i = lo + 1; i < hi; i++) {
-			struct row_key k = a[i];
+			uint32_t k = a[i];
 			size_t j = i;
 
-			for (; j > lo && key_lt(&k, &a[j - 1]); j--)
+			for (; j > lo && row_lt(c, k, a[j - 1]); j--)
 				a[j] = a[j - 1];
 			a[j] = k;
 		}
@@ -294,76 +402,23 @@ static struct row_key *sort_keys(struct row_key *a, struct row_key *tmp,
 			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
 			size_t i = lo, j = mid, o = lo;
 
-			if (mid == hi || !key_lt(&a[mid], &a[mid - 1])) {
+			if (mid == hi || !row_lt(c, a[mid], a[mid - 1])) {
 				memcpy(&tmp[lo], &a[lo], (hi - lo) * sizeof(*a));
 				continue;
 			}
 			while (i < mid && j < hi)
-				tmp[o++] = key_lt(&a[j], &a[i]) ? a[j++] : a[i++];
+				tmp[o++] = row_lt(c, a[j], a[i]) ? a[j++] : a[i++];
 			while (i < mid)
 				tmp[o++] = a[i++];
 			while (j < hi)
 				tmp[o++] = a[j++];
 		}
-		struct row_key *x = a;
+		uint32_t *x = a;
 
 		a = tmp;
 		tmp = x;
 	}
 	return a;
-}
-
-static struct row_key row_key_of(const struct flows_ctx *c, size_t i)
-{
-	const struct flow_row *r = &c->rows[i];
-
-	return (struct row_key){ r->first_frame, r->conv_id, i, r->key.proto };
-}
-
-/*
- * Sorts small keys and keeps the permutation in c->order instead of
- * moving the (large) rows; rows that already are in order need neither.
- */
-static int sort_rows(struct flows_ctx *c)
-{
-	struct row_key *k;
-	size_t i;
-
-	if (c->sorted)
-		return 0;
-	free(c->order);
-	c->order = NULL;
-	for (i = 1; i < c->n; i++) {
-		struct row_key p = row_key_of(c, i - 1), q = row_key_of(c, i);
-
-		if (key_lt(&q, &p))
-			break;
-	}
-	if (i < c->n) {
-		k = malloc(2 * c->n * sizeof(*k));
-		c->order = malloc(c->n * sizeof(*c->order));
-		if (!k || !c->order) {
-			free(k);
-			free(c->order);
-			c->order = NULL;
-			return -ENOMEM;
-		}
-		for (i = 0; i < c->n; i++)
-			k[i] = row_key_of(c, i);
-		const struct row_key *sk = sort_keys(k, k + c->n, c->n);
-
-		for (i = 0; i < c->n; i++)
-			c->order[i] = sk[i].idx;
-		free(k);
-	}
-	c->sorted = true;
-	return 0;
-}
-
-/* The i-th row in report order (after sort_rows). */
-static const struct flow_row *row_at(const struct flows_ctx *c, size_t i)
-{
-	return &c->rows[c->order ? c->order[i] : i];
 }
 
 static bool row_wanted(const struct flows_ctx *c, const struct flow_row *r)
@@ -372,6 +427,52 @@ static bool row_wanted(const struct flows_ctx *c, const struct flow_row *r)
 		return true;
 	return (c->only_tcp && r->key.proto == 6) ||
 	       (c->only_udp && r->key.proto == 17);
+}
+
+/*
+ * Puts the wanted rows in report order as indices in c->order (the rows
+ * stay where they are); when every row is wanted and already in order,
+ * no order at all.
+ */
+static int sort_rows(struct flows_ctx *c)
+{
+	bool filter = c->only_tcp || c->only_udp;
+	uint32_t *k, *tmp, i, m = 0;
+
+	if (c->sorted)
+		return 0;
+	free(c->order);
+	c->order = NULL;
+	for (i = 1; i < c->n; i++)
+		if (row_lt(c, i, i - 1))
+			break;
+	if (i >= c->n && !filter) {
+		c->n_out = c->n;
+		c->sorted = true;
+		return 0;
+	}
+	k = malloc((c->n ? c->n : 1) * sizeof(*k));
+	tmp = malloc((c->n ? c->n : 1) * sizeof(*tmp));
+	if (!k || !tmp) {
+		free(k);
+		free(tmp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n; i++)
+		if (row_wanted(c, row_ptr(c, i)))
+			k[m++] = i;
+	/* The order is the array the sort ended in; the other one goes. */
+	c->order = sort_idx(c, k, tmp, m);
+	free(c->order == k ? tmp : k);
+	c->n_out = m;
+	c->sorted = true;
+	return 0;
+}
+
+/* The i-th row of the report (after sort_rows), and its index. */
+static uint32_t row_idx(const struct flows_ctx *c, size_t i)
+{
+	return c->order ? c->order[i] : (uint32_t)i;
 }
 
 /* Seconds with 6 decimals, rounded to the microsecond, sign-safe. */
@@ -394,13 +495,11 @@ static void addr_only(const struct flow_key *k, int ep, char *buf, size_t n)
 
 static int print_tsv(const struct flows_ctx *c, FILE *out)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		const struct flow_row *r = row_at(c, i);
+	for (size_t i = 0; i < c->n_out; i++) {
+		const struct flow_row *r = row_ptr(c, row_idx(c, i));
 		int a = r->first_dir;
 		char pa[64], pb[64], st[40], du[40], pn[16];
 
-		if (!row_wanted(c, r))
-			continue;
 		addr_only(&r->key, a, pa, sizeof(pa));
 		addr_only(&r->key, !a, pb, sizeof(pb));
 		fmt_secs(r->first_ns - c->t0_ns, st, sizeof(st));
@@ -411,7 +510,7 @@ static int print_tsv(const struct flows_ctx *c, FILE *out)
 			proto_name(r->key.proto, pn, sizeof(pn)), pa,
 			(unsigned)r->key.port[a], pb, (unsigned)r->key.port[!a],
 			r->pkts[0], r->bytes[0], r->pkts[1], r->bytes[1], st, du,
-			r->conv_id, r->state);
+			r->conv_id, STATE_NAMES[r->state]);
 	}
 	return ferror(out) ? -EIO : 0;
 }
@@ -449,10 +548,54 @@ static int add_reasm_counters(struct packet_cmd *pc)
 	return 0;
 }
 
+/* Row i of the report, on demand (rtable_fill_fn): nothing is stored. */
+static int fill_row(void *ctx, size_t i, struct rtable *t)
+{
+	const struct flows_ctx *c = ctx;
+	uint32_t ri = row_idx(c, i);
+	const struct flow_row *r = row_ptr(c, ri);
+	int a = r->first_dir;
+	bool ports = flow_proto_has_ports(r->key.proto);
+	char pn[16];
+
+	if (rtable_set_str(t, 0, proto_name(r->key.proto, pn, sizeof(pn))) < 0 ||
+	    rtable_set_addr(t, 1, r->key.family, r->key.addr[a],
+			    ports ? r->key.port[a] : -1) < 0 ||
+	    rtable_set_addr(t, 2, r->key.family, r->key.addr[!a],
+			    ports ? r->key.port[!a] : -1) < 0 ||
+	    rtable_set_str(t, 9, STATE_NAMES[r->state]) < 0)
+		return -ENOMEM;
+	rtable_set_u64(t, 3, r->pkts[0]);
+	rtable_set_u64(t, 4, r->bytes[0]);
+	rtable_set_u64(t, 5, r->pkts[1]);
+	rtable_set_u64(t, 6, r->bytes[1]);
+	rtable_set_duration(t, 7, r->first_ns - c->t0_ns);
+	rtable_set_duration(t, 8, r->last_ns - r->first_ns);
+	rtable_set_u64(t, 10, r->conv_id);
+	if (c->only_tcp && c->want_stats && tcp_ptr(c, ri)->have_stats) {
+		const struct flow_tcp_row *s = tcp_ptr(c, ri);
+		char ended[48];
+
+		if (s->hs_rtt_ns >= 0)
+			rtable_set_duration(t, 11, s->hs_rtt_ns);
+		rtable_set_u64(t, 12, s->retrans);
+		rtable_set_u64(t, 13, s->dup_acks);
+		rtable_set_duration(t, 14, s->zw_ns);
+		fmt_ended(s, ended, sizeof(ended));
+		if (rtable_set_str(t, 15, ended) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The flows table is lazy: rows are formatted while the sink writes them,
+ * from c, which cmd_flows frees only after packet_cmd_run has rendered and
+ * freed the report.
+ */
 static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
 	struct flows_ctx *c = ctx;
-	struct rtable *t;
 
 	if (c->oom)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
@@ -460,49 +603,12 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (add_reasm_counters(pc) < 0)
 		goto nomem;
-	t = report_add_table(pc->rep, "flows", flow_cols,
-			     c->only_tcp ? sizeof(flow_cols) / sizeof(flow_cols[0])
-					 : FLOW_COLS_BASE);
-	if (!t)
+	if (!report_add_lazy_table(pc->rep, "flows", flow_cols,
+				   c->only_tcp ? sizeof(flow_cols) /
+							 sizeof(flow_cols[0])
+					       : FLOW_COLS_BASE,
+				   c->n_out, fill_row, c))
 		goto nomem;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct flow_row *r = row_at(c, i);
-		int a = r->first_dir;
-		bool ports = flow_proto_has_ports(r->key.proto);
-		char pn[16];
-
-		if (!row_wanted(c, r))
-			continue;
-		if (rtable_add_row(t) < 0)
-			goto nomem;
-		if (rtable_set_str(t, 0, proto_name(r->key.proto, pn,
-						    sizeof(pn))) < 0 ||
-		    rtable_set_addr(t, 1, r->key.family, r->key.addr[a],
-				    ports ? r->key.port[a] : -1) < 0 ||
-		    rtable_set_addr(t, 2, r->key.family, r->key.addr[!a],
-				    ports ? r->key.port[!a] : -1) < 0 ||
-		    rtable_set_str(t, 9, r->state) < 0)
-			goto nomem;
-		rtable_set_u64(t, 3, r->pkts[0]);
-		rtable_set_u64(t, 4, r->bytes[0]);
-		rtable_set_u64(t, 5, r->pkts[1]);
-		rtable_set_u64(t, 6, r->bytes[1]);
-		rtable_set_duration(t, 7, r->first_ns - c->t0_ns);
-		rtable_set_duration(t, 8, r->last_ns - r->first_ns);
-		rtable_set_u64(t, 10, r->conv_id);
-		if (c->only_tcp && r->have_stats) {
-			char ended[48];
-
-			if (r->hs_rtt_ns >= 0)
-				rtable_set_duration(t, 11, r->hs_rtt_ns);
-			rtable_set_u64(t, 12, r->retrans);
-			rtable_set_u64(t, 13, r->dup_acks);
-			rtable_set_duration(t, 14, r->zw_ns);
-			fmt_ended(r, ended, sizeof(ended));
-			if (rtable_set_str(t, 15, ended) < 0)
-				goto nomem;
-		}
-	}
 	return 0;
 nomem:
 	return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
@@ -527,7 +633,13 @@ static int print_raw(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 
 static void ctx_free(struct flows_ctx *c)
 {
-	free(c->rows);
+	for (size_t i = 0; i < c->n_blk; i++) {
+		free(c->blk[i]);
+		if (c->tblk)
+			free(c->tblk[i]);
+	}
+	free(c->blk);
+	free(c->tblk);
 	free(c->order);
 	for (int i = 0; i < 3; i++)
 		free(c->idx[i]);
@@ -569,6 +681,7 @@ int cmd_flows(int argc, char **argv)
 	pc.o = &o;
 	/* Statistics need the TCP analysis; --tsv stays as it always was. */
 	pc.tcp_analysis = c.only_tcp && !c.tsv;
+	c.want_stats = pc.tcp_analysis;
 	ret = packet_cmd_run(&pc);
 	ctx_free(&c);
 	return ret;

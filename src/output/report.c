@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Report model: run metadata, typed tables (arena-backed), findings, counters. */
+/* Report model: run metadata, typed tables (arena-backed or lazy), findings, counters. */
 #include "output/report.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +21,26 @@ struct arena_blk {
 	char data[];
 };
 
+/*
+ * A lazy table's one materialised row. Reached through a pointer so that
+ * rtable_cell() can refill it on a const table (sinks only read).
+ */
+struct rtable_lazy {
+	rtable_fill_fn fill;
+	void *ctx;
+	size_t row; /* row held in one; SIZE_MAX: none */
+	int err;    /* first fill error */
+	struct rtable *one; /* one row, same columns; arena reset per row */
+};
+
 struct rtable {
 	char *name;
 	const struct report_col *cols;
 	size_t ncols;
 	size_t nrows, cap_rows;
-	struct rcell *cells; /* nrows * ncols */
+	struct rcell *cells; /* nrows * ncols; NULL for a lazy table */
 	struct arena_blk *arena;
+	struct rtable_lazy *lazy; /* NULL: cells hold every row */
 };
 
 struct report {
@@ -73,15 +87,29 @@ struct report *report_new(const char *command)
 	return r;
 }
 
+/* Frees the arena blocks after b (b itself stays). */
+static void arena_free_after(struct arena_blk *b)
+{
+	struct arena_blk *n = b ? b->next : NULL;
+
+	if (b)
+		b->next = NULL;
+	while (n) {
+		struct arena_blk *x = n->next;
+		free(n);
+		n = x;
+	}
+}
+
 static void rtable_free(struct rtable *t)
 {
 	if (!t)
 		return;
-	struct arena_blk *b = t->arena;
-	while (b) {
-		struct arena_blk *n = b->next;
-		free(b);
-		b = n;
+	arena_free_after(t->arena);
+	free(t->arena);
+	if (t->lazy) {
+		rtable_free(t->lazy->one);
+		free(t->lazy);
 	}
 	free(t->cells);
 	free(t->name);
@@ -216,8 +244,8 @@ void report_count_by_severity(const struct report *r, size_t out[SEV_COUNT])
 			out[r->findings[i]->severity]++;
 }
 
-struct rtable *report_add_table(struct report *r, const char *name,
-				const struct report_col *cols, size_t ncols)
+static struct rtable *rtable_new(const char *name,
+				 const struct report_col *cols, size_t ncols)
 {
 	struct rtable *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -225,7 +253,17 @@ struct rtable *report_add_table(struct report *r, const char *name,
 	t->name = dupstr(name);
 	t->cols = cols;
 	t->ncols = ncols;
-	if (!t->name || grow(&r->tables, r->n_tables, sizeof(*r->tables)) < 0) {
+	if (!t->name) {
+		rtable_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Appends t to the report's tables; frees it on failure. */
+static struct rtable *report_take_table(struct report *r, struct rtable *t)
+{
+	if (!t || grow(&r->tables, r->n_tables, sizeof(*r->tables)) < 0) {
 		rtable_free(t);
 		return NULL;
 	}
@@ -233,8 +271,49 @@ struct rtable *report_add_table(struct report *r, const char *name,
 	return t;
 }
 
+struct rtable *report_add_table(struct report *r, const char *name,
+				const struct report_col *cols, size_t ncols)
+{
+	return report_take_table(r, rtable_new(name, cols, ncols));
+}
+
+struct rtable *report_add_lazy_table(struct report *r, const char *name,
+				     const struct report_col *cols,
+				     size_t ncols, size_t nrows,
+				     rtable_fill_fn fill, void *ctx)
+{
+	struct rtable *t = rtable_new(name, cols, ncols);
+	struct rtable_lazy *lz = calloc(1, sizeof(*lz));
+
+	if (!t || !lz) {
+		free(lz);
+		rtable_free(t);
+		return NULL;
+	}
+	t->lazy = lz;
+	t->nrows = nrows;
+	lz->fill = fill;
+	lz->ctx = ctx;
+	lz->row = SIZE_MAX;
+	lz->one = rtable_new(name, cols, ncols);
+	if (lz->one)
+		lz->one->cells = calloc(ncols ? ncols : 1, sizeof(struct rcell));
+	if (!lz->one || !lz->one->cells) {
+		rtable_free(t);
+		return NULL;
+	}
+	lz->one->nrows = lz->one->cap_rows = 1;
+	return report_take_table(r, t);
+}
+
+int rtable_status(const struct rtable *t)
+{
+	return t->lazy ? t->lazy->err : 0;
+}
+
 int rtable_add_row(struct rtable *t)
 {
+	assert(!t->lazy); /* a lazy table's rows come from its fill */
 	if (t->nrows == t->cap_rows) {
 		size_t nc = t->cap_rows ? t->cap_rows * 2 : 256;
 		struct rcell *p = realloc(t->cells, nc * t->ncols * sizeof(*p));
@@ -250,7 +329,7 @@ int rtable_add_row(struct rtable *t)
 
 static struct rcell *last_cell(struct rtable *t, size_t col, enum col_type ty)
 {
-	assert(t->nrows > 0 && col < t->ncols);
+	assert(!t->lazy && t->nrows > 0 && col < t->ncols);
 	/* A value of the wrong type in a column is a bug in the command. */
 	assert(t->cols[col].type == ty ||
 	       (ty == COL_I64 && (t->cols[col].type == COL_TIME ||
@@ -368,10 +447,39 @@ const struct report_col *rtable_col(const struct rtable *t, size_t col)
 	return col < t->ncols ? &t->cols[col] : NULL;
 }
 
+/* Fills lz->one with row (unless it already holds it). */
+static int lazy_fetch(struct rtable_lazy *lz, size_t row)
+{
+	struct rtable *one = lz->one;
+	int rc;
+
+	if (lz->row == row)
+		return 0;
+	/* The previous row's strings go: one block is reused for the next. */
+	arena_free_after(one->arena);
+	if (one->arena)
+		one->arena->used = 0;
+	memset(one->cells, 0, one->ncols * sizeof(*one->cells));
+	lz->row = SIZE_MAX;
+	rc = lz->fill(lz->ctx, row, one);
+	if (rc < 0) {
+		if (!lz->err)
+			lz->err = rc;
+		return rc;
+	}
+	lz->row = row;
+	return 0;
+}
+
 const struct rcell *rtable_cell(const struct rtable *t, size_t row, size_t col)
 {
 	if (row >= t->nrows || col >= t->ncols)
 		return NULL;
+	if (t->lazy) {
+		if (lazy_fetch(t->lazy, row) < 0)
+			return NULL;
+		return &t->lazy->one->cells[col];
+	}
 	return &t->cells[row * t->ncols + col];
 }
 

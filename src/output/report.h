@@ -87,6 +87,31 @@ int rtable_set_str(struct rtable *t, size_t col, const char *s);
 int rtable_set_addr(struct rtable *t, size_t col, int family,
 		    const uint8_t *addr, int port);
 
+/*
+ * Fills row `row` of a lazy table into `out`: a one-row table with the same
+ * columns, every cell unset, set with the rtable_set_* setters above (which
+ * copy strings). 0 or negative errno.
+ */
+typedef int (*rtable_fill_fn)(void *ctx, size_t row, struct rtable *out);
+
+/*
+ * A table of nrows rows that are never stored: a large report (one row per
+ * conversation) would otherwise hold every cell and formatted string at
+ * once. rtable_cell() fills a row through fill when a sink reads it and
+ * keeps only that row, so a cell (and its string) stays valid until a cell
+ * of another row is read; sinks read row by row. ctx must outlive every
+ * read of the table (the report's rendering). Rows cannot be added.
+ */
+struct rtable *report_add_lazy_table(struct report *r, const char *name,
+				     const struct report_col *cols,
+				     size_t ncols, size_t nrows,
+				     rtable_fill_fn fill, void *ctx);
+/*
+ * 0, or the negative errno of the first fill that failed (its row reads as
+ * NULL cells). Sinks check it after a table; materialised tables: 0.
+ */
+int rtable_status(const struct rtable *t);
+
 const char *rtable_name(const struct rtable *t);
 size_t rtable_ncols(const struct rtable *t);
 const struct report_col *rtable_col(const struct rtable *t, size_t col);

@@ -191,7 +191,7 @@ static struct json_object *jcell(const struct report_col *col,
  * nl separates rows and findings: "\n" keeps big documents diffable; ""
  * keeps the whole report on one line (JSON Lines with --follow).
  */
-static void put_table(FILE *out, const struct rtable *t, const char *nl)
+static int put_table(FILE *out, const struct rtable *t, const char *nl)
 {
 	size_t nc = rtable_ncols(t), nr = rtable_nrows(t);
 	fputs("{", out);
@@ -225,6 +225,7 @@ static void put_table(FILE *out, const struct rtable *t, const char *nl)
 		json_object_put(row);
 	}
 	fputs("]}", out);
+	return rtable_status(t); /* a lazy table's failed row */
 }
 
 static int json_begin(struct sink *s, const struct report *r)
@@ -306,7 +307,9 @@ static int json_end(struct sink *s, struct report *r)
 	for (size_t i = 0; i < report_table_count(r); i++) {
 		if (i)
 			fputc(',', out);
-		put_table(out, report_table_at(r, i), nl);
+		int rc = put_table(out, report_table_at(r, i), nl);
+		if (rc)
+			return rc;
 	}
 	fputs("]", out);
 

@@ -262,6 +262,11 @@ static int put_table(struct sink *s, const struct rtable *t)
 			if (dw > w[c])
 				w[c] = dw;
 		}
+	/* A lazy table that could not fill a row: nothing of it is written. */
+	if (rtable_status(t) < 0) {
+		free(w);
+		return rtable_status(t);
+	}
 	/* Bytes per line: padding (width) + cell bytes (< 512) + separators. */
 	for (size_t c = 0; c < nc; c++)
 		linecap += w[c] + sizeof(buf) + 2;
@@ -312,7 +317,7 @@ static int put_table(struct sink *s, const struct rtable *t)
 	}
 	free(line);
 	free(w);
-	return 0;
+	return rtable_status(t);
 }
 
 static void put_detail(struct sink *s, const struct finding *f)
