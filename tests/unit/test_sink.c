@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Sinks: hostile strings in JSON, table alignment, colour rules, ranking, filtering. */
+/* Sinks: hostile strings in JSON, table alignment, colour rules, ranking, filtering, lazy tables. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,4 +379,143 @@ Test(sink, big_table_json_is_valid)
 	json_object_put(root);
 	free(js);
 	report_free(r);
+}
+
+/* Lazy tables: the same rows as a materialised table, filled on demand. */
+struct gen {
+	size_t fills;
+	size_t fail_row; /* SIZE_MAX: never */
+};
+
+/* Row i of a test table: hostile and non-ASCII strings, IPv4/IPv6, gaps. */
+static int gen_row(void *ctx, size_t i, struct rtable *t)
+{
+	static const char *const NAMES[] = { HOSTILE, BAD_UTF8, GOOD_UTF8, "a" };
+	struct gen *g = ctx;
+	uint8_t a4[4] = { 192, 168, 1, (uint8_t)i };
+	uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = (uint8_t)i };
+
+	if (g) {
+		g->fills++;
+		if (i == g->fail_row)
+			return -ENOMEM;
+	}
+	if (rtable_set_str(t, 0, NAMES[i % 4]) < 0)
+		return -ENOMEM;
+	rtable_set_u64(t, 1, i * 1000003);
+	if (i % 3)
+		rtable_set_duration(t, 2, (int64_t)i * 1500001);
+	if (rtable_set_addr(t, 3, i % 2 ? 6 : 4, i % 2 ? a6 : a4,
+			    i % 5 ? (int)i : -1) < 0)
+		return -ENOMEM;
+	if (i % 4 == 1)
+		rtable_set_time(t, 4, 1024380731002335000LL + (int64_t)i);
+	rtable_set_f64(t, 5, (double)i / 7);
+	return 0;
+}
+
+static struct report *gen_report(size_t n, bool lazy, struct gen *g)
+{
+	struct report *r = report_new("flows");
+	struct rtable *t;
+
+	if (lazy) {
+		t = report_add_lazy_table(r, "flows", COLS, 6, n, gen_row, g);
+		cr_assert_not_null(t);
+		return r;
+	}
+	t = report_add_table(r, "flows", COLS, 6);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(rtable_add_row(t), 0);
+		cr_assert_eq(gen_row(NULL, i, t), 0);
+	}
+	return r;
+}
+
+Test(sink, lazy_table_renders_like_materialised)
+{
+	static const char *const FMT[] = { "text", "json" };
+	struct sink_opts follow = { .follow = true };
+
+	for (int f = 0; f < 2; f++) {
+		struct gen g = { .fail_row = SIZE_MAX };
+		struct report *rm = gen_report(40, false, NULL);
+		struct report *rl = gen_report(40, true, &g);
+		char *m = render(rm, FMT[f], (struct sink_opts){ 0 });
+		char *l = render(rl, FMT[f], (struct sink_opts){ 0 });
+
+		cr_assert_str_eq(l, m, "%s differs", FMT[f]);
+		/* Text reads each row twice (widths, then lines), JSON once. */
+		cr_assert_eq(g.fills, f ? 40 : 80, "%s: %zu fills", FMT[f],
+			     g.fills);
+		if (f) {
+			/* Escaping and UTF-8 repair still apply. */
+			cr_assert_null(strstr(l, "</script>"));
+			cr_assert_not_null(strstr(l, "<\\/script>"));
+			cr_assert_not_null(strstr(l, BAD_UTF8_FIXED));
+			struct json_object *root = json_tokener_parse(l);
+			cr_assert_not_null(root);
+			json_object_put(root);
+			free(l);
+			free(m);
+			/* One-line JSON (follow) too. */
+			m = render(rm, "json", follow);
+			l = render(rl, "json", follow);
+			cr_assert_str_eq(l, m);
+		} else {
+			/* Control bytes of a string still print as '?'. */
+			cr_assert_not_null(strstr(l, "q\"b\\s??"));
+		}
+		free(l);
+		free(m);
+		report_free(rl);
+		report_free(rm);
+	}
+}
+
+Test(sink, lazy_table_without_rows)
+{
+	struct gen g = { .fail_row = SIZE_MAX };
+	struct report *r = gen_report(0, true, &g);
+	char *txt = render(r, "text", (struct sink_opts){ 0 });
+	char *js = render(r, "json", (struct sink_opts){ 0 });
+	struct json_object *root = json_tokener_parse(js), *tabs, *rows;
+
+	cr_assert_not_null(strstr(txt, "\nflows (0 rows)\nname"), "%s", txt);
+	cr_assert_not_null(root, "%s", js);
+	cr_assert(json_object_object_get_ex(root, "tables", &tabs));
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(tabs, 0),
+					    "rows", &rows));
+	cr_assert_eq(json_object_array_length(rows), 0);
+	cr_assert_eq(g.fills, 0);
+	json_object_put(root);
+	free(js);
+	free(txt);
+	report_free(r);
+}
+
+Test(sink, lazy_table_fill_error_fails_the_render)
+{
+	static const char *const FMT[] = { "text", "json" };
+
+	for (int f = 0; f < 2; f++) {
+		struct gen g = { .fail_row = 3 };
+		struct report *r = gen_report(10, true, &g);
+		struct sink_opts so = { 0 };
+		struct nd_err err = { 0 };
+		struct out o;
+
+		out_open(&o);
+		so.out = o.f;
+		struct sink *s = sink_new(FMT[f], &so, &err);
+		cr_assert_not_null(s);
+		cr_assert_eq(sink_render(s, r), -ENOMEM, "%s", FMT[f]);
+		sink_free(s);
+		fclose(o.f);
+		/* Text writes nothing of a table it could not fill. */
+		if (!f)
+			cr_assert_null(strstr(o.buf, "flows ("));
+		free(o.buf);
+		report_free(r);
+	}
 }
