@@ -46,9 +46,26 @@
  * both lengths, the link header, the IP id / flow label and checksum, TCP
  * sequence, acknowledgment, window, checksum (over the payload) and
  * timestamp values, and the last 16 bytes (an AEAD tag for encrypted
- * traffic) -- or by a fingerprint accident (2^-64 per pair; the pairs
- * compared are those sharing a timestamp, or ~2^-46 per frame against the
- * whole side set).
+ * traffic) -- or by a fingerprint accident.
+ *
+ * The hash is NH (as in UMAC) with per-run random keys, folded like
+ * wyhash's "mum": each 16-byte chunk (words w0, w1, the i-th of its kind)
+ * adds (w0 + k[2i]) * (w1 + k[2i+1]) as a full 128-bit product to a
+ * 128-bit sum. The chunks are independent multiplies (throughput-bound,
+ * unlike a multiply-rotate chain), and for two different inputs of the
+ * same layout (equal region lengths) the sums are equal with probability
+ * at most 2^-64 over the keys (the NH bound for 64-bit words; it needs the
+ * key added, not xored, and the sum kept at 128 bits). Link region, IP
+ * region and the (timestamp, lengths) word pair use distinct keys, so the
+ * exact fingerprint is one NH sum over all of them. A "mum" fold (both
+ * halves of the product of the keyed sum halves, xored) takes it to 64
+ * bits with the link header's length; that adds about 2^-64 per pair and
+ * is also what gives the index its well-mixed high bits (fpx_home). So an
+ * accident is ~2^-63 per compared pair: in the ring only frames on the
+ * same timestamp are compared (<= CQ_RUN_MAX), against a full side set
+ * ~2^-45 per frame. The near fingerprint is the IP region's sum folded
+ * alone with its length. The keys are drawn per run: a crafted capture
+ * cannot aim at collisions or at probe clusters.
  */
 
 /* FIFO ring slots. */
@@ -208,14 +225,6 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
-#define K1 0x9e3779b97f4a7c15ULL
-#define K2 0xc2b2ae3d27d4eb4fULL
-
-static uint64_t rotl(uint64_t v, int r)
-{
-	return (v << r) | (v >> (64 - r));
-}
-
 static uint64_t ld64(const uint8_t *p)
 {
 	uint64_t v;
@@ -223,43 +232,106 @@ static uint64_t ld64(const uint8_t *p)
 	return v;
 }
 
-/*
- * Hash of a region: all of it when short, else its first CQ_HASH_HEAD and
- * last CQ_HASH_TAIL bytes. Two independent multiply lanes (twice the speed
- * of one dependent chain); a short end is read as an overlapping 8-byte
- * word rather than through a variable-length copy.
- */
-static inline uint64_t hash_region(uint64_t seed, const uint8_t *p, size_t n)
+static uint64_t ld32(const uint8_t *p)
 {
-	uint64_t a = seed ^ ((uint64_t)n * K1), b = ~seed;
-	size_t head = n <= CQ_HASH_HEAD + CQ_HASH_TAIL ? n : CQ_HASH_HEAD;
-	size_t i = 0;
-	for (; i + 16 <= head; i += 16) {
-		a = rotl((a ^ ld64(p + i)) * K1, 31);
-		b = rotl((b ^ ld64(p + i + 8)) * K2, 29);
-	}
-	if (i + 8 <= head) {
-		a = rotl((a ^ ld64(p + i)) * K1, 31);
-		i += 8;
-	}
-	if (i < head) {
-		uint64_t v = 0;
-		if (head >= 8) {
-			v = ld64(p + head - 8);
-		} else {
-			for (size_t k = 0; k < head; k++)
-				v |= (uint64_t)p[k] << (8 * k);
-		}
-		b = rotl((b ^ v) * K2, 29);
-	}
-	if (n > head) {
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+static inline u128 mul128(uint64_t a, uint64_t b)
+{
+	return (u128)a * b;
+}
+#else
+#error "capture_quality.c needs a 64 x 64 -> 128-bit multiply (unsigned __int128)"
+#endif
+
+/* Keys per region: one per 8-byte word of the covered bytes. */
+#define CQ_REGION_KEYS ((CQ_HASH_HEAD + CQ_HASH_TAIL) / 8)
+/* Link region, IP region, the timestamp/length word pair, two folds. */
+#define CQ_KEY_META (2 * CQ_REGION_KEYS)
+#define CQ_KEY_FP (CQ_KEY_META + 2)
+#define CQ_KEY_NEAR (CQ_KEY_FP + 2)
+#define CQ_NKEYS (CQ_KEY_NEAR + 2)
+
+/* One NH term: the two words of a 16-byte chunk, each offset by its key. */
+static inline u128 nh(uint64_t w0, uint64_t w1, const uint64_t *k)
+{
+	return mul128(w0 + k[0], w1 + k[1]);
+}
+
+/*
+ * NH sum of a region (keys k[0 .. CQ_REGION_KEYS)): all of it when short,
+ * else its first CQ_HASH_HEAD and last CQ_HASH_TAIL bytes. Each 16-byte
+ * chunk is one independent multiply (throughput-, not latency-bound); a
+ * short end is read as an overlapping chunk or word rather than through a
+ * variable-length copy. For a fixed n this maps the covered bytes to words
+ * one-to-one, which is all the NH bound needs; n itself is mixed in by
+ * the caller's fold.
+ */
+static inline __attribute__((always_inline)) u128
+nh_region(const uint64_t *k, const uint8_t *p, size_t n)
+{
+	_Static_assert(CQ_HASH_HEAD == 80 && CQ_HASH_TAIL == 16,
+		       "the unrolled chunks below assume 80 + 16 bytes");
+	u128 acc;
+	if (n > CQ_HASH_HEAD + CQ_HASH_TAIL) {
 		const uint8_t *t = p + n - CQ_HASH_TAIL;
-		for (i = 0; i < CQ_HASH_TAIL; i += 16) {
-			a = rotl((a ^ ld64(t + i)) * K1, 31);
-			b = rotl((b ^ ld64(t + i + 8)) * K2, 29);
-		}
+		acc = nh(ld64(t), ld64(t + 8), k + 10);
+		acc += nh(ld64(p + 64), ld64(p + 72), k + 8);
+		acc += nh(ld64(p + 48), ld64(p + 56), k + 6);
+		acc += nh(ld64(p + 32), ld64(p + 40), k + 4);
+		acc += nh(ld64(p + 16), ld64(p + 24), k + 2);
+		return acc + nh(ld64(p), ld64(p + 8), k);
 	}
-	return a ^ rotl(b, 17); /* callers mix once, after combining */
+	if (n >= 16) {
+		/* The last chunk (full, or overlapping its predecessor), then
+		 * the full chunks before it. */
+		size_t c = (n - 1) / 16;
+		acc = nh(ld64(p + n - 16), ld64(p + n - 8), k + 2 * c);
+		switch (c) {
+		case 5:
+			acc += nh(ld64(p + 64), ld64(p + 72), k + 8);
+			__attribute__((fallthrough));
+		case 4:
+			acc += nh(ld64(p + 48), ld64(p + 56), k + 6);
+			__attribute__((fallthrough));
+		case 3:
+			acc += nh(ld64(p + 32), ld64(p + 40), k + 4);
+			__attribute__((fallthrough));
+		case 2:
+			acc += nh(ld64(p + 16), ld64(p + 24), k + 2);
+			__attribute__((fallthrough));
+		case 1:
+			acc += nh(ld64(p), ld64(p + 8), k);
+			__attribute__((fallthrough));
+		default:
+			break;
+		}
+		return acc;
+	}
+	if (n >= 8)
+		return nh(ld64(p), ld64(p + n - 8), k);
+	if (n >= 4)
+		return nh(ld32(p), ld32(p + n - 4), k);
+	if (n)
+		return nh(p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16,
+			  0, k);
+	return 0;
+}
+
+/*
+ * 128 -> 64 bits: the "mum" fold (both halves of a product of the two
+ * keyed halves, xored); x (a length) goes into one factor.
+ */
+static inline uint64_t fold(u128 a, uint64_t x, const uint64_t *k)
+{
+	u128 m = mul128((uint64_t)a ^ k[0], (uint64_t)(a >> 64) ^ (k[1] + x));
+	return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
 /* Frames in time order: ts non-decreasing from oldest to newest. */
@@ -296,7 +368,8 @@ struct cq {
 	struct tring tr;
 	struct sset *side; /* NULL until a frame arrives out of order */
 	struct nset near;
-	uint64_t seed; /* per run: crafted input cannot aim at probe clusters */
+	/* Per run: crafted input cannot aim at collisions or probe clusters. */
+	uint64_t key[CQ_NKEYS];
 	int64_t window_ns;
 	uint32_t memory;
 	uint32_t run; /* entries at the ring's end sharing its newest ts */
@@ -357,7 +430,10 @@ struct cq *cq_new(const struct thresholds *th)
 	struct cq *q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
-	q->seed = mix64((uint64_t)(uintptr_t)q ^ 0x6370717561ULL);
+	/* Keys: a Weyl sequence from a per-run seed (the heap address), mixed. */
+	uint64_t st = (uint64_t)(uintptr_t)q ^ 0x6370717561ULL;
+	for (size_t i = 0; i < CQ_NKEYS; i++)
+		q->key[i] = mix64(st += 0x9e3779b97f4a7c15ULL);
 	q->memory = (uint32_t)th_get(th, TH_CAPTURE_DUPLICATE_MEMORY);
 	if (q->memory < 1)
 		q->memory = 1;
@@ -722,19 +798,24 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 			q->headers_cut++;
 	}
 
-	/* One pass over the bytes: link header and IP packet hashed apart. */
+	/*
+	 * One pass over the bytes. The exact fingerprint is one NH sum over
+	 * link header, IP packet and the timestamp/length words (each with
+	 * its own keys), folded with the link header's length; the near one
+	 * folds the IP packet's part alone.
+	 */
 	const uint8_t *data = fr->data ? fr->data : (const uint8_t *)"";
 	uint32_t caplen = fr->data ? fr->caplen : 0;
 	uint32_t ipoff = 0;
 	bool near = pkt && pkt->n_ip > 0 && pkt->ip[0].off < caplen;
 	if (near)
 		ipoff = pkt->ip[0].off;
-	uint64_t lh = hash_region(q->seed ^ 0x6c696e6bULL, data, ipoff);
-	uint64_t ih = mix64(hash_region(q->seed ^ 0x6e656172ULL, data + ipoff,
-					caplen - ipoff));
-	/* One finalizer: every input is already a full-width value. */
-	uint64_t fp = mix64(ih ^ rotl(lh, 23) ^ (uint64_t)fr->ts_ns * K1 ^
-			    ((uint64_t)fr->caplen << 32 | fr->wirelen) * K2);
+	const uint64_t *k = q->key;
+	u128 lh = nh_region(k, data, ipoff);
+	u128 ih = nh_region(k + CQ_REGION_KEYS, data + ipoff, caplen - ipoff);
+	u128 meta = nh((uint64_t)fr->ts_ns,
+		       (uint64_t)fr->caplen << 32 | fr->wirelen, k + CQ_KEY_META);
+	uint64_t fp = fold(lh + ih + meta, ipoff, k + CQ_KEY_FP);
 	uint64_t orig = 0;
 	if (check_exact(q, fr, fp, &orig)) {
 		note_dup(q, orig, fr->num);
@@ -743,10 +824,11 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	}
 	if (!near)
 		return false;
-	/* Compared for equality only: no finalizer needed. */
-	uint64_t aux = lh ^ ((uint64_t)(uint32_t)fr->iface << 32 |
-			     (uint32_t)fr->file);
-	return check_near(q, fr, ih, aux);
+	/* Compared for equality only: no fold needed. */
+	uint64_t aux = ((uint64_t)lh ^ (uint64_t)(lh >> 64)) +
+		       ipoff * 0x9e3779b97f4a7c15ULL;
+	aux ^= (uint64_t)(uint32_t)fr->iface << 32 | (uint32_t)fr->file;
+	return check_near(q, fr, fold(ih, caplen - ipoff, k + CQ_KEY_NEAR), aux);
 }
 
 static void copy_frames(struct evidence *ev, const uint64_t *f, uint8_t n,
