@@ -17,6 +17,8 @@
 #define CQ_IDX_MIN 1024u
 /* The near index starts larger: rebuilt when a quarter full (see below). */
 #define CQ_NEAR_IDX_MIN 2048u
+/* Near ring entries at first (doubled on demand up to CQ_NEAR_ENTRIES). */
+#define CQ_NEAR_START 256u
 
 /*
  * Why this is cheap (it runs on every frame of every command):
@@ -350,18 +352,29 @@ struct sset {
 	struct fpx x;
 };
 
-/* Near-copy candidates: FIFO ring bounded by count and by time. */
+/* One near candidate: one cache line holds two (a write touches one). */
+struct nent {
+	uint64_t fp;
+	uint64_t aux; /* link header / interface / file hash */
+	int64_t ts;
+	uint64_t frame;
+};
+
+/*
+ * Near-copy candidates: FIFO ring bounded by count and by time. It starts
+ * at CQ_NEAR_START entries and doubles (up to CQ_NEAR_ENTRIES) only when
+ * it is full of candidates still inside the window, so it stays as small
+ * as the window's traffic: same candidates as a ring of CQ_NEAR_ENTRIES.
+ */
 struct nset {
 	struct ring r;
-	uint64_t *fp;
-	uint64_t *aux; /* link header / interface / file hash */
-	int64_t *ts;
-	uint64_t *frame;
+	struct nent *e;
 	struct fpx x;
 	/* Ring writes left before the oldest slot the index may still point
 	 * at is written again: a rebuild is due by then (see near_live). */
 	uint32_t writes_left;
 	bool no_grow; /* an index allocation failed: stop trying */
+	bool no_ring_grow; /* a ring allocation failed: stay at this size */
 };
 
 struct cq {
@@ -444,14 +457,10 @@ struct cq *cq_new(const struct thresholds *th)
 	q->tr.fp = malloc(m * sizeof(*q->tr.fp));
 	q->tr.frame = malloc(m * sizeof(*q->tr.frame));
 	struct nset *n = &q->near;
-	n->r.cap = CQ_NEAR_ENTRIES;
-	n->fp = malloc(CQ_NEAR_ENTRIES * sizeof(*n->fp));
-	n->aux = malloc(CQ_NEAR_ENTRIES * sizeof(*n->aux));
-	n->ts = malloc(CQ_NEAR_ENTRIES * sizeof(*n->ts));
-	n->frame = malloc(CQ_NEAR_ENTRIES * sizeof(*n->frame));
-	n->writes_left = CQ_NEAR_ENTRIES;
-	if (!q->tr.ts || !q->tr.fp || !q->tr.frame || !n->fp || !n->aux ||
-	    !n->ts || !n->frame ||
+	n->r.cap = CQ_NEAR_START;
+	n->e = malloc(CQ_NEAR_START * sizeof(*n->e));
+	n->writes_left = CQ_NEAR_START;
+	if (!q->tr.ts || !q->tr.fp || !q->tr.frame || !n->e ||
 	    fpx_init(&n->x, CQ_NEAR_ENTRIES, CQ_NEAR_IDX_MIN) < 0) {
 		cq_free(q);
 		return NULL;
@@ -467,10 +476,7 @@ void cq_free(struct cq *q)
 	free(q->tr.fp);
 	free(q->tr.frame);
 	sset_free(q->side);
-	free(q->near.fp);
-	free(q->near.aux);
-	free(q->near.ts);
-	free(q->near.frame);
+	free(q->near.e);
 	free(q->near.x.slot);
 	free(q);
 }
@@ -621,9 +627,9 @@ static uint32_t near_pos(const struct nset *n, uint64_t fp, uint32_t *stale)
 	*stale = NIL;
 	for (int k = 0; x->slot[i] && k < CQ_MAX_PROBE; k++) {
 		uint32_t e = x->slot[i] - 1;
-		if (n->fp[e] == fp || *stale == NIL) {
+		if (n->e[e].fp == fp || *stale == NIL) {
 			bool live = near_live(n, e);
-			if (live && n->fp[e] == fp)
+			if (live && n->e[e].fp == fp)
 				return i;
 			if (!live && *stale == NIL)
 				*stale = i;
@@ -637,7 +643,7 @@ static uint32_t near_pos(const struct nset *n, uint64_t fp, uint32_t *stale)
 static void near_place_live(struct nset *n, uint32_t e)
 {
 	struct fpx *x = &n->x;
-	uint64_t fp = n->fp[e];
+	uint64_t fp = n->e[e].fp;
 	uint32_t i = fpx_home(x, fp);
 	for (int k = 0; k < CQ_MAX_PROBE; k++) {
 		if (!x->slot[i]) {
@@ -645,7 +651,7 @@ static void near_place_live(struct nset *n, uint32_t e)
 			x->n++;
 			return;
 		}
-		if (n->fp[x->slot[i] - 1] == fp) {
+		if (n->e[x->slot[i] - 1].fp == fp) {
 			x->slot[i] = e + 1;
 			return;
 		}
@@ -705,13 +711,45 @@ static bool near_rebuild_due(const struct nset *n)
 	return x->n >= n->r.len && x->n - n->r.len >= sz / 8;
 }
 
-/* Drops near candidates that no later frame can match (ring only). */
+/*
+ * Doubles the ring, its entries re-laid oldest first from slot 0, and
+ * rebuilds the index. False at CQ_NEAR_ENTRIES or out of memory (then the
+ * ring keeps working at its size, evicting by count).
+ */
+static bool near_grow(struct nset *n)
+{
+	if (n->r.cap >= CQ_NEAR_ENTRIES || n->no_ring_grow)
+		return false;
+	uint32_t cap = n->r.cap * 2;
+	struct nent *e = malloc((size_t)cap * sizeof(*e));
+	if (!e) {
+		n->no_ring_grow = true;
+		return false;
+	}
+	uint32_t o = ring_oldest(&n->r);
+	uint32_t first = n->r.cap - o < n->r.len ? n->r.cap - o : n->r.len;
+	memcpy(e, n->e + o, (size_t)first * sizeof(*e));
+	memcpy(e + first, n->e, (size_t)(n->r.len - first) * sizeof(*e));
+	free(n->e);
+	n->e = e;
+	n->r.cap = cap;
+	n->r.head = n->r.len; /* < cap: the ring was at most the old cap */
+	near_rebuild(n);
+	return true;
+}
+
+/*
+ * Drops near candidates that no later frame can match (ring only), and
+ * makes room for one: a full ring whose oldest candidate is still in the
+ * window grows, or at CQ_NEAR_ENTRIES drops it by count.
+ */
 static void near_expire(struct cq *q, int64_t now)
 {
 	struct nset *n = &q->near;
 	while (n->r.len) {
 		uint32_t o = ring_oldest(&n->r);
-		if (n->r.len < n->r.cap && !aged(now, n->ts[o], q->window_ns))
+		if (!aged(now, n->e[o].ts, q->window_ns) &&
+		    (n->r.len < n->r.cap || near_grow(n)))
 			return;
 		n->r.len--;
 	}
@@ -729,7 +767,7 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 	uint32_t p = near_pos(n, fp, &reuse);
 	if (p != NIL) {
 		uint32_t e = n->x.slot[p] - 1;
-		int64_t a = fr->ts_ns, b = n->ts[e];
+		int64_t a = fr->ts_ns, b = n->e[e].ts;
 		uint64_t dt = a > b ? (uint64_t)a - (uint64_t)b
 				    : (uint64_t)b - (uint64_t)a;
 		/*
@@ -737,17 +775,15 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 		 * more likely a real resend (duplicate ACK without IP id): not
 		 * counted.
 		 */
-		if (dt <= (uint64_t)q->window_ns && n->aux[e] != aux) {
-			note_dup(q, n->frame[e], fr->num);
+		if (dt <= (uint64_t)q->window_ns && n->e[e].aux != aux) {
+			note_dup(q, n->e[e].frame, fr->num);
 			q->dup_near++;
 			return true;
 		}
 	}
 	uint32_t i = n->r.head; /* free: near_expire left room */
-	n->fp[i] = fp;
-	n->aux[i] = aux;
-	n->ts[i] = fr->ts_ns;
-	n->frame[i] = fr->num;
+	n->e[i] = (struct nent){ .fp = fp, .aux = aux, .ts = fr->ts_ns,
+				 .frame = fr->num };
 	n->r.len++;
 	n->r.head = i + 1 == n->r.cap ? 0 : i + 1;
 	n->writes_left--;

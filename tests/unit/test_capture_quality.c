@@ -414,3 +414,148 @@ Test(capture_quality, near_set_count_bound_and_repeated_packets)
 	ev_store_free(st);
 	cq_free(q);
 }
+
+/*
+ * The near ring starts small and grows while it is full of candidates
+ * inside the window: candidates from before each growth are still found,
+ * and the newest frame of a repeated packet still wins across a growth.
+ */
+Test(capture_quality, near_ring_growth_keeps_candidates)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set(&th, "capture.duplicate_window_ms", "1000",
+				    NULL), 0);
+	struct cq *q = cq_new(&th);
+	uint8_t b[64];
+	struct cap_frame fr;
+	struct packet pkt;
+	mkpkt(&pkt);
+	int64_t ts = 1000000;
+	uint64_t fno = 0;
+	/* 3000 distinct packets 10 us apart (30 ms): the ring doubles 256 ->
+	 * 4096; packet 7 is sent again (same path: a resend) at 2500. */
+	for (int i = 0; i < 3000; i++) {
+		int k = i == 2500 ? 7 : i;
+		mkpkt_k(&fr, b, ++fno, ts += 10000, k, 0);
+		cr_assert(!cq_frame(q, &fr, &pkt), "frame %llu",
+			  (unsigned long long)fno);
+	}
+	/* Packet 0 (frame 1, before every growth) on interface 1: near. */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 0, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	/* Packet 255 (the last before the first growth), 300 (after it). */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 255, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 300, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	/* Packet 7: its newest frame (2501) is the original now. */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 7, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	/* Not a copy of anything. */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 3001, 1);
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "near"), 4);
+	cr_assert_eq(num(d, "exact"), 0);
+	cr_assert_eq(num(d, "first_original"), 1);
+	cr_assert_eq(d->frames[0], 3001);
+	cr_assert_eq(d->frames[3], 3004);
+	ev_store_free(st);
+	cq_free(q);
+
+	/* Same again with a 1 ms window: candidates age out, and the 2 ms
+	 * old packet 0 is no longer a near copy (no growth is needed). */
+	q = cq_new(NULL);
+	ts = 1000000;
+	fno = 0;
+	for (int i = 0; i < 3000; i++) {
+		mkpkt_k(&fr, b, ++fno, ts += 10000, i, 0);
+		cr_assert(!cq_frame(q, &fr, &pkt));
+	}
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 2999 - 200, 1);
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, ++fno, ts, 2999 - 50, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	cq_free(q);
+}
+
+/* Bytes of the test frames below: fixed, distinct per position. */
+static void fill_long(uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(i * 7 + 3);
+}
+
+/*
+ * The fingerprint covers the first 80 and last 16 bytes of each region
+ * (all of it up to 96) plus both lengths and the timestamp: a frame equal
+ * in those is an exact copy, one differing in a covered byte is not. Every
+ * region length from 1 to 130 and every byte position, with and without a
+ * link header. (A frame differing only in its link header is a near copy,
+ * not an exact one: counted apart.)
+ */
+Test(capture_quality, fingerprint_covers_head_and_tail_bytes)
+{
+	struct cq *q = cq_new(NULL);
+	uint8_t orig[160], b[160];
+	struct cap_frame fr;
+	struct packet pkt;
+	mkpkt(&pkt);
+	uint64_t fno = 0, exact = 0, near = 0;
+	int64_t ts = 1000000;
+	for (int withlink = 0; withlink < 2; withlink++) {
+		uint32_t off = withlink ? 14 : 0;
+		for (uint32_t n = 1; n <= 130; n++) {
+			uint32_t len = off + n;
+			fill_long(orig, len);
+			orig[0] = (uint8_t)n; /* distinct per length */
+			memset(&fr, 0, sizeof(fr));
+			fr.linktype = LINKTYPE_ETHERNET;
+			fr.iface = -1;
+			fr.caplen = fr.wirelen = len;
+			fr.ts_ns = ts += 1000;
+			fr.num = ++fno;
+			fr.data = orig;
+			const struct packet *pp = withlink ? &pkt : NULL;
+			cr_assert(!cq_frame(q, &fr, pp));
+			/* The same bytes again: a copy. */
+			memcpy(b, orig, len);
+			fr.data = b;
+			fr.num = ++fno;
+			cr_assert(cq_frame(q, &fr, pp), "n %u link %d", n, withlink);
+			exact++;
+			/* Same bytes, another wire length: not a copy. */
+			fr.num = ++fno;
+			fr.wirelen = len + 1;
+			cr_assert(!cq_frame(q, &fr, pp));
+			fr.wirelen = len;
+			for (uint32_t j = 0; j < len; j++) {
+				/* A byte of the link header, or of the region. */
+				uint32_t r = j < off ? j : j - off;
+				uint32_t rn = j < off ? off : n;
+				bool covered = rn <= 96 || r < 80 || r >= rn - 16;
+				memcpy(b, orig, len);
+				b[j] ^= 0x40;
+				fr.num = ++fno;
+				bool is_near = covered && j < off;
+				cr_assert_eq(cq_frame(q, &fr, pp),
+					     !covered || is_near,
+					     "n %u link %d byte %u", n, withlink, j);
+				exact += !covered;
+				near += is_near;
+			}
+		}
+	}
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "exact"), (int64_t)exact);
+	cr_assert_eq(num(d, "near"), (int64_t)near);
+	cr_assert_gt(exact, 260 + 100);
+	cr_assert_eq(near, 130 * 14);
+	ev_store_free(st);
+	cq_free(q);
+}
