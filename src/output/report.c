@@ -364,11 +364,12 @@ void rtable_set_duration(struct rtable *t, size_t col, int64_t ns)
 	last_cell(t, col, COL_DURATION)->v.i = ns;
 }
 
-static const char *arena_dup(struct rtable *t, const char *s, size_t n)
+/* Room for n bytes at the arena's end (not yet used: see arena_commit). */
+static char *arena_room(struct rtable *t, size_t n)
 {
 	struct arena_blk *b = t->arena;
-	if (!b || b->size - b->used < n + 1) {
-		size_t sz = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+	if (!b || b->size - b->used < n) {
+		size_t sz = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 		struct arena_blk *nb = malloc(sizeof(*nb) + sz);
 		if (!nb)
 			return NULL;
@@ -377,11 +378,27 @@ static const char *arena_dup(struct rtable *t, const char *s, size_t n)
 		nb->size = sz;
 		t->arena = b = nb;
 	}
-	char *d = b->data + b->used;
-	memcpy(d, s, n);
+	return b->data + b->used;
+}
+
+/* Keeps the first n bytes of the last arena_room() and a NUL after them. */
+static const char *arena_commit(struct rtable *t, size_t n)
+{
+	char *d = t->arena->data + t->arena->used;
+
 	d[n] = 0;
-	b->used += n + 1;
+	t->arena->used += n + 1;
 	return d;
+}
+
+static const char *arena_dup(struct rtable *t, const char *s, size_t n)
+{
+	char *d = arena_room(t, n + 1);
+
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	return arena_commit(t, n);
 }
 
 static int set_text(struct rtable *t, size_t col, enum col_type ty,
@@ -399,6 +416,29 @@ int rtable_set_str(struct rtable *t, size_t col, const char *s)
 	return set_text(t, col, COL_STR, s);
 }
 
+void rtable_set_const_str(struct rtable *t, size_t col, const char *s)
+{
+	last_cell(t, col, COL_STR)->v.s = s ? s : "";
+}
+
+/* One IPv4 octet in decimal: a dotted quad per address and row adds up. */
+static size_t fmt_octet(char *p, unsigned v)
+{
+	if (v >= 100) {
+		p[0] = (char)('0' + v / 100);
+		p[1] = (char)('0' + v / 10 % 10);
+		p[2] = (char)('0' + v % 10);
+		return 3;
+	}
+	if (v >= 10) {
+		p[0] = (char)('0' + v / 10);
+		p[1] = (char)('0' + v % 10);
+		return 2;
+	}
+	p[0] = (char)('0' + v);
+	return 1;
+}
+
 /*
  * Hand-written for IPv4 (the same dotted quad inet_ntop writes): a flows
  * report sets two addresses per row, and inet_ntop plus snprintf were 12 %
@@ -407,10 +447,13 @@ int rtable_set_str(struct rtable *t, size_t col, const char *s)
 int rtable_set_addr(struct rtable *t, size_t col, int family,
 		    const uint8_t *addr, int port)
 {
-	char buf[INET6_ADDRSTRLEN + 16];
+	/* Written in place: "[" address "]:" port and a NUL fit. */
+	char *buf = arena_room(t, INET6_ADDRSTRLEN + 16);
 	size_t n = 0;
 	bool v6 = family == 6;
 
+	if (!buf)
+		return -ENOMEM;
 	if (v6) {
 		if (port >= 0)
 			buf[n++] = '[';
@@ -424,17 +467,14 @@ int rtable_set_addr(struct rtable *t, size_t col, int family,
 		for (int i = 0; i < 4; i++) {
 			if (i)
 				buf[n++] = '.';
-			n += fmt_dec(buf + n, addr[i]);
+			n += fmt_octet(buf + n, addr[i]);
 		}
 	}
 	if (port >= 0) {
 		buf[n++] = ':';
 		n += fmt_dec(buf + n, (unsigned)port);
 	}
-	const char *d = arena_dup(t, buf, n);
-	if (!d)
-		return -ENOMEM;
-	last_cell(t, col, COL_ADDR)->v.s = d;
+	last_cell(t, col, COL_ADDR)->v.s = arena_commit(t, n);
 	return 0;
 }
 
@@ -473,14 +513,16 @@ static int lazy_fetch(struct rtable_lazy *lz, size_t row)
 
 const struct rcell *rtable_cell(const struct rtable *t, size_t row, size_t col)
 {
+	const struct rtable_lazy *lz = t->lazy;
+
 	if (row >= t->nrows || col >= t->ncols)
 		return NULL;
-	if (t->lazy) {
-		if (lazy_fetch(t->lazy, row) < 0)
-			return NULL;
-		return &t->lazy->one->cells[col];
-	}
-	return &t->cells[row * t->ncols + col];
+	if (!lz)
+		return &t->cells[row * t->ncols + col];
+	/* Sinks read a row's cells in a row: the refill is the rare case. */
+	if (lz->row != row && lazy_fetch(t->lazy, row) < 0)
+		return NULL;
+	return &lz->one->cells[col];
 }
 
 const char *report_command(const struct report *r) { return r->command; }

@@ -83,6 +83,8 @@ void rtable_set_f64(struct rtable *t, size_t col, double v);
 void rtable_set_time(struct rtable *t, size_t col, int64_t ns);
 void rtable_set_duration(struct rtable *t, size_t col, int64_t ns);
 int rtable_set_str(struct rtable *t, size_t col, const char *s);
+/* Not copied: s must outlive the report (a literal or a const table). */
+void rtable_set_const_str(struct rtable *t, size_t col, const char *s);
 /* family 4 or 6; port < 0 for an address without port. */
 int rtable_set_addr(struct rtable *t, size_t col, int family,
 		    const uint8_t *addr, int port);
