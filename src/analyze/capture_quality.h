@@ -26,7 +26,9 @@
  *  - exact: hash of timestamp + caplen + wirelen + the frame's bytes (link
  *    header and IP packet, each hashed over its first 80 and last 16
  *    bytes), remembering the last capture.duplicate_memory frames that
- *    arrived in time order (default 262144, 24 bytes each = 6 MiB) plus,
+ *    arrived in time order (default 262144, 16 bytes each = 4 MiB while
+ *    they span less than 2^32 ns and frame numbers stay below 2^32, up
+ *    to 24 bytes each = 6 MiB otherwise) plus,
  *    allocated on first use, as many that did not (out of order or many
  *    on one timestamp; 16 bytes each + an index of at most 8 bytes each):
  *    at most 48 bytes per remembered frame, 12 MiB at the default. A file

@@ -559,3 +559,116 @@ Test(capture_quality, fingerprint_covers_head_and_tail_bytes)
 	ev_store_free(st);
 	cq_free(q);
 }
+
+/* Feeds packet k as frame num at ts (exact duplicates only: no decode). */
+static bool feed(struct cq *q, uint64_t num, int64_t ts, int k)
+{
+	uint8_t b[64];
+	struct cap_frame fr;
+	mkpkt_k(&fr, b, num, ts, k, -1);
+	return cq_frame(q, &fr, NULL);
+}
+
+static struct cq *cq_mem(const char *memory)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set(&th, "capture.duplicate_memory", memory,
+				    NULL), 0);
+	return cq_new(&th);
+}
+
+static void expect_dups(struct cq *q, int64_t exact, uint64_t first_dup,
+			uint64_t first_orig, int64_t forgotten)
+{
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_not_null(d);
+	cr_assert_eq(num(d, "exact"), exact);
+	cr_assert_eq(num(d, "first_duplicate"), (int64_t)first_dup);
+	cr_assert_eq(num(d, "first_original"), (int64_t)first_orig);
+	cr_assert_eq(num(d, "forgotten"), forgotten);
+	ev_store_free(st);
+}
+
+/*
+ * The time-ordered ring keeps the low 32 bits of timestamps while it spans
+ * less than 2^32 ns: 3000 frames 100 ns apart from -250 us, crossing 0
+ * (where the low half wraps), in a ring of 1024 that wraps too. Copies of
+ * remembered frames on both sides of 0 are found with their numbers;
+ * forgotten ones and timestamps between entries are not.
+ */
+Test(capture_quality, time_ring_wraps_with_narrow_timestamps)
+{
+	struct cq *q = cq_mem("1024");
+	int64_t t0 = -250000;
+	for (int i = 0; i < 3000; i++)
+		cr_assert(!feed(q, (uint64_t)i + 1, t0 + i * 100LL, i));
+	cr_assert(feed(q, 3001, t0 + 2490 * 100LL, 2490)); /* ts < 0 */
+	cr_assert(feed(q, 3002, t0 + 2510 * 100LL, 2510)); /* ts > 0 */
+	cr_assert(feed(q, 3003, t0 + 2999 * 100LL, 2999)); /* the newest */
+	cr_assert(feed(q, 3004, t0 + 1976 * 100LL, 1976)); /* the oldest */
+	cr_assert(!feed(q, 3005, t0 + 1975 * 100LL, 1975)); /* forgotten */
+	cr_assert(!feed(q, 3006, t0 + 2510 * 100LL + 50, 2510)); /* between */
+	/* Far older than the ring (by more than 2^32 ns): not there. */
+	cr_assert(!feed(q, 3007, t0 - (5LL << 32), 2490));
+	/* 3000 - 1024 pushed out of the ring; 3 in the side set. */
+	expect_dups(q, 4, 3001, 2491, 3000 - 1024);
+	cq_free(q);
+}
+
+/*
+ * A ring spanning 2^32 ns or more keeps the high halves too: frames 1.5 s
+ * apart (a span past 4.29 s after 4 frames), then with the span back
+ * under 2^32 (1 us apart) -- found exactly either way, across the wrap.
+ */
+Test(capture_quality, time_ring_wide_timestamps)
+{
+	struct cq *q = cq_mem("1024");
+	int64_t ts = 1700000000000000000LL;
+	for (int i = 0; i < 1500; i++) {
+		ts += i < 1000 ? 1500000000LL : 1000;
+		cr_assert(!feed(q, (uint64_t)i + 1, ts, i));
+	}
+	/* Frame 700: 1.5 s steps, 700 - 476 = 224th oldest. */
+	int64_t t700 = 1700000000000000000LL + 700 * 1500000000LL;
+	cr_assert(feed(q, 1501, t700, 699));
+	cr_assert(!feed(q, 1502, t700 + 1000, 699));
+	int64_t t1400 = 1700000000000000000LL + 1000 * 1500000000LL + 400 * 1000LL;
+	cr_assert(feed(q, 1503, t1400, 1399));
+	cr_assert(!feed(q, 1504, 1700000000000000000LL + 476 * 1500000000LL, 475));
+	cr_assert(feed(q, 1505, 1700000000000000000LL + 477 * 1500000000LL, 476));
+	expect_dups(q, 3, 1501, 700, 1500 - 1024);
+	cq_free(q);
+}
+
+/*
+ * Frame numbers past 2^32 (a capture of more than 4 G frames): the ring
+ * keeps their high halves from the first one on, exactly.
+ */
+Test(capture_quality, time_ring_frame_numbers_past_4g)
+{
+	uint64_t base = (1ull << 32) - 600; /* frames cross 2^32 halfway */
+	for (int run = 0; run < 2; run++) {
+		struct cq *q = cq_mem("1024");
+		for (int i = 0; i < 1500; i++)
+			cr_assert(!feed(q, base + (uint64_t)i, 1000000 + i * 1000LL, i));
+		/* run 0: the first copy is of a frame below 2^32, run 1 above. */
+		int k = run ? 1400 : 500;
+		cr_assert(feed(q, base + 1500, 1000000 + k * 1000LL, k));
+		cr_assert(feed(q, base + 1501, 1000000 + (900 - run) * 1000LL,
+			       900 - run));
+		expect_dups(q, 2, base + 1500, base + (uint64_t)k, 1500 - 1024);
+		cq_free(q);
+	}
+	/* Numbers far apart in both halves, one frame each. */
+	struct cq *q = cq_mem("1024");
+	cr_assert(!feed(q, 7, 1000, 1));
+	cr_assert(!feed(q, 0x123456789abcull, 2000, 2));
+	cr_assert(!feed(q, UINT64_MAX - 1, 3000, 3));
+	cr_assert(feed(q, UINT64_MAX, 2000, 2));
+	cr_assert(feed(q, 8, 1000, 1));
+	expect_dups(q, 2, UINT64_MAX, 0x123456789abcull, 0);
+	cq_free(q);
+}
