@@ -17,8 +17,12 @@
 #define CQ_IDX_MIN 1024u
 /* The near index starts larger: rebuilt when a quarter full (see below). */
 #define CQ_NEAR_IDX_MIN 2048u
-/* Near ring entries at first (doubled on demand up to CQ_NEAR_ENTRIES). */
-#define CQ_NEAR_START 256u
+/*
+ * Near ring entries at first (doubled on demand up to CQ_NEAR_ENTRIES).
+ * Each lap of the ring forces an index rebuild (near_rebuild_due): at 1024
+ * the quarter-full rebuild still comes first at ordinary rates.
+ */
+#define CQ_NEAR_START 1024u
 
 /*
  * Why this is cheap (it runs on every frame of every command):
@@ -361,6 +365,7 @@ struct tring {
 	uint32_t *ts_hi;    /* valid when wide_ts */
 	uint32_t *frame_hi; /* valid when wide_frame */
 	int64_t newest;     /* timestamp of the newest entry */
+	int64_t oldest_lb;  /* <= the oldest entry's timestamp */
 	bool wide_ts, wide_frame;
 };
 
@@ -530,22 +535,42 @@ static void note_dup(struct cq *q, uint64_t orig, uint64_t frame)
 	keep_frame(q->dup_frames, &q->n_dup_frames, frame);
 }
 
-static void tring_push(struct cq *q, int64_t ts, uint64_t fp, uint64_t frame)
+/*
+ * A push of ts is more than 2^32 ns past oldest_lb: refreshes that bound
+ * from the oldest entry (a push only evicts, so it stays a lower bound),
+ * and if the span is still too wide, writes out the high halves.
+ */
+static __attribute__((noinline)) void tring_span(struct tring *t, int64_t ts)
+{
+	if (!t->r.len) {
+		t->oldest_lb = ts;
+		return;
+	}
+	t->oldest_lb = tr_ts(t, ring_oldest(&t->r));
+	if ((uint64_t)ts - (uint64_t)t->oldest_lb <= UINT32_MAX)
+		return;
+	for (uint32_t k = 0; k < t->r.len; k++) {
+		uint32_t s = ring_at(&t->r, k);
+		t->ts_hi[s] = (uint32_t)((uint64_t)tr_ts(t, s) >> 32);
+	}
+	t->wide_ts = true;
+}
+
+static __attribute__((noinline)) void tring_wide_frame(struct tring *t)
+{
+	memset(t->frame_hi, 0, (size_t)t->r.cap * sizeof(*t->frame_hi));
+	t->wide_frame = true;
+}
+
+static inline void tring_push(struct cq *q, int64_t ts, uint64_t fp,
+			      uint64_t frame)
 {
 	struct tring *t = &q->tr;
 	/* ts >= every entry's: the unsigned difference is the span. */
-	if (!t->wide_ts && t->r.len &&
-	    (uint64_t)ts - (uint64_t)tr_ts(t, ring_oldest(&t->r)) > UINT32_MAX) {
-		for (uint32_t k = 0; k < t->r.len; k++) {
-			uint32_t s = ring_at(&t->r, k);
-			t->ts_hi[s] = (uint32_t)((uint64_t)tr_ts(t, s) >> 32);
-		}
-		t->wide_ts = true;
-	}
-	if (!t->wide_frame && frame > UINT32_MAX) {
-		memset(t->frame_hi, 0, (size_t)t->r.cap * sizeof(*t->frame_hi));
-		t->wide_frame = true;
-	}
+	if (!t->wide_ts && (uint64_t)ts - (uint64_t)t->oldest_lb > UINT32_MAX)
+		tring_span(t, ts);
+	if (!t->wide_frame && frame > UINT32_MAX)
+		tring_wide_frame(t);
 	if (t->r.len == t->r.cap)
 		q->forgotten++;
 	else

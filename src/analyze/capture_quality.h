@@ -40,8 +40,8 @@
  *    (one packet captured twice on its way through a host); candidates
  *    older than the window are dropped, at most 65536 are kept (32 bytes
  *    each + an index of at most 16 bytes each, rebuilt in batches) in a
- *    ring that starts at 256 and doubles only while it is full of
- *    candidates inside the window: a few KiB at ordinary packet rates.
+ *    ring that starts at 1024 and doubles only while it is full of
+ *    candidates inside the window: 32 KiB at ordinary packet rates.
  * Design and collision argument: capture_quality.c, docs/performance.md.
  */
 #define CQ_NEAR_ENTRIES 65536

@@ -433,7 +433,7 @@ Test(capture_quality, near_ring_growth_keeps_candidates)
 	mkpkt(&pkt);
 	int64_t ts = 1000000;
 	uint64_t fno = 0;
-	/* 3000 distinct packets 10 us apart (30 ms): the ring doubles 256 ->
+	/* 3000 distinct packets 10 us apart (30 ms): the ring doubles 1024 ->
 	 * 4096; packet 7 is sent again (same path: a resend) at 2500. */
 	for (int i = 0; i < 3000; i++) {
 		int k = i == 2500 ? 7 : i;
@@ -444,10 +444,10 @@ Test(capture_quality, near_ring_growth_keeps_candidates)
 	/* Packet 0 (frame 1, before every growth) on interface 1: near. */
 	mkpkt_k(&fr, b, ++fno, ts += 10000, 0, 1);
 	cr_assert(cq_frame(q, &fr, &pkt));
-	/* Packet 255 (the last before the first growth), 300 (after it). */
-	mkpkt_k(&fr, b, ++fno, ts += 10000, 255, 1);
+	/* Packet 1023 (the last before the first growth), 1100 (after it). */
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 1023, 1);
 	cr_assert(cq_frame(q, &fr, &pkt));
-	mkpkt_k(&fr, b, ++fno, ts += 10000, 300, 1);
+	mkpkt_k(&fr, b, ++fno, ts += 10000, 1100, 1);
 	cr_assert(cq_frame(q, &fr, &pkt));
 	/* Packet 7: its newest frame (2501) is the original now. */
 	mkpkt_k(&fr, b, ++fno, ts += 10000, 7, 1);
