@@ -439,10 +439,74 @@ static size_t fmt_octet(char *p, unsigned v)
 	return 1;
 }
 
+static size_t fmt_ipv4(char *p, const uint8_t a[4])
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			p[n++] = '.';
+		n += fmt_octet(p + n, a[i]);
+	}
+	return n;
+}
+
 /*
- * Hand-written for IPv4 (the same dotted quad inet_ntop writes): a flows
- * report sets two addresses per row, and inet_ntop plus snprintf were 12 %
- * of a 100 k-connection run. IPv6 keeps inet_ntop for its "::" rules.
+ * IPv6 text exactly as glibc's inet_ntop writes it: groups in lowercase
+ * hex without leading zeros; the first longest run of two or more zero
+ * groups as "::"; when that run starts the address and is six groups long
+ * (IPv4-compatible), or five followed by ffff (IPv4-mapped), the last 32
+ * bits as a dotted quad. inet_ntop formats each group with a sprintf, and
+ * a lazy flows table formats every address twice in text output.
+ */
+size_t report_fmt_ipv6(char *p, const uint8_t a[16])
+{
+	static const char HEX[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, best_len = 0, cur = -1;
+	size_t n = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (int i = 0; i <= 8; i++) {
+		if (i < 8 && w[i] == 0) {
+			if (cur < 0)
+				cur = i;
+			continue;
+		}
+		if (cur >= 0 && i - cur > best_len) {
+			best = cur;
+			best_len = i - cur;
+		}
+		cur = -1;
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				p[n++] = ':';
+			continue;
+		}
+		if (i)
+			p[n++] = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return n + fmt_ipv4(p + n, a + 12);
+		/* Hex digits from the first non-zero nibble (0 prints "0"). */
+		for (int sh = 12; sh >= 0; sh -= 4)
+			if ((w[i] >> sh) || sh == 0)
+				p[n++] = HEX[(w[i] >> sh) & 0xf];
+	}
+	if (best >= 0 && best + best_len == 8)
+		p[n++] = ':';
+	return n;
+}
+
+/*
+ * Hand-written (the same text inet_ntop writes): a flows report sets two
+ * addresses per row, and inet_ntop plus snprintf were 12 % of a
+ * 100 k-connection run.
  */
 int rtable_set_addr(struct rtable *t, size_t col, int family,
 		    const uint8_t *addr, int port)
@@ -457,18 +521,11 @@ int rtable_set_addr(struct rtable *t, size_t col, int family,
 	if (v6) {
 		if (port >= 0)
 			buf[n++] = '[';
-		if (inet_ntop(AF_INET6, addr, buf + n, INET6_ADDRSTRLEN))
-			n += strlen(buf + n);
-		else
-			buf[n++] = '?';
+		n += report_fmt_ipv6(buf + n, addr);
 		if (port >= 0)
 			buf[n++] = ']';
 	} else {
-		for (int i = 0; i < 4; i++) {
-			if (i)
-				buf[n++] = '.';
-			n += fmt_octet(buf + n, addr[i]);
-		}
+		n += fmt_ipv4(buf + n, addr);
 	}
 	if (port >= 0) {
 		buf[n++] = ':';
@@ -511,18 +568,28 @@ static int lazy_fetch(struct rtable_lazy *lz, size_t row)
 	return 0;
 }
 
-const struct rcell *rtable_cell(const struct rtable *t, size_t row, size_t col)
+const struct rcell *rtable_row(const struct rtable *t, size_t row)
 {
 	const struct rtable_lazy *lz = t->lazy;
 
-	if (row >= t->nrows || col >= t->ncols)
+	if (row >= t->nrows)
 		return NULL;
 	if (!lz)
-		return &t->cells[row * t->ncols + col];
+		return &t->cells[row * t->ncols];
 	/* Sinks read a row's cells in a row: the refill is the rare case. */
 	if (lz->row != row && lazy_fetch(t->lazy, row) < 0)
 		return NULL;
-	return &lz->one->cells[col];
+	return lz->one->cells;
+}
+
+const struct rcell *rtable_cell(const struct rtable *t, size_t row, size_t col)
+{
+	const struct rcell *cells;
+
+	if (col >= t->ncols)
+		return NULL;
+	cells = rtable_row(t, row);
+	return cells ? &cells[col] : NULL;
 }
 
 const char *report_command(const struct report *r) { return r->command; }

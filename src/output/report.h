@@ -114,12 +114,23 @@ struct rtable *report_add_lazy_table(struct report *r, const char *name,
  */
 int rtable_status(const struct rtable *t);
 
+/*
+ * Writes IPv6 address a as inet_ntop(AF_INET6) does (at most 45 bytes, no
+ * NUL); returns the length. Exposed for tests.
+ */
+size_t report_fmt_ipv6(char *p, const uint8_t a[16]);
+
 const char *rtable_name(const struct rtable *t);
 size_t rtable_ncols(const struct rtable *t);
 const struct report_col *rtable_col(const struct rtable *t, size_t col);
 size_t rtable_nrows(const struct rtable *t);
 const struct rcell *rtable_cell(const struct rtable *t, size_t row,
 				size_t col);
+/*
+ * The ncols cells of a row (valid as rtable_cell's), or NULL when row is
+ * out of range or a lazy table could not fill it.
+ */
+const struct rcell *rtable_row(const struct rtable *t, size_t row);
 
 /* Read access for sinks. */
 const char *report_command(const struct report *r);

@@ -216,10 +216,11 @@ static int put_table(FILE *out, const struct rtable *t, const char *nl)
 	/* One small object per row, written and freed at once: memory stays flat. */
 	for (size_t r = 0; r < nr; r++) {
 		struct json_object *row = json_object_new_object();
+		const struct rcell *cells = rtable_row(t, r);
 		for (size_t c = 0; c < nc; c++)
 			json_object_object_add(row, rtable_col(t, c)->name,
 					       jcell(rtable_col(t, c),
-						     rtable_cell(t, r, c)));
+						     cells ? &cells[c] : NULL));
 		fprintf(out, "%s%s%s", r ? "," : "", nl,
 			json_object_to_json_string_ext(row, JFLAGS));
 		json_object_put(row);

@@ -253,15 +253,18 @@ static int put_table(struct sink *s, const struct rtable *t)
 		return -ENOMEM;
 	for (size_t c = 0; c < nc; c++)
 		w[c] = disp_width(rtable_col(t, c)->name);
-	for (size_t r = 0; r < nr; r++)
+	for (size_t r = 0; r < nr; r++) {
+		const struct rcell *cells = rtable_row(t, r);
+
 		for (size_t c = 0; c < nc; c++) {
 			const struct report_col *col = rtable_col(t, c);
-			size_t len = fmt_cell(col, rtable_cell(t, r, c), buf,
-					      sizeof(buf));
+			size_t len = fmt_cell(col, cells ? &cells[c] : NULL,
+					      buf, sizeof(buf));
 			size_t dw = cell_width(col->type, buf, len);
 			if (dw > w[c])
 				w[c] = dw;
 		}
+	}
 	/* A lazy table that could not fill a row: nothing of it is written. */
 	if (rtable_status(t) < 0) {
 		free(w);
@@ -279,6 +282,9 @@ static int put_table(struct sink *s, const struct rtable *t)
 	put_safe(o, rtable_name(t));
 	fprintf(o, " (%zu row%s)\n", nr, nr == 1 ? "" : "s");
 	for (int pass = -1; pass < (int)nr; pass++) {
+		/* A lazy table fills each row once here, once in the width pass. */
+		const struct rcell *cells =
+			pass < 0 ? NULL : rtable_row(t, (size_t)pass);
 		size_t ll = 0;
 		for (size_t c = 0; c < nc; c++) {
 			const struct report_col *col = rtable_col(t, c);
@@ -288,8 +294,7 @@ static int put_table(struct sink *s, const struct rtable *t)
 				len = strlen(buf);
 				dw = disp_width(buf);
 			} else {
-				len = fmt_cell(col,
-					       rtable_cell(t, (size_t)pass, c),
+				len = fmt_cell(col, cells ? &cells[c] : NULL,
 					       buf, sizeof(buf));
 				dw = cell_width(col->type, buf, len);
 			}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Report model: lazy tables fill one row at a time, keep its strings, report fill errors. */
+/* Report model: lazy tables (one row at a time, its strings kept, fill errors), IPv6 text. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdint.h>
@@ -135,4 +136,65 @@ Test(report, materialised_table_unchanged)
 	cr_assert_not(rtable_cell(t, 0, 2)->set);
 	cr_assert_eq(rtable_status(t), 0);
 	report_free(r);
+}
+
+Test(report, rtable_row_matches_cells)
+{
+	struct report *r = report_new("flows");
+	struct fill_ctx c = { .fail_row = 4 };
+	struct rtable *t = report_add_lazy_table(r, "flows", COLS, 4, 5, fill, &c);
+	const struct rcell *row = rtable_row(t, 3);
+
+	cr_assert_not_null(row);
+	cr_assert_eq(row, rtable_cell(t, 3, 0));
+	cr_assert_str_eq(row[0].v.s, "row-3");
+	cr_assert_eq(row[1].v.u, 30);
+	cr_assert_null(rtable_row(t, 5));
+	/* A row whose fill fails has no cells. */
+	cr_assert_null(rtable_row(t, 4));
+	cr_assert_eq(rtable_status(t), -ENOMEM);
+	report_free(r);
+}
+
+/* Compares report_fmt_ipv6 with the C library for one address. */
+static void ipv6_same(const uint8_t a[16])
+{
+	char want[INET6_ADDRSTRLEN], got[64];
+	size_t n;
+
+	cr_assert_not_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+	n = report_fmt_ipv6(got, a);
+	cr_assert_lt(n, INET6_ADDRSTRLEN);
+	got[n] = 0;
+	cr_assert_str_eq(got, want);
+}
+
+Test(report, ipv6_text_as_inet_ntop)
+{
+	/* Every pattern of zero runs, with IPv4-mapped/-compatible shapes:
+	 * each group one of 0, 1, ffff, a0b. */
+	static const unsigned G[4] = { 0, 1, 0xffff, 0x0a0b };
+	uint8_t a[16];
+	uint32_t x = 12345;
+
+	for (unsigned m = 0; m < 1u << 16; m++) {
+		for (int i = 0; i < 8; i++) {
+			unsigned g = G[(m >> (2 * i)) & 3];
+
+			a[2 * i] = (uint8_t)(g >> 8);
+			a[2 * i + 1] = (uint8_t)g;
+		}
+		ipv6_same(a);
+	}
+	/* Random groups, some zeroed (single zero groups stay "0"). */
+	for (int k = 0; k < 20000; k++) {
+		for (int i = 0; i < 16; i++) {
+			x = x * 1103515245u + 12345u;
+			a[i] = (uint8_t)(x >> 16);
+		}
+		for (int i = 0; i < 8; i++)
+			if ((x >> (i + 3)) & 1)
+				a[2 * i] = a[2 * i + 1] = 0;
+		ipv6_same(a);
+	}
 }
