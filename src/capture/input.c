@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,11 @@
  */
 #define CAP_IN_BUF (2u * 1024 * 1024)
 #define CAP_IN_ZBUF (256u * 1024)
+/*
+ * Mapped window: large enough that remapping is rare (one munmap + mmap
+ * per 4 MiB), small enough that peak RSS does not follow the file size.
+ */
+#define CAP_IN_MAP_WIN (4u * 1024 * 1024)
 
 static ssize_t read_retry(int fd, uint8_t *dst, size_t n)
 {
@@ -90,9 +96,64 @@ static size_t gz_read(struct cap_in *in, uint8_t *dst, size_t room)
 	return room - in->zs.avail_out;
 }
 
+static void map_drop(struct cap_in *in)
+{
+	if (in->map)
+		munmap(in->map, in->map_len);
+	in->map = NULL;
+	in->map_len = 0;
+	in->win = NULL;
+}
+
+/*
+ * Maps the window that starts at the page holding stream offset pos and
+ * holds at least n bytes from pos, when the file has them. A file that grew
+ * since the last look is followed, as read() would; at its end eof is set.
+ */
+static size_t map_fill(struct cap_in *in, size_t n)
+{
+	uint64_t pos = in->base + in->head;
+	struct stat st;
+
+	if (fstat(in->fd, &st) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size > in->file_size)
+		in->file_size = (uint64_t)st.st_size;
+	if (in->base + in->tail >= in->file_size) {
+		in->eof = true; /* nothing past the current window */
+		return in->tail - in->head;
+	}
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t off = pos - pos % page;
+	uint64_t len = (pos - off) + (n > CAP_IN_MAP_WIN ? n : CAP_IN_MAP_WIN);
+	if (len > in->file_size - off)
+		len = in->file_size - off;
+	if (len > SIZE_MAX)
+		len = SIZE_MAX;
+	void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE,
+		       in->fd, (off_t)off);
+	if (p == MAP_FAILED) {
+		in->ioerr = errno;
+		return in->tail - in->head;
+	}
+	map_drop(in);
+	in->map = p;
+	in->map_len = (size_t)len;
+	in->win = p;
+	in->base = off;
+	in->head = (size_t)(pos - off);
+	in->tail = (size_t)len;
+	if (in->tail - in->head < n && off + len >= in->file_size)
+		in->eof = true;
+	return in->tail - in->head;
+}
+
 size_t cap_in_fill(struct cap_in *in, size_t n)
 {
-	if (in->tail - in->head >= n || !in->buf || in->eof || in->ioerr)
+	if (in->tail - in->head >= n || in->eof || in->ioerr)
+		return in->tail - in->head;
+	if (in->mapped)
+		return map_fill(in, n);
+	if (!in->buf)
 		return in->tail - in->head;
 	if (in->head > 0) {
 		memmove(in->buf, in->buf + in->head, in->tail - in->head);
@@ -128,11 +189,40 @@ size_t cap_in_fill(struct cap_in *in, size_t n)
 	return in->tail - in->head;
 }
 
+/*
+ * Regular files we opened ourselves (so the offset is 0) and that are not
+ * gzip are mapped; anything else, or a failed mmap, keeps read().
+ */
+static bool map_open(struct cap_in *in)
+{
+	struct stat st;
+
+	if (!in->own_fd || fstat(in->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size <= 0)
+		return false;
+	in->mapped = true;
+	in->file_size = (uint64_t)st.st_size;
+	map_fill(in, 2);
+	if (in->ioerr || (cap_in_avail(in) >= 2 && in->win[0] == 0x1f &&
+			  in->win[1] == 0x8b)) {
+		map_drop(in);
+		in->mapped = false;
+		in->ioerr = 0;
+		in->eof = false;
+		in->head = in->tail = 0;
+		in->base = 0;
+		return false;
+	}
+	return true;
+}
+
 int cap_in_open_fd(struct cap_in *in, int fd, bool own_fd)
 {
 	memset(in, 0, sizeof(*in));
 	in->fd = fd;
 	in->own_fd = own_fd;
+	if (map_open(in))
+		return 0;
 	in->cap = CAP_IN_BUF;
 	in->buf = malloc(in->cap);
 	if (!in->buf)
@@ -171,6 +261,8 @@ int cap_in_open_mem(struct cap_in *in, const uint8_t *p, size_t len)
 
 void cap_in_release(struct cap_in *in)
 {
+	if (in->mapped)
+		map_drop(in);
 	if (in->zs_init)
 		inflateEnd(&in->zs);
 	free(in->zbuf);

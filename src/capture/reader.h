@@ -22,7 +22,9 @@
 
 /*
  * A window [head, tail) over the decoded byte stream. Plain memory input is
- * the window itself (zero copy, never refilled); file descriptors and gzip
+ * the window itself (zero copy, never refilled). A regular file opened by
+ * path is a sliding read-only mapping of CAP_IN_MAP_WIN bytes (zero copy:
+ * the kernel's read() copy was 10 % of a flows run); pipes, stdin and gzip
  * fill an owned buffer that grows only up to the largest block asked for.
  */
 struct cap_in {
@@ -43,6 +45,11 @@ struct cap_in {
 	z_stream zs;
 	uint8_t *zbuf; /* raw (compressed) input from fd */
 	size_t zcap;
+	/* Regular files are read through a sliding read-only mapping. */
+	bool mapped;
+	uint8_t *map;	    /* the current window's mapping (== win) */
+	size_t map_len;
+	uint64_t file_size; /* as last seen by fstat: a growing file is followed */
 };
 
 int cap_in_open_fd(struct cap_in *in, int fd, bool own_fd);

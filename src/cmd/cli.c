@@ -42,6 +42,33 @@ volatile int *cli_stop_flag_install(void)
 	return (volatile int *)&stop_flag;
 }
 
+/*
+ * Capture files are read through a mapping (capture/input.c): if another
+ * process truncates a file under us, touching the vanished pages raises
+ * SIGBUS. Say so in one line with the input exit status instead of dying
+ * silently. Only async-signal-safe calls.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] =
+		"netdx: an input file shrank while it was being read (SIGBUS); "
+		"stopping\n";
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more can be done in a signal handler */
+	}
+	_exit(ND_EXIT_INPUT);
+}
+
+void cli_sigbus_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 enum {
 	OPT_JSON = 1000,
 	OPT_MIN_SEV,
@@ -179,6 +206,8 @@ int cli_begin(const struct cli_spec *spec, int argc, char **argv,
 		cli_print_help(spec);
 		return ND_EXIT_OK;
 	}
+	if (spec->packet_source)
+		cli_sigbus_install();
 	return -1;
 }
 

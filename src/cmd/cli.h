@@ -86,6 +86,8 @@ int cli_parse_seconds(const char *opt, const char *s, double *out, struct nd_err
  * capture ends cleanly on Ctrl-C and still prints its report.
  */
 volatile int *cli_stop_flag_install(void);
+/* SIGBUS (a mapped input file truncated by another process): one line, exit 3. */
+void cli_sigbus_install(void);
 
 extern const char *const cli_exit_code_help;
 
