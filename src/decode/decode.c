@@ -107,9 +107,10 @@ static void dec_link(struct dctx *d, int linktype, uint32_t end,
 	}
 }
 
-enum decode_result decode_frame(struct packet *pkt, int linktype,
-				const uint8_t *data, uint32_t caplen,
-				uint32_t wirelen)
+/* fast: Ethernet frames take dx_fast_ethernet (same results, fewer steps). */
+static inline enum decode_result decode(struct packet *pkt, int linktype,
+					const uint8_t *data, uint32_t caplen,
+					uint32_t wirelen, bool fast)
 {
 	struct dctx d;
 
@@ -138,13 +139,30 @@ enum decode_result decode_frame(struct packet *pkt, int linktype,
 	d.quote = false;
 	d.cur_ip = -1;
 
-	dec_link(&d, linktype, caplen, wirelen);
+	if (fast && linktype == LINKTYPE_ETHERNET)
+		dx_fast_ethernet(&d, caplen, wirelen);
+	else
+		dec_link(&d, linktype, caplen, wirelen);
 
 	if (pkt->malformed)
 		return DECODE_MALFORMED;
 	if (pkt->truncated)
 		return DECODE_TRUNCATED;
 	return DECODE_OK;
+}
+
+enum decode_result decode_frame(struct packet *pkt, int linktype,
+				const uint8_t *data, uint32_t caplen,
+				uint32_t wirelen)
+{
+	return decode(pkt, linktype, data, caplen, wirelen, true);
+}
+
+enum decode_result dx_decode_frame_ref(struct packet *pkt, int linktype,
+				       const uint8_t *data, uint32_t caplen,
+				       uint32_t wirelen)
+{
+	return decode(pkt, linktype, data, caplen, wirelen, false);
 }
 
 const char *pkt_proto_name(enum pkt_proto p)

@@ -71,6 +71,65 @@ static inline uint32_t dx_min(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
+/*
+ * n header bytes at off when [off, end) holds them, else NULL: one bounds
+ * check for a fixed header, then plain loads (the cursor folds away).
+ */
+static inline const uint8_t *dx_hdr(const struct dctx *d, uint32_t off,
+				    uint32_t end, uint32_t n)
+{
+	struct cursor c;
+
+	dx_cursor(d, &c, off, end);
+	return cur_take(&c, n);
+}
+
+/* Payload bytes present for an l4 whose payload_off and payload_len are set. */
+static inline void dx_set_payload(struct pkt_l4 *l4, uint32_t end)
+{
+	uint32_t po = l4->payload_off;
+	uint32_t have = end > po ? end - po : 0;
+	l4->payload_cap = have < l4->payload_len ? have : l4->payload_len;
+	l4->truncated = l4->payload_cap < l4->payload_len;
+}
+
+/* IPv6 next-header values that are extension headers we walk. */
+static inline bool dx_ipv6_is_ext(uint8_t nh)
+{
+	return nh == 0 /* hop-by-hop */ || nh == 43 /* routing */ ||
+	       nh == 44 /* fragment */ || nh == 60 /* destination opts */ ||
+	       nh == 51 /* AH */;
+}
+
+enum udp_tunnel {
+	UT_NONE,
+	UT_VXLAN,
+	UT_GENEVE,
+	UT_GRE,
+	UT_GTPU,
+	UT_TEREDO,
+};
+
+/* The UDP port dispatch table (either port may name the tunnel). */
+static inline enum udp_tunnel dx_udp_port_kind(uint16_t port)
+{
+	switch (port) {
+	case 4789:
+	case 8472: /* Linux kernel's pre-IANA VXLAN port */
+		return UT_VXLAN;
+	case 6081:
+		return UT_GENEVE;
+	case 4754:
+		return UT_GRE;
+	case 2152:
+		return UT_GTPU;
+	case 3544:
+		return UT_TEREDO;
+	default:
+		return UT_NONE;
+	}
+}
+
 /* link.c */
 void dec_ethernet(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);
 void dec_ethertype(struct dctx *d, uint16_t type, uint32_t off, uint32_t end,
@@ -105,6 +164,24 @@ void dec_other_l4(struct dctx *d, uint8_t proto, uint32_t off, uint32_t end,
 		  uint32_t wend);
 /* New l4 entry tied to the current IP header; NULL when full. */
 struct pkt_l4 *dx_l4(struct dctx *d, uint8_t proto, uint32_t off);
+/*
+ * TCP options in [off, hend) by the data offset, of which [off, cend) was
+ * captured; fills t, records bad options.
+ */
+void dx_tcp_options(struct dctx *d, struct pkt_tcp *t, uint32_t off,
+		    uint32_t hend, uint32_t cend);
+
+/* fast.c */
+/*
+ * Ethernet from offset 0, straight-line for IPv4/IPv6 + TCP/UDP when every
+ * header is whole and sane; anything else goes to the layer decoders at
+ * the point it leaves the common shape, so results are the same.
+ */
+void dx_fast_ethernet(struct dctx *d, uint32_t end, uint32_t wend);
+/* decode_frame() without the fast path: the reference it must match. */
+enum decode_result dx_decode_frame_ref(struct packet *pkt, int linktype,
+				       const uint8_t *data, uint32_t caplen,
+				       uint32_t wirelen);
 
 /* tunnel.c */
 void dec_gre(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend);

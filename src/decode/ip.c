@@ -149,13 +149,6 @@ void dec_ipv4(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 	dec_ip_proto(d, proto, off + hl, dx_min(end, ipwend), ipwend);
 }
 
-static bool ipv6_is_ext(uint8_t nh)
-{
-	return nh == IPPROTO_HOPOPTS_ || nh == IPPROTO_ROUTING_ ||
-	       nh == IPPROTO_FRAGMENT_ || nh == IPPROTO_DSTOPTS_ ||
-	       nh == IPPROTO_AH_;
-}
-
 void dec_ipv6(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 {
 	struct cursor c;
@@ -200,7 +193,7 @@ void dec_ipv6(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 	uint32_t p = off + 40;
 	bool later_fragment = false;
 	bool ok = true;
-	while (ipv6_is_ext(nh)) {
+	while (dx_ipv6_is_ext(nh)) {
 		struct cursor e;
 		dx_cursor(d, &e, p, iend);
 		uint8_t next = cur_u8(&e);

@@ -57,14 +57,6 @@ static bool cur_ip_fragment(const struct dctx *d)
 	return d->cur_ip >= 0 && d->pkt->ip[d->cur_ip].fragment;
 }
 
-static void set_payload(struct pkt_l4 *l4, uint32_t end)
-{
-	uint32_t po = l4->payload_off;
-	uint32_t have = end > po ? end - po : 0;
-	l4->payload_cap = have < l4->payload_len ? have : l4->payload_len;
-	l4->truncated = l4->payload_cap < l4->payload_len;
-}
-
 static void tcp_bad_option(struct dctx *d, struct pkt_tcp *t, uint32_t off)
 {
 	t->opts_bad = true;
@@ -76,8 +68,8 @@ static void tcp_bad_option(struct dctx *d, struct pkt_tcp *t, uint32_t off)
  * captured. A length past hend is impossible (bad option); one past cend
  * was merely cut (the header is already flagged truncated).
  */
-static void tcp_options(struct dctx *d, struct pkt_tcp *t, uint32_t off,
-			uint32_t hend, uint32_t cend)
+void dx_tcp_options(struct dctx *d, struct pkt_tcp *t, uint32_t off,
+		    uint32_t hend, uint32_t cend)
 {
 	struct cursor c;
 
@@ -237,43 +229,14 @@ void dec_tcp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 	dx_layer(d, PP_TCP, off, hl);
 	uint32_t cend = dx_min(end, off + hl);
 	if (hl > 20)
-		tcp_options(d, t, off + 20, off + hl, cend);
+		dx_tcp_options(d, t, off + 20, off + hl, cend);
 	if (cend < off + hl) {
 		dx_short(d, PP_TCP, off, hl, end, wend);
 		l4->payload_cap = 0;
 		l4->truncated = l4->payload_len > 0;
 		return;
 	}
-	set_payload(l4, end);
-}
-
-enum udp_tunnel {
-	UT_NONE,
-	UT_VXLAN,
-	UT_GENEVE,
-	UT_GRE,
-	UT_GTPU,
-	UT_TEREDO,
-};
-
-/* The UDP port dispatch table. */
-static enum udp_tunnel udp_port_kind(uint16_t port)
-{
-	switch (port) {
-	case 4789:
-	case 8472: /* Linux kernel's pre-IANA VXLAN port */
-		return UT_VXLAN;
-	case 6081:
-		return UT_GENEVE;
-	case 4754:
-		return UT_GRE;
-	case 2152:
-		return UT_GTPU;
-	case 3544:
-		return UT_TEREDO;
-	default:
-		return UT_NONE;
-	}
+	dx_set_payload(l4, end);
 }
 
 void dec_udp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
@@ -323,13 +286,13 @@ void dec_udp(struct dctx *d, uint32_t off, uint32_t end, uint32_t wend)
 	if (uwend < off + 8)
 		uwend = off + 8;
 	l4->payload_len = (d->quote || frag ? off + ulen : uwend) - off - 8;
-	set_payload(l4, dx_min(end, uwend));
+	dx_set_payload(l4, dx_min(end, uwend));
 	if (d->quote || frag)
 		return; /* no tunnels inside quotes or partial datagrams */
 
-	enum udp_tunnel k = udp_port_kind(dport);
+	enum udp_tunnel k = dx_udp_port_kind(dport);
 	if (k == UT_NONE)
-		k = udp_port_kind(sport);
+		k = dx_udp_port_kind(sport);
 	uint32_t poff = off + 8, pend = dx_min(end, uwend);
 	switch (k) {
 	case UT_VXLAN:
@@ -395,7 +358,7 @@ void dec_icmp(struct dctx *d, bool v6, uint32_t off, uint32_t end,
 	l4->payload_off = off + 8;
 	uint32_t claim = ip_claim(d, off, wend);
 	l4->payload_len = claim > 8 ? claim - 8 : 0;
-	set_payload(l4, end);
+	dx_set_payload(l4, end);
 	if (!dx_layer(d, pp, off, 8))
 		return;
 	/* Errors about errors are not sent (RFC 1122), so no nested quotes. */
@@ -440,6 +403,6 @@ void dec_other_l4(struct dctx *d, uint8_t proto, uint32_t off, uint32_t end,
 	l4->hdr_len = hl;
 	l4->payload_off = off + hl;
 	l4->payload_len = claim > hl ? claim - hl : 0;
-	set_payload(l4, end);
+	dx_set_payload(l4, end);
 	dx_layer(d, pp, off, hl);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Corpus check: our transport layers against tshark's, frame by frame. */
+/* Also: the fast path decodes every corpus frame as the layer decoders do. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <pcap/pcap.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/decode_int.h"
 #include "decode/packet.h"
 
 /*
@@ -228,4 +230,70 @@ Test(decode_corpus, transport_matches_tshark, .timeout = 300)
 	printf("decode-corpus: %u files checked, %u unreadable, %u mismatches "
 	       "outside the allowlist\n", files, unread, total_bad);
 	cr_assert(files > 0);
+}
+
+/* Frames of one capture decoded both ways; returns frames, -1 if unreadable. */
+static long diff_file(const char *path, unsigned *differ)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	static struct packet a, b;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	long n = 0;
+
+	pcap_t *p = pcap_open_offline(path, errbuf);
+	if (!p)
+		return -1;
+	int lt = pcap_datalink(p);
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		n++;
+		memset(&a, 0xa5, sizeof(a));
+		memset(&b, 0xa5, sizeof(b));
+		enum decode_result ra =
+			decode_frame(&a, lt, data, h->caplen, h->len);
+		enum decode_result rb =
+			dx_decode_frame_ref(&b, lt, data, h->caplen, h->len);
+		if (ra != rb || memcmp(&a, &b, sizeof(a)) != 0) {
+			if (!*differ)
+				printf("decode-fast %s: frame %ld differs\n",
+				       path, n);
+			(*differ)++;
+		}
+	}
+	pcap_close(p);
+	return n;
+}
+
+/*
+ * Every frame of every capture in the corpus (or NETDX_FAST_DIFF_DIR):
+ * decode_frame() and the layer decoders alone must leave identical bytes.
+ */
+Test(decode_corpus, fast_path_matches_layer_decoders, .timeout = 600)
+{
+	const char *dir = getenv("NETDX_FAST_DIFF_DIR");
+	if (!dir)
+		dir = getenv("NETDX_CORPUS") ? getenv("NETDX_CORPUS")
+					     : CORPUS_DIR;
+	DIR *dh = opendir(dir);
+	if (!dh)
+		cr_skip_test("corpus not found at %s (set NETDX_CORPUS)", dir);
+	struct dirent *de;
+	unsigned files = 0, differ = 0;
+	long frames = 0;
+	while ((de = readdir(dh))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		long n = diff_file(path, &differ);
+		if (n < 0)
+			continue; /* not a capture (README, truth/ ...) */
+		files++;
+		frames += n;
+	}
+	closedir(dh);
+	printf("decode-fast: %u files, %ld frames, %u differ\n", files, frames,
+	       differ);
+	cr_assert(files > 0);
+	cr_assert_eq(differ, 0u);
 }
