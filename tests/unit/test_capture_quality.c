@@ -672,3 +672,213 @@ Test(capture_quality, time_ring_frame_numbers_past_4g)
 	expect_dups(q, 2, UINT64_MAX, 0x123456789abcull, 0);
 	cq_free(q);
 }
+
+/*
+ * Near copies against a plain model: every frame has its own timestamp
+ * (so no exact copies), packets are drawn from a small pool, paths
+ * (link header, interface, file) vary, time mostly moves forward in small
+ * steps and sometimes jumps back. The model keeps candidates in a FIFO of
+ * CQ_NEAR_ENTRIES, drops the oldest while it is older than the window (or
+ * the FIFO is full), and finds the newest candidate with the same IP
+ * bytes: a copy when within the window on another path, else the frame
+ * becomes a candidate. cq_frame must answer the same for every frame.
+ */
+struct mcand {
+	int64_t ts;
+	uint64_t num;
+	int path;
+};
+
+/* Model: FIFO of candidates by sequence number, newest one per packet. */
+struct model {
+	struct mcand *c;     /* CQ_NEAR_ENTRIES, by seq mod that */
+	uint64_t *newest;    /* per pool packet: 1 + seq of its newest */
+	uint64_t next, tail; /* seq of the next candidate, of the oldest */
+	int64_t window;
+	uint64_t dups, first_dup, first_orig;
+	uint64_t frames[EV_MAX_FRAMES];
+};
+
+static bool m_aged(int64_t now, int64_t then, int64_t limit)
+{
+	return now > then && (uint64_t)now - (uint64_t)then > (uint64_t)limit;
+}
+
+static bool m_frame(struct model *m, int64_t ts, uint64_t num, int pk, int path)
+{
+	while (m->tail < m->next) {
+		const struct mcand *o = &m->c[m->tail % CQ_NEAR_ENTRIES];
+		if (!m_aged(ts, o->ts, m->window) &&
+		    m->next - m->tail < CQ_NEAR_ENTRIES)
+			break;
+		m->tail++;
+	}
+	uint64_t s = m->newest[pk];
+	if (s && s - 1 >= m->tail) { /* the newest candidate decides */
+		const struct mcand *o = &m->c[(s - 1) % CQ_NEAR_ENTRIES];
+		uint64_t dt = ts > o->ts ? (uint64_t)ts - (uint64_t)o->ts
+					 : (uint64_t)o->ts - (uint64_t)ts;
+		if (dt <= (uint64_t)m->window && o->path != path) {
+			if (!m->dups) {
+				m->first_dup = num;
+				m->first_orig = o->num;
+			}
+			if (m->dups < EV_MAX_FRAMES)
+				m->frames[m->dups] = num;
+			m->dups++;
+			return true;
+		}
+	}
+	m->c[m->next % CQ_NEAR_ENTRIES] =
+		(struct mcand){ .ts = ts, .num = num, .path = path };
+	m->newest[pk] = ++m->next;
+	return false;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s += 0x9e3779b97f4a7c15ULL;
+	uint64_t z = *s;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * One run: n frames; a timestamp is walk * 2^17 + the frame's index (so
+ * all differ); p_same (per 1024) of steps keep the walk, else it moves
+ * 1..3 units (131 us each) on, p_back (per 1024) jump back 1..40 units
+ * (not below t0).
+ */
+static void near_model_run(const char *window_ms, int64_t t0, int n,
+			   int p_same, int p_back, int pool, uint64_t seed)
+{
+	struct thresholds th;
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set(&th, "capture.duplicate_window_ms",
+				    window_ms, NULL), 0);
+	struct cq *q = cq_new(&th);
+	cr_assert_not_null(q);
+	struct model m = { .window = (int64_t)(th_get(&th,
+			TH_CAPTURE_DUPLICATE_WINDOW_MS) * 1e6) };
+	m.c = calloc(CQ_NEAR_ENTRIES, sizeof(*m.c));
+	m.newest = calloc((size_t)pool, sizeof(*m.newest));
+	cr_assert(m.c && m.newest);
+	static const uint32_t link_len[3] = { 0, 14, 18 };
+	uint8_t b[18 + 100];
+	int64_t walk = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t r = rnd(&seed);
+		if ((int)(r & 1023) >= p_same)
+			walk += 1 + (int64_t)((r >> 10) % 3);
+		if ((int)((r >> 12) & 1023) < p_back)
+			walk -= 1 + (int64_t)((r >> 22) % 40);
+		if (walk < 0)
+			walk = 0;
+		int64_t ts = t0 + walk * (1 << 17) + i;
+		int pk = (int)((r >> 28) % (uint64_t)pool);
+		/* path: link header variant (0..2), interface, file */
+		int lv = (r >> 40) % 8 < 5 ? 1 : (int)((r >> 43) % 3);
+		int iface = (r >> 45) % 16 == 0;
+		int file = (r >> 49) % 32 == 0;
+		int path = lv | iface << 2 | file << 3;
+		uint32_t ll = link_len[lv];
+		/* Link header: distinct bytes per variant. */
+		for (uint32_t k = 0; k < ll; k++)
+			b[k] = (uint8_t)(lv * 31 + k);
+		/* IP packet: 20..96 bytes (all covered), the pool index in it. */
+		uint32_t il = 20 + (uint32_t)pk % 77;
+		for (uint32_t k = 0; k < il; k++)
+			b[ll + k] = (uint8_t)(k * 13 + 1);
+		b[ll + 4] = (uint8_t)pk;
+		b[ll + 5] = (uint8_t)(pk >> 8);
+		b[ll + 6] = (uint8_t)(pk >> 16);
+		struct cap_frame fr = { .num = (uint64_t)i + 1, .ts_ns = ts,
+					.caplen = ll + il, .wirelen = ll + il,
+					.linktype = LINKTYPE_ETHERNET,
+					.iface = iface, .file = file, .data = b };
+		struct packet pkt;
+		mkpkt(&pkt);
+		pkt.ip[0].off = (uint16_t)ll;
+		/* A few frames without a decoded IP packet: never candidates. */
+		bool noip = (r >> 54) % 64 == 0;
+		bool want = noip ? false : m_frame(&m, ts, fr.num, pk, path);
+		bool got = cq_frame(q, &fr, noip ? NULL : &pkt);
+		cr_assert_eq(got, want, "frame %d (window %s ms)", i + 1,
+			     window_ms);
+	}
+	struct ev_store *st = ev_store_new(0);
+	cr_assert_eq(cq_finish(q, NULL, NULL, st), 0);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert(m.dups > 0, "the run must produce near copies");
+	cr_assert_not_null(d);
+	cr_assert_eq(num(d, "near"), (int64_t)m.dups);
+	cr_assert_eq(num(d, "exact"), 0);
+	cr_assert_eq(num(d, "first_duplicate"), (int64_t)m.first_dup);
+	cr_assert_eq(num(d, "first_original"), (int64_t)m.first_orig);
+	for (int k = 0; k < EV_MAX_FRAMES && (uint64_t)k < m.dups; k++)
+		cr_assert_eq(d->frames[k], m.frames[k]);
+	ev_store_free(st);
+	free(m.c);
+	free(m.newest);
+	cq_free(q);
+}
+
+Test(capture_quality, near_copies_match_a_plain_model)
+{
+	/* ~80 candidates in a 1 ms window, time going back now and then. */
+	near_model_run("1", 1700000000000000000LL, 60000, 900, 8, 200, 1);
+	/* No time steps back; a 0 ms window (same timestamp only: none). */
+	near_model_run("0.5", 1700000000000000000LL, 20000, 990, 0, 50, 2);
+	/* 1 s window: more than CQ_NEAR_ENTRIES candidates (ring growth,
+	 * eviction by count), long backward jumps. */
+	near_model_run("1000", 1700000000000000000LL, 110000, 1000 - 8, 20,
+		       300, 3);
+	/* Same with most packets seen once: candidates leave by count
+	 * before their copy comes. */
+	near_model_run("1000", 1700000000000000000LL, 110000, 1000 - 8, 20,
+		       20000, 5);
+	/* Timestamps next to INT64_MIN: now - window would overflow. */
+	near_model_run("1", INT64_MIN, 30000, 1000 - 100, 60, 100, 4);
+}
+
+/*
+ * The window is inclusive, for matching and for keeping candidates: a
+ * copy exactly window_ms later is near, 1 ns later it is not, and a
+ * candidate stays while unrelated frames arrive exactly window_ms later.
+ */
+Test(capture_quality, near_window_boundary)
+{
+	struct cq *q = cq_new(NULL); /* 1 ms */
+	uint8_t b[64];
+	struct cap_frame fr;
+	struct packet pkt;
+	mkpkt(&pkt);
+	const int64_t w = 1000000, t = 5000000000LL;
+	mkpkt_k(&fr, b, 1, t, 1, 0);
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, 2, t + w, 2, 0); /* ages nothing: exactly w */
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, 3, t + w, 1, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, 4, t + 3 * w, 3, 0);
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, 5, t + 4 * w + 1, 3, 1); /* 1 ns too late */
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	/* Time going back: a candidate stored behind a newer one is kept
+	 * with it and matched within the window. */
+	mkpkt_k(&fr, b, 6, t + 10 * w, 4, 0);
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, 7, t + 8 * w, 5, 0);
+	cr_assert(!cq_frame(q, &fr, &pkt));
+	mkpkt_k(&fr, b, 8, t + 9 * w, 5, 1);
+	cr_assert(cq_frame(q, &fr, &pkt));
+	struct ev_store *st = ev_store_new(0);
+	cq_finish(q, NULL, NULL, st);
+	const struct evidence *d = find(st, "capture.duplicate");
+	cr_assert_eq(num(d, "near"), 2);
+	cr_assert_eq(num(d, "first_original"), 1);
+	cr_assert_eq(d->frames[1], 8);
+	ev_store_free(st);
+	cq_free(q);
+}
