@@ -27,11 +27,15 @@ enum {
 	FAST_IPPROTO_NONE = 59,
 };
 
-/* A layer record at a known free slot; len is inside the capture. */
-static inline void put_layer(struct packet *pkt, enum pkt_proto proto,
-			     uint32_t off, uint32_t len)
+/*
+ * Layer record i (Ethernet 0, IP 1, transport 2: the fast path writes
+ * them in that order, nothing in between); len is inside the capture.
+ */
+static inline void put_layer(struct packet *pkt, uint8_t i,
+			     enum pkt_proto proto, uint32_t off, uint32_t len)
 {
-	struct pkt_layer *l = &pkt->layers[pkt->n_layers++];
+	struct pkt_layer *l = &pkt->layers[i];
+	pkt->n_layers = (uint8_t)(i + 1);
 	l->proto = (uint8_t)proto;
 	l->off = off;
 	l->len = len;
@@ -86,13 +90,27 @@ static inline void fast_tcp(struct dctx *d, struct pkt_ip *ip, uint32_t off,
 	t->flags = (uint16_t)(((b12 & 1u) << 8) | h[13]);
 	t->hdr_len = (uint8_t)hl;
 	t->wscale = -1;
-	put_layer(pkt, PP_TCP, off, hl);
-	if (hl == 32 && h[20] == 1 && h[21] == 1 && h[22] == 8 &&
-	    h[23] == 10) {
+	put_layer(pkt, 2, PP_TCP, off, hl);
+	/* hl bytes are present (checked above): the options can be read. */
+	if (hl == 32 && ld_be32(h + 20) == 0x0101080a) {
 		/* NOP, NOP, timestamps: what most segments carry. */
 		t->has_ts = true;
 		t->tsval = ld_be32(h + 24);
 		t->tsecr = ld_be32(h + 28);
+	} else if (hl == 40 && h[20] == 2 && h[21] == 4 &&
+		   ld_be32(h + 24) == 0x0402080a &&
+		   ld_be32(h + 36) >> 8 == 0x010303) {
+		/*
+		 * A Linux SYN or SYN-ACK: MSS, SACK permitted, timestamps,
+		 * NOP, window scale (RFC 7323: shifts above 14 count as 14).
+		 */
+		t->has_mss = true;
+		t->mss = ld_be16(h + 22);
+		t->sack_perm = true;
+		t->has_ts = true;
+		t->tsval = ld_be32(h + 28);
+		t->tsecr = ld_be32(h + 32);
+		t->wscale = (int8_t)(h[39] > 14 ? 14 : h[39]);
 	} else if (hl > 20) {
 		dx_tcp_options(d, t, off + 20, off + hl, off + hl);
 	}
@@ -130,7 +148,7 @@ static inline void fast_udp(struct dctx *d, struct pkt_ip *ip, uint32_t off,
 	l4->hdr_len = 8;
 	l4->payload_off = off + 8;
 	l4->payload_len = ulen - 8;
-	put_layer(pkt, PP_UDP, off, 8);
+	put_layer(pkt, 2, PP_UDP, off, 8);
 	dx_set_payload(l4, dx_min(end, off + ulen));
 }
 
@@ -198,7 +216,7 @@ static inline void fast_ipv4(struct dctx *d, uint32_t off, uint32_t end,
 	memset(ip->dst + 4, 0, 12);
 	ip->hdr_len = 20;
 	ip->payload_len = tl - 20;
-	put_layer(d->pkt, PP_IPV4, off, 20);
+	put_layer(d->pkt, 1, PP_IPV4, off, 20);
 	fast_l4(d, ip, ip->proto, off + 20, end, off + tl);
 }
 
@@ -231,7 +249,7 @@ static inline void fast_ipv6(struct dctx *d, uint32_t off, uint32_t end,
 	ip->hdr_len = 40;
 	/* end >= off + 40 here, and wend >= end: no wrap. */
 	ip->payload_len = ipwend - off - 40;
-	put_layer(d->pkt, PP_IPV6, off, 40);
+	put_layer(d->pkt, 1, PP_IPV6, off, 40);
 	if (nh == FAST_IPPROTO_NONE)
 		return;
 	fast_l4(d, ip, nh, off + 40, end, ipwend);
@@ -246,7 +264,7 @@ void dx_fast_ethernet(struct dctx *d, uint32_t end, uint32_t wend)
 		dec_ethernet(d, 0, end, wend);
 		return;
 	}
-	put_layer(d->pkt, PP_ETH, 0, 14);
+	put_layer(d->pkt, 0, PP_ETH, 0, 14);
 	if (type == FAST_ETH_IPV4)
 		fast_ipv4(d, 14, end, wend);
 	else
