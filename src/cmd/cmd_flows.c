@@ -436,15 +436,81 @@ static inline bool row_lt(const struct flows_ctx *c, uint32_t ia, uint32_t ib)
 
 #define SORT_RUN 16
 
+/* First index in [lo, hi) of sorted a whose row sorts after row x. */
+static size_t upper_bound(const struct flows_ctx *c, const uint32_t *a,
+			  size_t lo, size_t hi, uint32_t x)
+{
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+
+		if (row_lt(c, x, a[m]))
+			hi = m;
+		else
+			lo = m + 1;
+	}
+	return lo;
+}
+
+/* First index in [lo, hi) of sorted a whose row does not sort before x. */
+static size_t lower_bound(const struct flows_ctx *c, const uint32_t *a,
+			  size_t lo, size_t hi, uint32_t x)
+{
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+
+		if (row_lt(c, a[m], x))
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo;
+}
+
 /*
- * Stable bottom-up merge sort of n row indices (tmp: n more). Rows come
- * from the flush in last-packet order, which is nearly first-frame order:
- * a merge whose halves are already in order is a copy, so this is close to
- * linear there and O(n log n) on any input. Returns the sorted array (a or
- * tmp). Indices, not keys: 4 bytes a row to touch instead of 32.
+ * Merges the sorted runs a[lo, mid) and a[mid, hi) in place, stably. Only
+ * the elements that move are merged (the left run's head and the right
+ * run's tail already are in place), and the shorter of the two moving
+ * parts goes through tmp: rows that are nearly in order touch little of
+ * tmp, whose pages are then never faulted in.
  */
-static uint32_t *sort_idx(const struct flows_ctx *c, uint32_t *a,
-			  uint32_t *tmp, size_t n)
+static void merge_runs(const struct flows_ctx *c, uint32_t *a, uint32_t *tmp,
+		       size_t lo, size_t mid, size_t hi)
+{
+	size_t n, i, j, o;
+
+	if (mid == lo || mid == hi || !row_lt(c, a[mid], a[mid - 1]))
+		return;
+	lo = upper_bound(c, a, lo, mid, a[mid]);
+	hi = lower_bound(c, a, mid, hi, a[mid - 1]);
+	if (mid - lo <= hi - mid) {
+		/* Left part out, merged forward. */
+		n = mid - lo;
+		memcpy(tmp, a + lo, n * sizeof(*a));
+		for (i = 0, j = mid, o = lo; i < n && j < hi;)
+			a[o++] = row_lt(c, a[j], tmp[i]) ? a[j++] : tmp[i++];
+		while (i < n)
+			a[o++] = tmp[i++];
+	} else {
+		/* Right part out, merged backward. */
+		n = hi - mid;
+		memcpy(tmp, a + mid, n * sizeof(*a));
+		for (i = mid, j = n, o = hi; i > lo && j > 0;)
+			a[--o] = row_lt(c, tmp[j - 1], a[i - 1]) ? a[--i]
+								 : tmp[--j];
+		while (j > 0)
+			a[--o] = tmp[--j];
+	}
+}
+
+/*
+ * Stable bottom-up merge sort of n row indices in place (tmp: room for
+ * n / 2 + 1). Rows come from the flush in last-packet order, which is
+ * nearly first-frame order: a merge of runs already in order costs one
+ * comparison, so this is close to linear there and O(n log n) on any
+ * input. Indices, not keys: 4 bytes a row to touch instead of 32.
+ */
+static void sort_idx(const struct flows_ctx *c, uint32_t *a, uint32_t *tmp,
+		     size_t n)
 {
 	for (size_t lo = 0; lo < n; lo += SORT_RUN) {
 		size_t hi = lo + SORT_RUN < n ? lo + SORT_RUN : n;
@@ -458,29 +524,10 @@ static uint32_t *sort_idx(const struct flows_ctx *c, uint32_t *a,
 			a[j] = k;
 		}
 	}
-	for (size_t w = SORT_RUN; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n;
-			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, o = lo;
-
-			if (mid == hi || !row_lt(c, a[mid], a[mid - 1])) {
-				memcpy(&tmp[lo], &a[lo], (hi - lo) * sizeof(*a));
-				continue;
-			}
-			while (i < mid && j < hi)
-				tmp[o++] = row_lt(c, a[j], a[i]) ? a[j++] : a[i++];
-			while (i < mid)
-				tmp[o++] = a[i++];
-			while (j < hi)
-				tmp[o++] = a[j++];
-		}
-		uint32_t *x = a;
-
-		a = tmp;
-		tmp = x;
-	}
-	return a;
+	for (size_t w = SORT_RUN; w < n; w *= 2)
+		for (size_t lo = 0; lo + w < n; lo += 2 * w)
+			merge_runs(c, a, tmp, lo, lo + w,
+				   lo + 2 * w < n ? lo + 2 * w : n);
 }
 
 static bool row_wanted(const struct flows_ctx *c, const struct flow_row *r)
@@ -514,7 +561,7 @@ static int sort_rows(struct flows_ctx *c)
 		return 0;
 	}
 	k = malloc((c->n ? c->n : 1) * sizeof(*k));
-	tmp = malloc((c->n ? c->n : 1) * sizeof(*tmp));
+	tmp = malloc((c->n / 2 + 1) * sizeof(*tmp));
 	if (!k || !tmp) {
 		free(k);
 		free(tmp);
@@ -523,9 +570,9 @@ static int sort_rows(struct flows_ctx *c)
 	for (i = 0; i < c->n; i++)
 		if (row_wanted(c, row_ptr(c, i)))
 			k[m++] = i;
-	/* The order is the array the sort ended in; the other one goes. */
-	c->order = sort_idx(c, k, tmp, m);
-	free(c->order == k ? tmp : k);
+	sort_idx(c, k, tmp, m);
+	free(tmp);
+	c->order = k;
 	c->n_out = m;
 	c->sorted = true;
 	return 0;
