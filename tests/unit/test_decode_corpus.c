@@ -268,7 +268,7 @@ static long diff_file(const char *path, unsigned *differ)
  * Every frame of every capture in the corpus (or NETDX_FAST_DIFF_DIR):
  * decode_frame() and the layer decoders alone must leave identical bytes.
  */
-Test(decode_corpus, fast_path_matches_layer_decoders, .timeout = 600)
+Test(decode_corpus, fast_path_matches_layer_decoders)
 {
 	const char *dir = getenv("NETDX_FAST_DIFF_DIR");
 	if (!dir)
