@@ -364,9 +364,12 @@ struct tring {
 	struct tent *e;
 	uint32_t *ts_hi;    /* valid when wide_ts */
 	uint32_t *frame_hi; /* valid when wide_frame */
-	int64_t newest;     /* timestamp of the newest entry */
+	int64_t newest;     /* timestamp of the newest entry (INT64_MIN: none) */
 	int64_t oldest_lb;  /* <= the oldest entry's timestamp */
-	bool wide_ts, wide_frame;
+	/* A push past these widens (tring_widen): UINT32_MAX, then UINT64_MAX
+	 * once wide (never again). */
+	uint64_t span_max, frame_max;
+	bool wide_ts, wide_frame, wide;
 };
 
 static int64_t tr_ts(const struct tring *t, uint32_t s)
@@ -404,15 +407,36 @@ struct nent {
  * at CQ_NEAR_START entries and doubles (up to CQ_NEAR_ENTRIES) only when
  * it is full of candidates still inside the window, so it stays as small
  * as the window's traffic: same candidates as a ring of CQ_NEAR_ENTRIES.
+ * Candidates are numbered (32-bit sequence, wrapping); the ring's
+ * capacity is a power of two and candidate seq lives in slot seq & mask.
+ *
+ * The index (linear probing) names a candidate by generation and the low
+ * 24 bits of its sequence number: a slot of another generation is empty,
+ * so clearing the index is a generation step. A slot whose candidate has
+ * left the ring is dead: it is recognised by its number alone (no cleanup
+ * when a candidate leaves, which is then a counter step) and reused by a
+ * later insert on its probe path. Each fingerprint has at most one live
+ * slot, naming its newest candidate (see check_near). The index is
+ * rebuilt (next generation, live candidates re-placed) once its occupied
+ * slots reach used_max, and before 2^23 inserts so that a dead number
+ * cannot come round to a live one; it doubles while the live candidates
+ * would fill more than an eighth of it (at most 4 x CQ_NEAR_ENTRIES
+ * slots: 1 MiB, reached only with 32 k frames in the window).
  */
+#define NS_SEQ 0xffffffu
+#define NS_GEN (1u << 24)
+#define NS_SEQ_SPAN (1u << 23)
+
 struct nset {
-	struct ring r;
 	struct nent *e;
-	struct fpx x;
-	/* Ring writes left before the oldest slot the index may still point
-	 * at is written again: a rebuild is due by then (see near_live). */
-	uint32_t writes_left;
-	bool no_grow; /* an index allocation failed: stop trying */
+	uint32_t mask;		/* ring capacity - 1 */
+	uint32_t tail, len;	/* sequence number of the oldest, count */
+	uint32_t *slot;		/* the index: gen | (seq & NS_SEQ) */
+	uint32_t imask;		/* index slots - 1 */
+	uint32_t gen;		/* current generation, a multiple of NS_GEN */
+	uint32_t used, used_max; /* occupied slots, rebuild point */
+	uint32_t base;		/* next sequence number at the last rebuild */
+	bool no_grow;	   /* an index allocation failed: stop trying */
 	bool no_ring_grow; /* a ring allocation failed: stay at this size */
 };
 
@@ -433,7 +457,6 @@ struct cq {
 	uint8_t n_dup_frames;
 	uint64_t dup_frames[EV_MAX_FRAMES];
 	/* time */
-	bool have_last;
 	int64_t last_ts;
 	uint64_t back_count, back_max_frame;
 	int64_t back_max;
@@ -492,15 +515,21 @@ struct cq *cq_new(const struct thresholds *th)
 	q->window_ns = (int64_t)(th_get(th, TH_CAPTURE_DUPLICATE_WINDOW_MS) * 1e6);
 	size_t m = q->memory;
 	q->tr.r.cap = q->memory;
+	q->tr.newest = INT64_MIN;
+	q->tr.span_max = UINT32_MAX;
+	q->tr.frame_max = UINT32_MAX;
+	q->last_ts = INT64_MIN; /* no frame is earlier: no step back */
 	q->tr.e = malloc(m * sizeof(*q->tr.e));
 	q->tr.ts_hi = malloc(m * sizeof(*q->tr.ts_hi));
 	q->tr.frame_hi = malloc(m * sizeof(*q->tr.frame_hi));
 	struct nset *n = &q->near;
-	n->r.cap = CQ_NEAR_START;
+	n->mask = CQ_NEAR_START - 1;
 	n->e = malloc(CQ_NEAR_START * sizeof(*n->e));
-	n->writes_left = CQ_NEAR_START;
-	if (!q->tr.e || !q->tr.ts_hi || !q->tr.frame_hi || !n->e ||
-	    fpx_init(&n->x, CQ_NEAR_ENTRIES, CQ_NEAR_IDX_MIN) < 0) {
+	n->imask = CQ_NEAR_IDX_MIN - 1;
+	n->gen = NS_GEN; /* calloc'ed slots are generation 0: empty */
+	n->used_max = CQ_NEAR_IDX_MIN / 4;
+	n->slot = calloc(CQ_NEAR_IDX_MIN, sizeof(*n->slot));
+	if (!q->tr.e || !q->tr.ts_hi || !q->tr.frame_hi || !n->e || !n->slot) {
 		cq_free(q);
 		return NULL;
 	}
@@ -516,7 +545,7 @@ void cq_free(struct cq *q)
 	free(q->tr.frame_hi);
 	sset_free(q->side);
 	free(q->near.e);
-	free(q->near.x.slot);
+	free(q->near.slot);
 	free(q);
 }
 
@@ -562,26 +591,48 @@ static __attribute__((noinline)) void tring_wide_frame(struct tring *t)
 	t->wide_frame = true;
 }
 
-static inline void tring_push(struct cq *q, int64_t ts, uint64_t fp,
-			      uint64_t frame)
+/* A push of (ts, frame) passes span_max or frame_max. */
+static __attribute__((cold, noinline)) void tring_widen(struct tring *t,
+							int64_t ts,
+							uint64_t frame)
 {
-	struct tring *t = &q->tr;
 	/* ts >= every entry's: the unsigned difference is the span. */
 	if (!t->wide_ts && (uint64_t)ts - (uint64_t)t->oldest_lb > UINT32_MAX)
 		tring_span(t, ts);
 	if (!t->wide_frame && frame > UINT32_MAX)
 		tring_wide_frame(t);
-	if (t->r.len == t->r.cap)
-		q->forgotten++;
-	else
-		t->r.len++;
-	uint32_t i = t->r.head;
-	t->e[i] = (struct tent){ .fp = fp, .ts_lo = (uint32_t)ts,
-				 .frame_lo = (uint32_t)frame };
+	t->span_max = t->wide_ts ? UINT64_MAX : UINT32_MAX;
+	t->frame_max = t->wide_frame ? UINT64_MAX : UINT32_MAX;
+	t->wide = t->wide_ts || t->wide_frame;
+}
+
+static __attribute__((cold, noinline)) void tring_put_hi(struct tring *t,
+							 uint32_t i,
+							 int64_t ts,
+							 uint64_t frame)
+{
 	if (t->wide_ts)
 		t->ts_hi[i] = (uint32_t)((uint64_t)ts >> 32);
 	if (t->wide_frame)
 		t->frame_hi[i] = (uint32_t)(frame >> 32);
+}
+
+static inline void tring_push(struct cq *q, int64_t ts, uint64_t fp,
+			      uint64_t frame)
+{
+	struct tring *t = &q->tr;
+	if (__builtin_expect(((uint64_t)ts - (uint64_t)t->oldest_lb >
+			      t->span_max) | (frame > t->frame_max), 0))
+		tring_widen(t, ts, frame);
+	uint32_t i = t->r.head;
+	if (t->r.len == t->r.cap)
+		q->forgotten++;
+	else
+		t->r.len++;
+	t->e[i] = (struct tent){ .fp = fp, .ts_lo = (uint32_t)ts,
+				 .frame_lo = (uint32_t)frame };
+	if (__builtin_expect(t->wide, 0))
+		tring_put_hi(t, i, ts, frame);
 	t->newest = ts;
 	t->r.head = i + 1 == t->r.cap ? 0 : i + 1;
 }
@@ -650,8 +701,12 @@ static bool check_exact(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 			uint64_t *orig)
 {
 	struct tring *t = &q->tr;
-	int64_t newest = t->r.len ? t->newest : 0;
-	if (!t->r.len || fr->ts_ns > newest) {
+	/*
+	 * newest is INT64_MIN while the ring is empty: a first frame on
+	 * INT64_MIN is found nowhere below and pushed with run 1 all the same.
+	 */
+	int64_t newest = t->newest;
+	if (fr->ts_ns > newest) {
 		tring_push(q, fr->ts_ns, fp, fr->num);
 		q->run = 1;
 		return false;
@@ -667,183 +722,175 @@ static bool check_exact(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 	return false;
 }
 
-/* now - then > limit, without overflow for any timestamps. */
-static bool aged(int64_t now, int64_t then, int64_t limit)
+static uint32_t near_home(const struct nset *n, uint64_t fp)
 {
-	return now > then && (uint64_t)now - (uint64_t)then > (uint64_t)limit;
+	return (uint32_t)(fp >> 32) & n->imask;
+}
+
+/* Index slot value v names a candidate still in the ring. */
+static inline bool near_alive(uint32_t v, uint32_t tail, uint32_t len)
+{
+	return ((v - tail) & NS_SEQ) < len;
 }
 
 /*
- * The near index is never cleaned entry by entry: an entry whose ring slot
- * has left the ring (expired by time or count) is simply skipped by
- * lookups, and the whole index is rebuilt from the live ring once live and
- * stale entries fill half of it. Expiry is then a ring-length decrement,
- * and the rebuild (a few KiB cleared, the live entries re-placed oldest to
- * newest so each fingerprint again points at its newest frame) costs a few
- * instructions per frame at the usual ~100 live entries. Lookups see the
- * same live entries as with eager deletion.
+ * Next generation: the live candidates re-placed oldest first (the newest
+ * of a fingerprint wins), in an index doubled while they would fill more
+ * than an eighth of it. Rebuilt again after sz / 8 more occupied slots at
+ * least: amortized O(1) per frame, occupancy at most 1/4 (3/8 at the
+ * largest index).
  */
-static bool near_live(const struct nset *n, uint32_t e)
+static __attribute__((cold, noinline)) void near_reindex(struct nset *n)
 {
-	uint32_t age = n->r.head > e ? n->r.head - 1 - e
-				     : n->r.head + n->r.cap - 1 - e;
-	return age < n->r.len;
-}
-
-/*
- * Index position of fp's live entry, or NIL; *stale gets the first
- * position on the way that holds a stale entry (NIL if none), where a new
- * entry for fp can go: the same fingerprint repeated on one path reuses
- * its stale slot instead of lengthening the probe sequence.
- */
-static uint32_t near_pos(const struct nset *n, uint64_t fp, uint32_t *stale)
-{
-	const struct fpx *x = &n->x;
-	uint32_t i = fpx_home(x, fp);
-	*stale = NIL;
-	for (int k = 0; x->slot[i] && k < CQ_MAX_PROBE; k++) {
-		uint32_t e = x->slot[i] - 1;
-		if (n->e[e].fp == fp || *stale == NIL) {
-			bool live = near_live(n, e);
-			if (live && n->e[e].fp == fp)
-				return i;
-			if (!live && *stale == NIL)
-				*stale = i;
-		}
-		i = (i + 1) & x->mask;
-	}
-	return NIL;
-}
-
-/* Places ring slot e (every entry in the index is live: newest fp wins). */
-static void near_place_live(struct nset *n, uint32_t e)
-{
-	struct fpx *x = &n->x;
-	uint64_t fp = n->e[e].fp;
-	uint32_t i = fpx_home(x, fp);
-	for (int k = 0; k < CQ_MAX_PROBE; k++) {
-		if (!x->slot[i]) {
-			x->slot[i] = e + 1;
-			x->n++;
-			return;
-		}
-		if (n->e[x->slot[i] - 1].fp == fp) {
-			x->slot[i] = e + 1;
-			return;
-		}
-		i = (i + 1) & x->mask;
-	}
-}
-
-/*
- * Drops the stale entries: rebuilds the index from the live ring, doubling
- * it while the live entries would fill more than an eighth of it (at most
- * 4 x the ring's capacity: 1 MiB, reached only with 32 k frames in the
- * window). Live and stale entries together then stay under a quarter of
- * the index (3/8 at its largest), below the half that eager deletion
- * allowed, so probe sequences are no longer than they were.
- */
-static void near_rebuild(struct nset *n)
-{
-	struct fpx *x = &n->x;
-	uint64_t sz = (uint64_t)x->mask + 1;
-	while (!n->no_grow && (uint64_t)(n->r.len + 1) * 8 > sz &&
-	       sz * 2 <= 4ull * x->max)
+	uint64_t sz = (uint64_t)n->imask + 1;
+	while (!n->no_grow && (uint64_t)(n->len + 1) * 8 > sz &&
+	       sz * 2 <= 4ull * CQ_NEAR_ENTRIES)
 		sz *= 2;
-	uint32_t *ns = NULL;
-	if (sz != (uint64_t)x->mask + 1) {
-		ns = calloc(sz, sizeof(*ns));
+	if (sz != (uint64_t)n->imask + 1) {
+		uint32_t *ns = calloc(sz, sizeof(*ns));
 		n->no_grow = !ns;
+		if (ns) {
+			free(n->slot);
+			n->slot = ns;
+			n->imask = (uint32_t)sz - 1;
+			n->gen = 0;
+		}
 	}
-	if (ns) {
-		free(x->slot);
-		x->slot = ns;
-		x->mask = (uint32_t)sz - 1;
-	} else {
-		memset(x->slot, 0, ((size_t)x->mask + 1) * sizeof(*x->slot));
+	n->gen += NS_GEN;
+	if (!n->gen) { /* generations wrapped: clear for real */
+		memset(n->slot, 0, ((size_t)n->imask + 1) * sizeof(*n->slot));
+		n->gen = NS_GEN;
 	}
-	x->n = 0;
-	for (uint32_t i = 0; i < n->r.len; i++)
-		near_place_live(n, ring_at(&n->r, i));
-	n->writes_left = n->r.cap - n->r.len;
+	n->used = 0;
+	for (uint32_t k = 0; k < n->len; k++) {
+		uint32_t seq = n->tail + k;
+		uint64_t fp = n->e[seq & n->mask].fp;
+		uint32_t i = near_home(n, fp);
+		for (int p = 0; p < CQ_MAX_PROBE; p++) {
+			uint32_t v = n->slot[i];
+			if ((v & ~NS_SEQ) != n->gen) {
+				n->used++;
+				n->slot[i] = n->gen | (seq & NS_SEQ);
+				break;
+			}
+			if (n->e[v & n->mask].fp == fp) {
+				n->slot[i] = n->gen | (seq & NS_SEQ);
+				break;
+			}
+			i = (i + 1) & n->imask;
+		}
+	}
+	sz = (uint64_t)n->imask + 1;
+	n->used_max = n->used + (uint32_t)(sz / 8) > sz / 4
+			      ? n->used + (uint32_t)(sz / 8)
+			      : (uint32_t)(sz / 4);
+	n->base = n->tail + n->len;
 }
 
 /*
- * Due when the index is a quarter full and a rebuild frees enough (it can
- * grow, or at least an eighth is stale: amortized O(1) per frame), or
- * before the ring overwrites a slot the index may point at.
+ * Doubles the ring (each candidate moves to slot seq & new mask) and
+ * re-indexes. False at CQ_NEAR_ENTRIES or out of memory (then the ring
+ * keeps working at its size, evicting by count).
  */
-static bool near_rebuild_due(const struct nset *n)
+static __attribute__((cold, noinline)) bool near_grow(struct nset *n)
 {
-	const struct fpx *x = &n->x;
-	uint64_t sz = (uint64_t)x->mask + 1;
-	if (!n->writes_left)
-		return true;
-	if ((uint64_t)(x->n + 1) * 4 <= sz)
+	uint32_t cap = n->mask + 1;
+	if (cap >= CQ_NEAR_ENTRIES || n->no_ring_grow)
 		return false;
-	if (!n->no_grow && (uint64_t)(n->r.len + 1) * 8 > sz &&
-	    sz * 2 <= 4ull * x->max)
-		return true;
-	return x->n >= n->r.len && x->n - n->r.len >= sz / 8;
-}
-
-/*
- * Doubles the ring, its entries re-laid oldest first from slot 0, and
- * rebuilds the index. False at CQ_NEAR_ENTRIES or out of memory (then the
- * ring keeps working at its size, evicting by count).
- */
-static bool near_grow(struct nset *n)
-{
-	if (n->r.cap >= CQ_NEAR_ENTRIES || n->no_ring_grow)
-		return false;
-	uint32_t cap = n->r.cap * 2;
-	struct nent *e = malloc((size_t)cap * sizeof(*e));
+	struct nent *e = malloc((size_t)cap * 2 * sizeof(*e));
 	if (!e) {
 		n->no_ring_grow = true;
 		return false;
 	}
-	uint32_t o = ring_oldest(&n->r);
-	uint32_t first = n->r.cap - o < n->r.len ? n->r.cap - o : n->r.len;
-	memcpy(e, n->e + o, (size_t)first * sizeof(*e));
-	memcpy(e + first, n->e, (size_t)(n->r.len - first) * sizeof(*e));
+	for (uint32_t k = 0; k < n->len; k++) {
+		uint32_t seq = n->tail + k;
+		e[seq & (cap * 2 - 1)] = n->e[seq & n->mask];
+	}
 	free(n->e);
 	n->e = e;
-	n->r.cap = cap;
-	n->r.head = n->r.len; /* < cap: the ring was at most the old cap */
-	near_rebuild(n);
+	n->mask = cap * 2 - 1;
+	near_reindex(n);
 	return true;
 }
 
 /*
- * Drops near candidates that no later frame can match (ring only), and
- * makes room for one: a full ring whose oldest candidate is still in the
- * window grows, or at CQ_NEAR_ENTRIES drops it by count.
+ * The ring is full and its oldest candidate is inside the window: grows
+ * it, or at CQ_NEAR_ENTRIES drops candidates by count (and then those
+ * older than cut) until there is room.
  */
-static void near_expire(struct cq *q, int64_t now)
+static __attribute__((cold, noinline)) void near_make_room(struct nset *n,
+							   int64_t cut)
 {
-	struct nset *n = &q->near;
-	while (n->r.len) {
-		uint32_t o = ring_oldest(&n->r);
-		if (!aged(now, n->e[o].ts, q->window_ns) &&
-		    (n->r.len < n->r.cap || near_grow(n)))
+	while (n->len) {
+		if (n->e[n->tail & n->mask].ts >= cut &&
+		    (n->len <= n->mask || near_grow(n)))
 			return;
-		n->r.len--;
+		n->tail++;
+		n->len--;
 	}
 }
 
-/* Near copy: same IP packet, seen again shortly after via another path. */
+/*
+ * Near copy: same IP packet, seen again shortly after via another path.
+ * First drops the candidates no later frame can match: those older than
+ * the window (now - ts > window, i.e. ts < now - window; when that
+ * subtraction overflows no timestamp is that old), oldest first as in a
+ * FIFO; then makes room for this frame (near_make_room).
+ *
+ * The lookup walks fp's probe sequence to its first empty slot: slots only
+ * become empty in a new generation, so a live slot of fp's is on the way.
+ * The new candidate goes into fp's live slot if there is one (it is the
+ * newest now), else into the first dead slot on the way, else the empty
+ * one: so fp never has two live slots.
+ */
 static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 		       uint64_t aux)
 {
 	struct nset *n = &q->near;
-	near_expire(q, fr->ts_ns);
-	if (near_rebuild_due(n))
-		near_rebuild(n);
-	uint32_t reuse = NIL;
-	uint32_t p = near_pos(n, fp, &reuse);
-	if (p != NIL) {
-		uint32_t e = n->x.slot[p] - 1;
-		int64_t a = fr->ts_ns, b = n->e[e].ts;
+	int64_t cut;
+	if (__builtin_sub_overflow(fr->ts_ns, q->window_ns, &cut))
+		cut = INT64_MIN;
+	const struct nent *e = n->e;
+	uint32_t tail = n->tail, len = n->len, mask = n->mask;
+	while (len && e[tail & mask].ts < cut) {
+		tail++;
+		len--;
+	}
+	n->tail = tail;
+	n->len = len;
+	if (__builtin_expect(len > mask || n->used >= n->used_max ||
+				     tail + len - n->base >= NS_SEQ_SPAN,
+			     0)) {
+		if (len > mask)
+			near_make_room(n, cut);
+		if (n->used >= n->used_max ||
+		    n->tail + n->len - n->base >= NS_SEQ_SPAN)
+			near_reindex(n);
+		e = n->e;
+		tail = n->tail;
+		len = n->len;
+		mask = n->mask;
+	}
+	uint32_t *slot = n->slot;
+	uint32_t im = n->imask, gen = n->gen;
+	uint32_t i = (uint32_t)(fp >> 32) & im, v = 0, reuse = NIL;
+	int k;
+	for (k = 0; k < CQ_MAX_PROBE; k++) {
+		v = slot[i];
+		if ((v & ~NS_SEQ) != gen)
+			break; /* empty */
+		if (near_alive(v, tail, len)) {
+			if (e[v & mask].fp == fp)
+				break;
+		} else if (reuse == NIL) {
+			reuse = i;
+		}
+		i = (i + 1) & im;
+	}
+	bool found = k < CQ_MAX_PROBE && (v & ~NS_SEQ) == gen;
+	if (found) {
+		const struct nent *o = &e[v & mask];
+		int64_t a = fr->ts_ns, b = o->ts;
 		uint64_t dt = a > b ? (uint64_t)a - (uint64_t)b
 				    : (uint64_t)b - (uint64_t)a;
 		/*
@@ -851,34 +898,24 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 		 * more likely a real resend (duplicate ACK without IP id): not
 		 * counted.
 		 */
-		if (dt <= (uint64_t)q->window_ns && n->e[e].aux != aux) {
-			note_dup(q, n->e[e].frame, fr->num);
+		if (dt <= (uint64_t)q->window_ns && o->aux != aux) {
+			note_dup(q, o->frame, fr->num);
 			q->dup_near++;
 			return true;
 		}
-	}
-	uint32_t i = n->r.head; /* free: near_expire left room */
-	n->e[i] = (struct nent){ .fp = fp, .aux = aux, .ts = fr->ts_ns,
-				 .frame = fr->num };
-	n->r.len++;
-	n->r.head = i + 1 == n->r.cap ? 0 : i + 1;
-	n->writes_left--;
-	struct fpx *x = &n->x;
-	if (p == NIL)
-		p = reuse;
-	if (p != NIL) {
-		x->slot[p] = i + 1; /* fp now means its newest frame */
-		return false;
-	}
-	uint32_t h = fpx_home(x, fp);
-	for (int k = 0; k < CQ_MAX_PROBE; k++) {
-		if (!x->slot[h]) {
-			x->slot[h] = i + 1;
-			x->n++;
-			break;
-		}
-		h = (h + 1) & x->mask;
-	}
+	} else if (reuse != NIL) {
+		i = reuse;
+		found = true;
+	} else if (k < CQ_MAX_PROBE) {
+		n->used++;
+		found = true;
+	} /* else unplaced: never found (bounded work) */
+	uint32_t seq = tail + len; /* free: room was made above */
+	n->e[seq & mask] = (struct nent){ .fp = fp, .aux = aux,
+					  .ts = fr->ts_ns, .frame = fr->num };
+	n->len = len + 1;
+	if (found)
+		slot[i] = gen | (seq & NS_SEQ); /* fp now means this frame */
 	return false;
 }
 
@@ -889,7 +926,7 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 		return false;
 	q->frames++;
 
-	if (q->have_last && fr->ts_ns < q->last_ts) {
+	if (fr->ts_ns < q->last_ts) {
 		int64_t step = q->last_ts - fr->ts_ns;
 		q->back_count++;
 		keep_frame(q->back_frames, &q->n_back_frames, fr->num);
@@ -898,7 +935,6 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 			q->back_max_frame = fr->num;
 		}
 	}
-	q->have_last = true;
 	q->last_ts = fr->ts_ns;
 
 	if (fr->caplen < fr->wirelen) {
