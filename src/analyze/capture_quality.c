@@ -426,6 +426,7 @@ struct nent {
 #define NS_SEQ 0xffffffu
 #define NS_GEN (1u << 24)
 #define NS_SEQ_SPAN (1u << 23)
+#define NS_PATHS 1024u
 
 struct nset {
 	struct nent *e;
@@ -436,6 +437,10 @@ struct nset {
 	uint32_t gen;		/* current generation, a multiple of NS_GEN */
 	uint32_t used, used_max; /* occupied slots, rebuild point */
 	uint32_t base;		/* next sequence number at the last rebuild */
+	/* Path buckets (near_path_ok): until full, the index is not kept. */
+	uint64_t *paux;		/* NS_PATHS: the path of the bucket's candidates */
+	uint32_t *pseq;		/* NS_PATHS: sequence number of its newest */
+	bool full;	   /* a frame may be a near copy: index kept from now on */
 	bool no_grow;	   /* an index allocation failed: stop trying */
 	bool no_ring_grow; /* a ring allocation failed: stay at this size */
 };
@@ -529,10 +534,15 @@ struct cq *cq_new(const struct thresholds *th)
 	n->gen = NS_GEN; /* calloc'ed slots are generation 0: empty */
 	n->used_max = CQ_NEAR_IDX_MIN / 4;
 	n->slot = calloc(CQ_NEAR_IDX_MIN, sizeof(*n->slot));
-	if (!q->tr.e || !q->tr.ts_hi || !q->tr.frame_hi || !n->e || !n->slot) {
+	n->paux = calloc(NS_PATHS, sizeof(*n->paux));
+	n->pseq = malloc(NS_PATHS * sizeof(*n->pseq));
+	if (!q->tr.e || !q->tr.ts_hi || !q->tr.frame_hi || !n->e || !n->slot ||
+	    !n->paux || !n->pseq) {
 		cq_free(q);
 		return NULL;
 	}
+	/* Candidate UINT32_MAX (the 4 G-th) is not in the ring: empty buckets. */
+	memset(n->pseq, 0xff, NS_PATHS * sizeof(*n->pseq));
 	return q;
 }
 
@@ -546,6 +556,8 @@ void cq_free(struct cq *q)
 	sset_free(q->side);
 	free(q->near.e);
 	free(q->near.slot);
+	free(q->near.paux);
+	free(q->near.pseq);
 	free(q);
 }
 
@@ -831,6 +843,45 @@ static __attribute__((cold, noinline)) void near_make_room(struct nset *n,
 }
 
 /*
+ * Skipping the index while no frame can be a near copy.
+ *
+ * A near copy has the same IP bytes as a live candidate (its fingerprint
+ * covers them) and another path (aux). So if every live candidate whose
+ * IP packet maps to bucket b has one path, a frame of bucket b on that
+ * path cannot be a copy -- whatever the bucket function, as long as it
+ * depends on the IP bytes only (equal bytes, equal bucket): it takes the
+ * outer source and destination addresses, which are the same on every
+ * path for most captures (one host's traffic, a point-to-point link).
+ * Each bucket keeps the path of its candidates and the number of its
+ * newest one (FIFO: when that one has left, all have): a frame on the same
+ * path, or in a bucket without live candidates, claims the bucket and
+ * needs no lookup. Only the first frame that finds a live candidate on
+ * another path in its bucket switches to the index, built once from the
+ * live ring (near_reindex: the same newest-per-fingerprint entries an
+ * index kept all along would hold), and kept from then on. Results are
+ * the same as with the index throughout; a bucket number aliasing by
+ * sequence wrap (after 2^32 candidates) only switches early.
+ */
+static inline uint32_t near_bucket(const uint8_t *ip, uint32_t n)
+{
+	uint64_t k = 0;
+	if (n >= 20 && ip[0] >> 4 == 4) {
+		k = ld64(ip + 12);
+	} else if (n >= 40 && ip[0] >> 4 == 6) {
+		k = (ld64(ip + 8) ^ (ld64(ip + 16) << 29 | ld64(ip + 16) >> 35)) *
+			    0xff51afd7ed558ccdULL ^
+		    ld64(ip + 24) ^ (ld64(ip + 32) << 29 | ld64(ip + 32) >> 35);
+	}
+	return (uint32_t)((k * 0x9e3779b97f4a7c15ULL) >> 54);
+}
+
+static __attribute__((cold, noinline)) void near_go_full(struct nset *n)
+{
+	n->full = true;
+	near_reindex(n);
+}
+
+/*
  * Near copy: same IP packet, seen again shortly after via another path.
  * First drops the candidates no later frame can match: those older than
  * the window (now - ts > window, i.e. ts < now - window; when that
@@ -844,13 +895,13 @@ static __attribute__((cold, noinline)) void near_make_room(struct nset *n,
  * one: so fp never has two live slots.
  */
 static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
-		       uint64_t aux)
+		       uint64_t aux, const uint8_t *ip, uint32_t iplen)
 {
 	struct nset *n = &q->near;
 	int64_t cut;
 	if (__builtin_sub_overflow(fr->ts_ns, q->window_ns, &cut))
 		cut = INT64_MIN;
-	const struct nent *e = n->e;
+	struct nent *e = n->e;
 	uint32_t tail = n->tail, len = n->len, mask = n->mask;
 	while (len && e[tail & mask].ts < cut) {
 		tail++;
@@ -858,19 +909,31 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 	}
 	n->tail = tail;
 	n->len = len;
-	if (__builtin_expect(len > mask || n->used >= n->used_max ||
-				     tail + len - n->base >= NS_SEQ_SPAN,
-			     0)) {
-		if (len > mask)
-			near_make_room(n, cut);
-		if (n->used >= n->used_max ||
-		    n->tail + n->len - n->base >= NS_SEQ_SPAN)
-			near_reindex(n);
+	if (__builtin_expect(len > mask, 0)) {
+		near_make_room(n, cut);
 		e = n->e;
 		tail = n->tail;
 		len = n->len;
 		mask = n->mask;
 	}
+	if (!n->full) {
+		uint32_t b = near_bucket(ip, iplen);
+		if (n->paux[b] == aux || n->pseq[b] - tail >= len) {
+			uint32_t seq = tail + len;
+			n->paux[b] = aux;
+			n->pseq[b] = seq;
+			e[seq & mask] = (struct nent){ .fp = fp, .aux = aux,
+						       .ts = fr->ts_ns,
+						       .frame = fr->num };
+			n->len = len + 1;
+			return false;
+		}
+		near_go_full(n);
+	}
+	if (__builtin_expect(n->used >= n->used_max ||
+				     tail + len - n->base >= NS_SEQ_SPAN,
+			     0))
+		near_reindex(n);
 	uint32_t *slot = n->slot;
 	uint32_t im = n->imask, gen = n->gen;
 	uint32_t i = (uint32_t)(fp >> 32) & im, v = 0, reuse = NIL;
@@ -976,7 +1039,8 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	uint64_t aux = ((uint64_t)lh ^ (uint64_t)(lh >> 64)) +
 		       ipoff * 0x9e3779b97f4a7c15ULL;
 	aux ^= (uint64_t)(uint32_t)fr->iface << 32 | (uint32_t)fr->file;
-	return check_near(q, fr, fold(ih, caplen - ipoff, k + CQ_KEY_NEAR), aux);
+	return check_near(q, fr, fold(ih, caplen - ipoff, k + CQ_KEY_NEAR), aux,
+			  data + ipoff, caplen - ipoff);
 }
 
 static void copy_frames(struct evidence *ev, const uint64_t *f, uint8_t n,

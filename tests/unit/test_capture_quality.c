@@ -744,14 +744,28 @@ static uint64_t rnd(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* Path (link header variant 0..2, interface, file) numbered 0..11. */
+static int path_of(int x, uint32_t *ll)
+{
+	static const uint32_t link_len[3] = { 0, 14, 18 };
+	int lv = x % 3;
+	*ll = link_len[lv];
+	return lv | ((x / 3) % 2) << 2 | ((x / 6) % 2) << 3;
+}
+
 /*
  * One run: n frames; a timestamp is walk * 2^17 + the frame's index (so
  * all differ); p_same (per 1024) of steps keep the walk, else it moves
  * 1..3 units (131 us each) on, p_back (per 1024) jump back 1..40 units
- * (not below t0).
+ * (not below t0). Packets are IPv4 or IPv6 between 15 address pairs. Up
+ * to frame `consistent` each pair has one path (the paths change once, at
+ * frame gap_at, after a pause of `pause` units), then paths are random.
+ * (The 30 address pairs fall in distinct path buckets of capture_quality.c,
+ * so the index is first needed where the paths change or turn random.)
  */
 static void near_model_run(const char *window_ms, int64_t t0, int n,
-			   int p_same, int p_back, int pool, uint64_t seed)
+			   int p_same, int p_back, int pool, uint64_t seed,
+			   int consistent, int gap_at, int pause)
 {
 	struct thresholds th;
 	thresholds_init(&th);
@@ -764,9 +778,9 @@ static void near_model_run(const char *window_ms, int64_t t0, int n,
 	m.c = calloc(CQ_NEAR_ENTRIES, sizeof(*m.c));
 	m.newest = calloc((size_t)pool, sizeof(*m.newest));
 	cr_assert(m.c && m.newest);
-	static const uint32_t link_len[3] = { 0, 14, 18 };
 	uint8_t b[18 + 100];
 	int64_t walk = 0;
+	int shift = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t r = rnd(&seed);
 		if ((int)(r & 1023) >= p_same)
@@ -775,24 +789,40 @@ static void near_model_run(const char *window_ms, int64_t t0, int n,
 			walk -= 1 + (int64_t)((r >> 22) % 40);
 		if (walk < 0)
 			walk = 0;
+		if (i == gap_at) {
+			walk += pause;
+			shift++;
+		}
 		int64_t ts = t0 + walk * (1 << 17) + i;
 		int pk = (int)((r >> 28) % (uint64_t)pool);
-		/* path: link header variant (0..2), interface, file */
-		int lv = (r >> 40) % 8 < 5 ? 1 : (int)((r >> 43) % 3);
-		int iface = (r >> 45) % 16 == 0;
-		int file = (r >> 49) % 32 == 0;
-		int path = lv | iface << 2 | file << 3;
-		uint32_t ll = link_len[lv];
+		int pair = pk % 15;
+		uint32_t ll;
+		int path;
+		if (i < consistent)
+			path = path_of(pair + shift, &ll);
+		else
+			path = path_of((int)((r >> 40) % 12), &ll);
+		int iface = path >> 2 & 1, file = path >> 3;
 		/* Link header: distinct bytes per variant. */
 		for (uint32_t k = 0; k < ll; k++)
-			b[k] = (uint8_t)(lv * 31 + k);
+			b[k] = (uint8_t)((path & 3) * 31 + k);
 		/* IP packet: 20..96 bytes (all covered), the pool index in it. */
 		uint32_t il = 20 + (uint32_t)pk % 77;
+		uint8_t *ip = b + ll;
 		for (uint32_t k = 0; k < il; k++)
-			b[ll + k] = (uint8_t)(k * 13 + 1);
-		b[ll + 4] = (uint8_t)pk;
-		b[ll + 5] = (uint8_t)(pk >> 8);
-		b[ll + 6] = (uint8_t)(pk >> 16);
+			ip[k] = (uint8_t)(k * 13 + 1);
+		if (il >= 40 && pk % 2) {
+			ip[0] = 0x60;
+			for (int k = 0; k < 32; k++) /* source, destination */
+				ip[8 + k] = (uint8_t)(pair * 16 + k);
+		} else {
+			ip[0] = 0x45;
+			memset(ip + 12, pair % 5 + 1, 4);
+			memset(ip + 16, pair / 5 + 1, 4);
+		}
+		ip[4] = (uint8_t)pk;
+		ip[5] = (uint8_t)(pk >> 8);
+		ip[6] = (uint8_t)(pk >> 16);
 		struct cap_frame fr = { .num = (uint64_t)i + 1, .ts_ns = ts,
 					.caplen = ll + il, .wirelen = ll + il,
 					.linktype = LINKTYPE_ETHERNET,
@@ -827,19 +857,32 @@ static void near_model_run(const char *window_ms, int64_t t0, int n,
 Test(capture_quality, near_copies_match_a_plain_model)
 {
 	/* ~80 candidates in a 1 ms window, time going back now and then. */
-	near_model_run("1", 1700000000000000000LL, 60000, 900, 8, 200, 1);
-	/* No time steps back; a 0 ms window (same timestamp only: none). */
-	near_model_run("0.5", 1700000000000000000LL, 20000, 990, 0, 50, 2);
+	near_model_run("1", 1700000000000000000LL, 60000, 900, 8, 200, 1, 0,
+		       -1, 0);
+	/* No time steps back; a 0.5 ms window. */
+	near_model_run("0.5", 1700000000000000000LL, 20000, 990, 0, 50, 2, 0,
+		       -1, 0);
 	/* 1 s window: more than CQ_NEAR_ENTRIES candidates (ring growth,
 	 * eviction by count), long backward jumps. */
 	near_model_run("1000", 1700000000000000000LL, 110000, 1000 - 8, 20,
-		       300, 3);
+		       300, 3, 0, -1, 0);
 	/* Same with most packets seen once: candidates leave by count
 	 * before their copy comes. */
 	near_model_run("1000", 1700000000000000000LL, 110000, 1000 - 8, 20,
-		       20000, 5);
+		       20000, 5, 0, -1, 0);
 	/* Timestamps next to INT64_MIN: now - window would overflow. */
-	near_model_run("1", INT64_MIN, 30000, 1000 - 100, 60, 100, 4);
+	near_model_run("1", INT64_MIN, 30000, 1000 - 100, 60, 100, 4, 0, -1, 0);
+	/* One path per address pair (resends on it are no copies), the
+	 * paths changing after a pause, then copies from frame 40000 on:
+	 * candidates from before must be found. */
+	near_model_run("1", 1700000000000000000LL, 60000, 900, 8, 200, 6,
+		       40000, 20000, 100);
+	/* The same with the paths changing without a pause, and in a 1 s
+	 * window past the count bound. */
+	near_model_run("1", 1700000000000000000LL, 60000, 900, 8, 200, 7,
+		       40000, 30000, 0);
+	near_model_run("1000", 1700000000000000000LL, 110000, 1000 - 8, 20,
+		       3000, 8, 90000, -1, 0);
 }
 
 /*
