@@ -41,8 +41,11 @@
  *
  * Near copies can only match within the window, so their set evicts by
  * time as well as by count: it stays a few KiB (cache-resident) at any
- * realistic packet rate. Its index is not cleaned per frame: expired
- * entries are skipped and dropped in batches (near_live, near_rebuild).
+ * realistic packet rate. Its index is only kept once some frame could be
+ * a near copy (near_bucket: not in a capture where each IP address pair
+ * has one link header, interface and file), and never cleaned per frame:
+ * a candidate leaving the ring is a counter step, its index slot is
+ * recognised as dead by number and reused (struct nset).
  *
  * Fingerprints hash the timestamp, both lengths and at most
  * CQ_HASH_HEAD + CQ_HASH_TAIL bytes of each region (link header, IP

@@ -39,7 +39,8 @@
  *    capture.duplicate_window_ms on another interface / file / link header
  *    (one packet captured twice on its way through a host); candidates
  *    older than the window are dropped, at most 65536 are kept (32 bytes
- *    each + an index of at most 16 bytes each, rebuilt in batches) in a
+ *    each + an index of at most 16 bytes each, kept only from the first
+ *    frame that could be a near copy on, + 12 KiB of path buckets) in a
  *    ring that starts at 1024 and doubles only while it is full of
  *    candidates inside the window: 32 KiB at ordinary packet rates.
  * Design and collision argument: capture_quality.c, docs/performance.md.
