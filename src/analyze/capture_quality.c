@@ -440,7 +440,8 @@ struct nset {
 	uint32_t gen;		/* current generation, a multiple of NS_GEN */
 	uint32_t used, used_max; /* occupied slots, rebuild point */
 	uint32_t base;		/* next sequence number at the last rebuild */
-	/* Path buckets (near_path_ok): until full, the index is not kept. */
+	int64_t pend;		/* lazy mode: cut not yet applied (near_lazy) */
+	/* Path buckets (near_bucket): until full, the index is not kept. */
 	uint64_t *paux;		/* NS_PATHS: the path of the bucket's candidates */
 	uint32_t *pseq;		/* NS_PATHS: sequence number of its newest */
 	bool full;	   /* a frame may be a near copy: index kept from now on */
@@ -521,6 +522,9 @@ struct cq *cq_new(const struct thresholds *th)
 	if (q->memory < 1)
 		q->memory = 1;
 	q->window_ns = (int64_t)(th_get(th, TH_CAPTURE_DUPLICATE_WINDOW_MS) * 1e6);
+	/* Validated to 0..1000 ms; expiry relies on now - window <= now. */
+	if (q->window_ns < 0)
+		q->window_ns = 0;
 	size_t m = q->memory;
 	q->tr.r.cap = q->memory;
 	q->tr.newest = INT64_MIN;
@@ -534,6 +538,7 @@ struct cq *cq_new(const struct thresholds *th)
 	n->mask = CQ_NEAR_START - 1;
 	n->e = malloc(CQ_NEAR_START * sizeof(*n->e));
 	n->imask = CQ_NEAR_IDX_MIN - 1;
+	n->pend = INT64_MIN;
 	n->gen = NS_GEN; /* calloc'ed slots are generation 0: empty */
 	n->used_max = CQ_NEAR_IDX_MIN / 4;
 	n->slot = calloc(CQ_NEAR_IDX_MIN, sizeof(*n->slot));
@@ -898,14 +903,10 @@ static __attribute__((cold, noinline)) void near_go_full(struct nset *n)
  * newest now), else into the first dead slot on the way, else the empty
  * one: so fp never has two live slots.
  */
-static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
-		       uint64_t aux, const uint8_t *ip, uint32_t iplen)
+/* Drops the candidates older than cut, oldest first. */
+static inline void near_expire(struct nset *n, int64_t cut)
 {
-	struct nset *n = &q->near;
-	int64_t cut;
-	if (__builtin_sub_overflow(fr->ts_ns, q->window_ns, &cut))
-		cut = INT64_MIN;
-	struct nent *e = n->e;
+	const struct nent *e = n->e;
 	uint32_t tail = n->tail, len = n->len, mask = n->mask;
 	while (len && e[tail & mask].ts < cut) {
 		tail++;
@@ -913,27 +914,68 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 	}
 	n->tail = tail;
 	n->len = len;
-	if (__builtin_expect(len > mask, 0)) {
-		near_make_room(n, cut);
-		e = n->e;
-		tail = n->tail;
-		len = n->len;
-		mask = n->mask;
+}
+
+/*
+ * Lazy mode (no index, see near_bucket) with deferred expiry: the frame is
+ * a candidate. False when it needs the index: then the ring is as eager
+ * expiry would have left it.
+ *
+ * Expiry is deferred too: pend is the largest cut since the ring was last
+ * brought up to date, which is done only when the ring is full or a bucket
+ * must know whether its newest candidate is still there. That gives the
+ * same ring as expiring on every frame, because in lazy mode every frame
+ * adds a candidate whose timestamp is at least its own cut: take the last
+ * frame m with the largest cut c. Expiring per frame, m leaves the oldest
+ * candidates with timestamps below c gone (earlier, smaller cuts only
+ * removed some of those), and after m nothing more: the oldest left has a
+ * timestamp >= c (at worst m's own), and later cuts are <= c. Dropping
+ * the oldest below c once, later, removes the same ones: it stops at m's
+ * candidate at the latest. The pop order, and so the ring, is that of a
+ * FIFO either way; a ring full or grown is handled with the ring up to
+ * date, as before.
+ */
+static inline bool near_lazy(struct nset *n, const struct cap_frame *fr,
+			     int64_t cut, uint64_t fp, uint64_t aux,
+			     const uint8_t *ip, uint32_t iplen)
+{
+	if (cut > n->pend)
+		n->pend = cut;
+	uint32_t b = near_bucket(ip, iplen);
+	if (__builtin_expect(n->len > n->mask || n->paux[b] != aux, 0)) {
+		near_expire(n, n->pend);
+		n->pend = INT64_MIN;
+		if (n->len > n->mask)
+			near_make_room(n, cut);
+		if (n->paux[b] != aux && n->pseq[b] - n->tail < n->len)
+			return false; /* a live candidate on another path */
 	}
+	uint32_t seq = n->tail + n->len;
+	n->paux[b] = aux;
+	n->pseq[b] = seq;
+	n->e[seq & n->mask] = (struct nent){ .fp = fp, .aux = aux,
+					     .ts = fr->ts_ns, .frame = fr->num };
+	n->len++;
+	return true;
+}
+
+static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
+		       uint64_t aux, const uint8_t *ip, uint32_t iplen)
+{
+	struct nset *n = &q->near;
+	int64_t cut;
+	if (__builtin_sub_overflow(fr->ts_ns, q->window_ns, &cut))
+		cut = INT64_MIN;
 	if (!n->full) {
-		uint32_t b = near_bucket(ip, iplen);
-		if (n->paux[b] == aux || n->pseq[b] - tail >= len) {
-			uint32_t seq = tail + len;
-			n->paux[b] = aux;
-			n->pseq[b] = seq;
-			e[seq & mask] = (struct nent){ .fp = fp, .aux = aux,
-						       .ts = fr->ts_ns,
-						       .frame = fr->num };
-			n->len = len + 1;
+		if (near_lazy(n, fr, cut, fp, aux, ip, iplen))
 			return false;
-		}
 		near_go_full(n);
 	}
+	near_expire(n, cut);
+	if (__builtin_expect(n->len > n->mask, 0))
+		near_make_room(n, cut);
+	struct nent *e = n->e;
+	uint32_t tail = n->tail, len = n->len, mask = n->mask;
 	if (__builtin_expect(n->used >= n->used_max ||
 				     tail + len - n->base >= NS_SEQ_SPAN,
 			     0))

@@ -883,6 +883,12 @@ Test(capture_quality, near_copies_match_a_plain_model)
 		       40000, 30000, 0);
 	near_model_run("1000", 1700000000000000000LL, 110000, 1000 - 8, 20,
 		       3000, 8, 90000, -1, 0);
+	/* Time often going back while the paths are consistent (expiry is
+	 * deferred then), in a small and a large window. */
+	near_model_run("0.5", 1700000000000000000LL, 60000, 700, 150, 200, 9,
+		       50000, -1, 0);
+	near_model_run("5", 1700000000000000000LL, 60000, 900, 100, 500, 10,
+		       50000, 25000, 60);
 }
 
 /*
