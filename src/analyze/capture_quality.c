@@ -1028,6 +1028,19 @@ static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 	return false;
 }
 
+/* Time went backwards (out of line: rare, and it keeps cq_frame lean). */
+static __attribute__((cold, noinline)) void note_back(struct cq *q,
+						      const struct cap_frame *fr)
+{
+	int64_t step = q->last_ts - fr->ts_ns;
+	q->back_count++;
+	keep_frame(q->back_frames, &q->n_back_frames, fr->num);
+	if (step > q->back_max) {
+		q->back_max = step;
+		q->back_max_frame = fr->num;
+	}
+}
+
 bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	      const struct packet *pkt)
 {
@@ -1035,15 +1048,8 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 		return false;
 	q->frames++;
 
-	if (fr->ts_ns < q->last_ts) {
-		int64_t step = q->last_ts - fr->ts_ns;
-		q->back_count++;
-		keep_frame(q->back_frames, &q->n_back_frames, fr->num);
-		if (step > q->back_max) {
-			q->back_max = step;
-			q->back_max_frame = fr->num;
-		}
-	}
+	if (__builtin_expect(fr->ts_ns < q->last_ts, 0))
+		note_back(q, fr);
 	q->last_ts = fr->ts_ns;
 
 	if (fr->caplen < fr->wirelen) {
@@ -1064,7 +1070,9 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	const uint8_t *data = fr->data ? fr->data : (const uint8_t *)"";
 	uint32_t caplen = fr->data ? fr->caplen : 0;
 	uint32_t ipoff = 0;
-	bool near = pkt && pkt->n_ip > 0 && pkt->ip[0].off < caplen;
+	bool near = __builtin_expect(pkt && pkt->n_ip > 0 &&
+					     pkt->ip[0].off < caplen,
+				     1);
 	if (near)
 		ipoff = pkt->ip[0].off;
 	const uint64_t *k = q->key;
