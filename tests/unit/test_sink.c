@@ -192,6 +192,78 @@ Test(sink, text_table_alignment)
 	report_free(r);
 }
 
+/* The row line of a one-row table with columns [x, end]. */
+static char *one_row(const struct report_col *cols, int kind, int64_t v,
+		     const char *str)
+{
+	struct report *r = report_new("x");
+	struct rtable *t = report_add_table(r, "w", cols, 2);
+	rtable_add_row(t);
+	if (kind == 0)
+		rtable_set_u64(t, 0, (uint64_t)v);
+	else if (kind == 1)
+		rtable_set_i64(t, 0, v);
+	else if (kind == 2)
+		rtable_set_duration(t, 0, v);
+	else
+		rtable_set_str(t, 0, str);
+	rtable_set_u64(t, 1, 7);
+	char *txt = render(r, "text", (struct sink_opts){ 0 });
+	report_free(r);
+	const char *p = strstr(txt, "w (1 row)\n");
+	cr_assert_not_null(p, "%s", txt);
+	p = strchr(strchr(p, '\n') + 1, '\n') + 1; /* skip the header line */
+	char *line = strndup(p, strcspn(p, "\n"));
+	free(txt);
+	return line;
+}
+
+/*
+ * The width pass measures cells without formatting them. With one row and
+ * a one-letter header, the column is exactly as wide as the cell: a right-
+ * aligned cell has no leading space, a string exactly two after it.
+ */
+Test(sink, text_width_pass_matches_formatting)
+{
+	static const struct report_col cu[] = { { "x", COL_U64 }, { "e", COL_U64 } };
+	static const struct report_col ci[] = { { "x", COL_I64 }, { "e", COL_U64 } };
+	static const struct report_col cd[] = { { "x", COL_DURATION }, { "e", COL_U64 } };
+	static const struct report_col cs[] = { { "x", COL_STR }, { "e", COL_U64 } };
+	static const int64_t vals[] = {
+		0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, 123456789,
+		-1, -9, -10, -99999, INT64_MIN, INT64_MAX, 499, 500, 501,
+		999999499, 999999500, 999999501, 9999999999, -1500000,
+		3999999999999999LL, 4000000000000000LL, 123456789500LL,
+		99999999500LL, 999999999999LL,
+	};
+	for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
+		const struct report_col *c[3] = { cu, ci, cd };
+		for (int kind = 0; kind < 3; kind++) {
+			if (kind == 0 && vals[k] < 0)
+				continue;
+			char *l = one_row(c[kind], kind, vals[k], NULL);
+			cr_assert(l[0] != ' ', "kind %d value %lld: '%s'", kind,
+				  (long long)vals[k], l);
+			free(l);
+		}
+	}
+	char big[700];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	big[3] = '\x01';
+	const char *ss[] = { "caf\xc3\xa9", "\xe2\x82\xac\xe2\x82\xac", "a\tb",
+			     "10.0.0.1:80", big };
+	for (size_t k = 0; k < sizeof(ss) / sizeof(ss[0]); k++) {
+		char *l = one_row(cs, 3, 0, ss[k]);
+		size_t n = strlen(l);
+		/* cell, exactly two spaces, "7" */
+		cr_assert(n >= 4 && strcmp(l + n - 3, "  7") == 0 &&
+				  l[n - 4] != ' ',
+			  "string %zu: '%s'", k, l);
+		free(l);
+	}
+}
+
 Test(sink, colour_rules)
 {
 	struct sink_opts o = { 0 };
