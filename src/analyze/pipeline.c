@@ -167,7 +167,7 @@ static void track_packet(struct pipeline *p, const struct cap_frame *fr,
 		if (pf->n_tcp >= PIPELINE_MAX_TCP)
 			continue;
 		struct tcp_pkt_result *r = &pf->tcp[pf->n_tcp++];
-		tcp_analyzer_packet(p->tcp, f, f->an_state[p->tcp_slot], &info,
+		tcp_analyzer_packet(p->tcp, f, flow_state(p->flows, f, p->tcp_slot), &info,
 				    pkt, i, fr->num, fr->ts_ns, r);
 	}
 }

@@ -86,7 +86,7 @@ void tcp_analyzer_state_release(void *state);
 
 /*
  * Analyses TCP header l4 of pkt, which flow_table_update() just mapped to f
- * (state = f->an_state[slot], info from the same call).
+ * (state = flow_state(table, f, slot), info from the same call).
  */
 void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 			 const struct flow_pkt_info *info,

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,7 +267,7 @@ static bool arena_grow(struct flow_table *t, size_t need)
 		if (c)
 			(void)madvise(c, sz, MADV_HUGEPAGE); /* a hint only */
 	} else {
-		c = malloc(sz);
+		c = aligned_alloc(64, sz); /* sz: a power of two >= 64 KiB */
 	}
 	if (!c)
 		return false;
@@ -290,7 +291,8 @@ static struct flow *blk_get(struct flow_table *t, int kind)
 		p->n--;
 		return f;
 	}
-	sz = (blk_size(t, kind) + 15) & ~(size_t)15;
+	/* Whole cache lines: a flow's hot fields never straddle a line. */
+	sz = (blk_size(t, kind) + 63) & ~(size_t)63;
 	if (sz > t->ar_left && !arena_grow(t, sz))
 		return NULL;
 	f = (struct flow *)(void *)t->ar_next;
@@ -352,6 +354,19 @@ struct flow_table *flow_table_new(const struct flow_limits *lim)
 	return t;
 }
 
+/* The layout the comment in flow.h describes: three cache lines. */
+_Static_assert(sizeof(struct flow) == 192, "struct flow is 3 cache lines");
+_Static_assert(offsetof(struct flow, last_frame) == 64,
+	       "lookup fields fill line 0");
+_Static_assert(offsetof(struct flow, tcp) == 128, "counters fill line 1");
+
+void *flow_state(const struct flow_table *t, const struct flow *f, int slot)
+{
+	if (f->blk != BLK_FULL || slot < 0 || slot >= t->n_an)
+		return NULL;
+	return (char *)(uintptr_t)f + t->an_off[slot];
+}
+
 int flow_table_add_analyzer(struct flow_table *t, const struct flow_analyzer *a)
 {
 	size_t off;
@@ -378,7 +393,7 @@ void flow_table_set_end_cb(struct flow_table *t,
 static void start_analyzers(struct flow_table *t, struct flow *f)
 {
 	for (int i = 0; i < t->n_an; i++) {
-		void *st = f->an_state[i];
+		void *st = (char *)f + t->an_off[i];
 
 		if (t->an[i].state_size)
 			memset(st, 0, t->an[i].state_size);
@@ -393,7 +408,8 @@ static void end_flow(struct flow_table *t, struct flow *f, enum flow_end why)
 	f->end = why;
 	for (int i = 0; i < t->n_an; i++)
 		if (t->an[i].on_flow_end)
-			t->an[i].on_flow_end(t->an[i].ctx, f, f->an_state[i]);
+			t->an[i].on_flow_end(t->an[i].ctx, f,
+					     flow_state(t, f, i));
 	if (t->end_cb)
 		t->end_cb(t->end_ctx, f);
 	switch (why) {
@@ -435,7 +451,6 @@ static void remember(struct flow_table *t, struct flow *f)
 	if (r) {
 		memcpy(r, f, sizeof(*r));
 		r->blk = BLK_ENDED;
-		memset(r->an_state, 0, sizeof(r->an_state));
 		hash_replace(t, f, r);
 		blk_put(t, f);
 		f = r;
@@ -694,8 +709,6 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k,
 	f->hash = h;
 	f->conv_id = t->next_conv[fam]++;
 	count_conv(t, fam);
-	for (int i = 0; i < t->n_an; i++)
-		f->an_state[i] = (char *)f + t->an_off[i];
 	f->hnext = t->buckets[h & (t->nbuckets - 1)];
 	t->buckets[h & (t->nbuckets - 1)] = f;
 	t->nflows++;
@@ -733,8 +746,6 @@ static struct flow *revive(struct flow_table *t, struct flow *f)
 		/* Detach first so that making room cannot forget f itself. */
 		list_unlink(t, f);
 	}
-	for (int i = 0; i < t->n_an; i++)
-		f->an_state[i] = (char *)f + t->an_off[i];
 	make_room(t);
 	f->part++;
 	f->end = FLOW_END_OPEN;
@@ -981,7 +992,7 @@ void flow_table_free(struct flow_table *t)
 			for (int i = 0; l != LIST_ENDED && i < t->n_an; i++)
 				if (t->an[i].on_flow_end)
 					t->an[i].on_flow_end(t->an[i].ctx, f,
-							     f->an_state[i]);
+							     flow_state(t, f, i));
 			destroy(t, f);
 		}
 	}

@@ -48,19 +48,33 @@ struct flow_tcp_summary {
 
 struct flow_analyzer;
 
+/*
+ * Laid out by use: a packet of a known flow touches the first two cache
+ * lines (lookup, recency, counters) and, for TCP, the summary at the start
+ * of the third; conversation ids, first frame and the recency links are
+ * read when the flow starts, ends or changes expiry epoch. 192 bytes, three
+ * lines (blocks are 64-byte aligned in the table's arena); analyzer states
+ * follow the struct in the same block (flow_state()).
+ */
 struct flow {
+	/* line 0: lookup */
 	struct flow_key key;
-	uint64_t conv_id;   /* per-protocol conversation index (tcp.stream for TCP) */
-	uint64_t first_frame, last_frame;
-	int64_t first_ns, last_ns;
-	uint64_t pkts[2], bytes[2]; /* bytes = frame length, as tshark counts */
-	uint8_t first_dir;  /* direction of the first packet: its source is "A" */
-	uint8_t depth;      /* encapsulation level of the transport header (0 outer) */
-	/* Table internals (here to fill what would be padding). */
 	uint8_t list;	    /* which internal list holds it (open, closed, ended) */
 	uint8_t blk;	    /* block kind: full (with analyzer states) or ended record */
+	uint32_t hash;
 	uint32_t tunnels;   /* pkt_tunnel bits seen on this flow's packets */
+	struct flow *hnext;
+	uint64_t seq;	    /* table update count at its last packet (recency) */
+	/* line 1: per-packet counters */
+	uint64_t last_frame;
+	int64_t last_ns;
+	uint64_t pkts[2], bytes[2]; /* bytes = frame length, as tshark counts */
+	int64_t lru_ns;	    /* start of the expiry epoch it was last placed in */
+	int64_t first_ns;
+	/* line 2 */
 	struct flow_tcp_summary tcp;
+	uint8_t first_dir;  /* direction of the first packet: its source is "A" */
+	uint8_t depth;      /* encapsulation level of the transport header (0 outer) */
 	enum flow_end end;
 	/*
 	 * 0 for a new conversation. A packet for a 4-tuple whose flow already
@@ -72,14 +86,9 @@ struct flow {
 	 * may live at a new address: pointers to an ended flow do not survive.
 	 */
 	uint32_t part;
-	/* Table internals. */
-	uint32_t hash;
-	/* Analyzer states, one per registered analyzer, owned by the table. */
-	void *an_state[4];
-	struct flow *hnext;
+	uint64_t conv_id;   /* per-protocol conversation index (tcp.stream for TCP) */
+	uint64_t first_frame;
 	struct flow *lru_prev, *lru_next;
-	int64_t lru_ns;	    /* start of the expiry epoch it was last placed in */
-	uint64_t seq;	    /* table update count at its last packet (recency) */
 };
 
 struct flow_limits {
@@ -125,7 +134,7 @@ struct flow_table_stats {
 struct flow_table;
 
 struct flow_table *flow_table_new(const struct flow_limits *lim);
-/* Registers an analyzer; returns its slot (index into flow.an_state) or -1. */
+/* Registers an analyzer; returns its slot (for flow_state) or -1. */
 int flow_table_add_analyzer(struct flow_table *t, const struct flow_analyzer *a);
 /* Receives every flow as it leaves the table (for flow rows and summaries). */
 void flow_table_set_end_cb(struct flow_table *t,
@@ -176,6 +185,12 @@ struct flow *flow_table_update_mode(struct flow_table *t,
 				    uint64_t frame, int64_t ts_ns,
 				    uint32_t wirelen, enum flow_upd mode,
 				    struct flow_pkt_info *info);
+
+/*
+ * The state of analyzer slot for flow f (zeroed when the flow started or
+ * was revived), or NULL for an ended flow, which keeps no analyzer state.
+ */
+void *flow_state(const struct flow_table *t, const struct flow *f, int slot);
 
 /* True once a counted packet reached the flow (it is a conversation row). */
 bool flow_counted(const struct flow *f);

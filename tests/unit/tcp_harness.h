@@ -136,7 +136,7 @@ static inline uint32_t tcp_h_send(struct tcp_h *h, const struct tcp_seg *s)
 	h->frame++;
 	f = flow_table_update(h->ft, &pkt, 0, h->frame, s->ts_ns, 100, &info);
 	cr_assert(f);
-	tcp_analyzer_packet(h->ta, f, f->an_state[h->slot], &info, &pkt, 0,
+	tcp_analyzer_packet(h->ta, f, flow_state(h->ft, f, h->slot), &info, &pkt, 0,
 			    h->frame, s->ts_ns, &h->r);
 	return h->r.flags;
 }

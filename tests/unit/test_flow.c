@@ -354,7 +354,7 @@ Test(flow, analyzer_hooks_once_per_flow)
 	for (int k = 0; k < 5; k++) {
 		mk(&p, 4, A4, B4, 17, (uint16_t)(k % 2), 53);
 		f = flow_table_update(t, &p, 0, (uint64_t)k, 0, 60, NULL);
-		cr_assert_eq(*(uint64_t *)f->an_state[slot], 0xdeadbeef);
+		cr_assert_eq(*(uint64_t *)flow_state(t, f, slot), 0xdeadbeef);
 	}
 	cr_assert_eq(h.start, 2);
 	cr_assert(h.zeroed);
