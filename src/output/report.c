@@ -401,13 +401,27 @@ static const char *arena_dup(struct rtable *t, const char *s, size_t n)
 	return arena_commit(t, n);
 }
 
+/* Length and printable-ASCII check in one pass (see struct rcell). */
+static void text_meta(struct rcell *c, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	bool clean = true;
+	size_t n = 0;
+
+	for (; p[n]; n++)
+		clean &= p[n] >= 0x20 && p[n] < 0x7f;
+	c->v.s = s;
+	c->len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	c->clean = clean && n <= UINT32_MAX;
+}
+
 static int set_text(struct rtable *t, size_t col, enum col_type ty,
 		    const char *s)
 {
 	const char *d = arena_dup(t, s ? s : "", s ? strlen(s) : 0);
 	if (!d)
 		return -ENOMEM;
-	last_cell(t, col, ty)->v.s = d;
+	text_meta(last_cell(t, col, ty), d);
 	return 0;
 }
 
@@ -418,7 +432,7 @@ int rtable_set_str(struct rtable *t, size_t col, const char *s)
 
 void rtable_set_const_str(struct rtable *t, size_t col, const char *s)
 {
-	last_cell(t, col, COL_STR)->v.s = s ? s : "";
+	text_meta(last_cell(t, col, COL_STR), s ? s : "");
 }
 
 /* One IPv4 octet in decimal: a dotted quad per address and row adds up. */
@@ -531,7 +545,11 @@ int rtable_set_addr(struct rtable *t, size_t col, int family,
 		buf[n++] = ':';
 		n += fmt_dec(buf + n, (unsigned)port);
 	}
-	last_cell(t, col, COL_ADDR)->v.s = arena_commit(t, n);
+	struct rcell *c = last_cell(t, col, COL_ADDR);
+	/* Digits, dots, colons, brackets and hex: printable ASCII. */
+	c->v.s = arena_commit(t, n);
+	c->len = (uint32_t)n;
+	c->clean = true;
 	return 0;
 }
 

@@ -34,7 +34,11 @@ struct rcell {
 		double d;
 		const char *s; /* STR and ADDR; owned by the table's arena */
 	} v;
+	/* STR and ADDR: strlen(v.s), and whether every byte is printable
+	 * ASCII (then display width == len and nothing needs replacing). */
+	uint32_t len;
 	bool set; /* unset cells render as "-" / null */
+	bool clean;
 };
 
 struct rtable;

@@ -210,6 +210,12 @@ static size_t fmt_cell(const struct report_col *col, const struct rcell *c,
 		snprintf(buf, n, "%.6f", (double)c->v.i / 1e9);
 		break;
 	default: {
+		if (c->clean) {
+			size_t k = c->len < n - 1 ? c->len : n - 1;
+			memcpy(buf, c->v.s, k);
+			buf[k] = 0;
+			return k;
+		}
 		/* Sanitised copy so widths match what is printed. */
 		size_t i = 0;
 		for (const unsigned char *p = (const unsigned char *)c->v.s;
@@ -261,6 +267,8 @@ static size_t cell_disp_len(const struct report_col *col, const struct rcell *c,
 	case COL_STR:
 	case COL_ADDR: {
 		/* fmt_cell copies at most n - 1 bytes; '?' replaces controls. */
+		if (c->clean)
+			return c->len < n - 1 ? c->len : n - 1;
 		size_t i = 0, w = 0;
 		for (const unsigned char *p = (const unsigned char *)c->v.s;
 		     *p && i + 1 < n; p++, i++)
@@ -345,9 +353,14 @@ static int put_table(struct sink *s, const struct rtable *t)
 				len = strlen(buf);
 				dw = disp_width(buf);
 			} else {
-				len = fmt_cell(col, cells ? &cells[c] : NULL,
-					       buf, sizeof(buf));
-				dw = cell_width(col->type, buf, len);
+				const struct rcell *cl = cells ? &cells[c] : NULL;
+				len = fmt_cell(col, cl, buf, sizeof(buf));
+				/* Clean text: one byte per column. */
+				dw = cl && cl->set && cl->clean &&
+						     (col->type == COL_STR ||
+						      col->type == COL_ADDR)
+					     ? len
+					     : cell_width(col->type, buf, len);
 			}
 			bool last = c + 1 == nc;
 			if (c) {

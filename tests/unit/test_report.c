@@ -198,3 +198,29 @@ Test(report, ipv6_text_as_inet_ntop)
 		ipv6_same(a);
 	}
 }
+
+/* Text cells carry their length and whether they are printable ASCII. */
+Test(report, text_cells_know_length_and_cleanliness)
+{
+	static const struct report_col cols[] = {
+		{ "s", COL_STR }, { "a", COL_ADDR }, { "c", COL_STR },
+	};
+	static const uint8_t a4[4] = { 10, 0, 0, 1 };
+	struct report *r = report_new("x");
+	struct rtable *t = report_add_table(r, "t", cols, 3);
+	cr_assert_eq(rtable_add_row(t), 0);
+	cr_assert_eq(rtable_set_str(t, 0, "caf\xc3\xa9"), 0);
+	cr_assert_eq(rtable_set_addr(t, 1, 4, a4, 80), 0);
+	rtable_set_const_str(t, 2, "CLOSED");
+	const struct rcell *c = rtable_row(t, 0);
+	cr_assert_eq(c[0].len, 5);
+	cr_assert_not(c[0].clean);
+	cr_assert_eq(c[1].len, strlen("10.0.0.1:80"));
+	cr_assert(c[1].clean);
+	cr_assert_eq(c[2].len, 6);
+	cr_assert(c[2].clean);
+	cr_assert_eq(rtable_add_row(t), 0);
+	cr_assert_eq(rtable_set_str(t, 0, "a\x7f"), 0);
+	cr_assert_not(rtable_row(t, 1)[0].clean);
+	report_free(r);
+}
