@@ -30,6 +30,7 @@ int tcp_stats_add_part_evidence(const struct tcp_conn_stats *st,
 /* Run-wide totals, for rates ("share of data segments"). */
 struct tcp_totals {
 	uint64_t conns, data_pkts, retrans, bytes;
+	uint64_t seq_pkts; /* segments with data, SYN or FIN: what can be resent */
 };
 
 void tcp_totals_add(struct tcp_totals *t, const struct tcp_conn_stats *st);

@@ -104,7 +104,8 @@ static const struct catalog_entry CATALOG[] = {
 		.severity = SEV_WARN,
 		.title = "Packet loss repaired by retransmission",
 		.cause = "{count} segments were retransmitted ({share_pct}% of "
-			 "data segments): {fast} fast retransmissions (after "
+			 "the segments with data, SYN or FIN): {fast} fast "
+			 "retransmissions (after "
 			 "duplicate ACKs or SACK) and {rto} after a timeout. "
 			 "Each one means a segment (or its ACK) was lost or "
 			 "delayed on the path, and costs at least a round trip.",

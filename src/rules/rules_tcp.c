@@ -138,12 +138,13 @@ static void peer_name(const struct peer *p, char *buf, size_t n)
 	flow_format_endpoint(&k, 0, buf, n);
 }
 
-static int64_t totals_data_pkts(const struct ev_store *ev)
+/* Segments with data, SYN or FIN over the run: what can be resent. */
+static int64_t totals_seq_pkts(const struct ev_store *ev)
 {
 	size_t pos = 0;
 	const struct evidence *e = ev_store_next(ev, "tcp.totals", &pos);
 
-	return e ? rule_num_i(e, "data_pkts") : 0;
+	return e ? rule_num_i(e, "seq_pkts") : 0;
 }
 
 int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
@@ -161,7 +162,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
 		int64_t r = rule_num_i(e, "retrans") - rule_num_i(e, "spurious") +
 			    rule_num_i(e, "upstream");
-		int64_t dp = rule_num_i(e, "data_pkts");
+		int64_t dp = rule_num_i(e, "seq_pkts");
 
 		if (r <= 0)
 			continue;
@@ -179,7 +180,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	}
 	if (n < th_get(th, TH_TCP_RETRANS_MIN_COUNT) || n == 0)
 		return 0;
-	int64_t all = totals_data_pkts(ev);
+	int64_t all = totals_seq_pkts(ev);
 	if (all < lossy_pkts)
 		all = lossy_pkts;
 	double sh = rule_share(n, all);
@@ -198,7 +199,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_i64(f, "fast", fast);
 	finding_set_i64(f, "rto", rto);
 	finding_set_i64(f, "upstream", up);
-	finding_set_i64(f, "data_pkts", all);
+	finding_set_i64(f, "segments", all);
 	finding_set_i64(f, "bytes", bytes);
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	finding_set_f64(f, "worst_share_pct", worst * 100);
@@ -207,7 +208,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 		int64_t eu = rule_num_i(t.e[i], "upstream");
 		int64_t r = rule_num_i(t.e[i], "retrans") - rule_num_i(t.e[i], "spurious") +
 			    eu;
-		int64_t dp = rule_num_i(t.e[i], "data_pkts");
+		int64_t dp = rule_num_i(t.e[i], "seq_pkts");
 
 		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
@@ -217,7 +218,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 				 "before the capture point (Wireshark labels "
 				 "them Out-Of-Order)", (long long)eu);
 		rc = finding_add_line(
-			f, "%s: %lld of %lld data segments resent (%.1f%%), "
+			f, "%s: %lld of %lld segments resent (%.1f%%), "
 			   "%lld fast, %lld after a timeout%s;%s",
 			c, (long long)r, (long long)dp, rule_share(r, dp) * 100,
 			(long long)rule_num_i(t.e[i], "fast"),
@@ -231,7 +232,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 
 			peer_name(&pr.v[i], h, sizeof(h));
 			rc = finding_add_line(
-				f, "to %s: %lld of %lld data segments resent "
+				f, "to %s: %lld of %lld segments resent "
 				   "(%.1f%%) over %u connections",
 				h, (long long)pr.v[i].a, (long long)pr.v[i].b,
 				rule_share(pr.v[i].a, pr.v[i].b) * 100,

@@ -46,10 +46,10 @@ static const struct threshold_def TH_DEFS[TH_COUNT] = {
 		"retransmissions (whole run) needed before tcp.retransmissions is reported" },
 	[TH_TCP_RETRANS_WARN_SHARE] = {
 		"tcp.retrans_warn_share", 0.01, 0, 1, "share",
-		"share of data segments retransmitted (run, or worst connection) from which tcp.retransmissions is warn (else low)" },
+		"share of segments (data, SYN, FIN) retransmitted (run, or worst connection) from which tcp.retransmissions is warn (else low)" },
 	[TH_TCP_RETRANS_CRIT_SHARE] = {
 		"tcp.retrans_crit_share", 0.1, 0, 1, "share",
-		"share of data segments retransmitted on the worst connection from which tcp.retransmissions is crit" },
+		"share of segments (data, SYN, FIN) retransmitted on the worst connection from which tcp.retransmissions is crit" },
 	[TH_TCP_SPURIOUS_MIN_COUNT] = {
 		"tcp.spurious_min_count", 1, 1, 1e15, "count",
 		"spurious retransmissions needed before tcp.spurious_retransmissions is reported" },

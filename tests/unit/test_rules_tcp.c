@@ -119,6 +119,35 @@ Test(rules_tcp, clean_connection_gives_nothing)
 	ev_store_free(st);
 }
 
+/*
+ * Resent FINs (and SYNs) are retransmissions too: the share counts every
+ * segment that can be resent, so one data segment and a FIN sent three
+ * times is 2 of 5, not "2 of 1 data segments" (seen on the rr benchmark).
+ */
+Test(rules_tcp, retransmitted_fins_count_in_the_share)
+{
+	struct tcp_conn_stats c;
+	struct thresholds th;
+	struct ev_store *st;
+	struct collected col;
+
+	thresholds_init(&th);
+	cr_assert_eq(thresholds_set(&th, "tcp.retrans_min_count", "1", NULL), 0);
+	conn(&c, 0, 40000, 80);
+	c.d[0].data_pkts = 1;
+	c.d[0].syns = 1;
+	c.d[0].fins = 3;
+	c.d[0].retrans = 2;
+	c.d[0].retrans_timeout = 2;
+	st = store_of(&c, 1);
+	col = run_one("tcp.retransmissions", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_eq(num(col.f[0], "segments"), 5);
+	cr_assert(has_line(col.f[0], "2 of 5 segments resent (40.0%)"));
+	collected_free(&col);
+	ev_store_free(st);
+}
+
 Test(rules_tcp, retransmissions_rate_split_and_severity)
 {
 	struct tcp_conn_stats c[2];
@@ -144,10 +173,10 @@ Test(rules_tcp, retransmissions_rate_split_and_severity)
 	cr_assert_eq(num(col.f[0], "count"), 30);
 	cr_assert_eq(num(col.f[0], "fast"), 20);
 	cr_assert_eq(num(col.f[0], "rto"), 10);
-	cr_assert_eq(num(col.f[0], "data_pkts"), 10000);
+	cr_assert_eq(num(col.f[0], "segments"), 10000);
 	/* Worst connection at 3 % >= 1 %: warn although the run is at 0.3 %. */
 	cr_assert_eq(col.f[0]->severity, SEV_WARN);
-	cr_assert(has_line(col.f[0], "30 of 1000 data segments resent (3.0%)"));
+	cr_assert(has_line(col.f[0], "30 of 1000 segments resent (3.0%)"));
 	cr_assert_eq(col.f[0]->frames[0], 77);
 	cr_assert(strstr(col.f[0]->explanation, "30 segments"));
 	collected_free(&col);
@@ -321,7 +350,7 @@ Test(rules_tcp, upstream_loss_is_retransmission_not_reordering)
 	cr_assert_eq(num(col.f[0], "count"), 30);
 	cr_assert_eq(num(col.f[0], "upstream"), 16);
 	cr_assert_eq(num(col.f[0], "fast"), 14);
-	cr_assert(has_line(col.f[0], "30 of 437 data segments resent (6.9%), 14 "
+	cr_assert(has_line(col.f[0], "30 of 437 segments resent (6.9%), 14 "
 				     "fast, 0 after a timeout, 16 retransmissions "
 				     "of segments lost before the capture point "
 				     "(Wireshark labels them Out-Of-Order)"));
