@@ -1,28 +1,18 @@
 // SPDX-License-Identifier: MIT
 /* Capture-quality analyzer: bounded duplicate fingerprints and capture statistics to evidence. */
 #include "analyze/capture_quality.h"
+#include "analyze/cq_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NIL UINT32_MAX
-/* Longest probe sequence a lookup walks: bounds work on adversarial input. */
-#define CQ_MAX_PROBE 64
 /* Equal timestamps kept in a row in the time-ordered ring (see below). */
 #define CQ_RUN_MAX 16
 /* Bytes of a region that are hashed: the first HEAD and the last TAIL. */
 #define CQ_HASH_HEAD 80u
 #define CQ_HASH_TAIL 16u /* a multiple of 16 */
 #define CQ_IDX_MIN 1024u
-/* The near index starts larger: rebuilt when a quarter full (see below). */
-#define CQ_NEAR_IDX_MIN 2048u
-/*
- * Near ring entries at first (doubled on demand up to CQ_NEAR_ENTRIES).
- * 1024 holds a 1 ms window at ~1 M frames/s; starting at 256 took more
- * page faults on rr (the doubled rings are fresh allocations).
- */
-#define CQ_NEAR_START 1024u
 
 /*
  * Why this is cheap (it runs on every frame of every command):
@@ -40,12 +30,8 @@
  * never touches it.
  *
  * Near copies can only match within the window, so their set evicts by
- * time as well as by count: it stays a few KiB (cache-resident) at any
- * realistic packet rate. Its index is only kept once some frame could be
- * a near copy (near_bucket: not in a capture where each IP address pair
- * has one link header, interface and file), and never cleaned per frame:
- * a candidate leaving the ring is a counter step, its index slot is
- * recognised as dead by number and reused (struct nset).
+ * time as well as by count and stays a few KiB (cache-resident): see
+ * cq_near.c, and cq_int.h for its per-frame fast path.
  *
  * Fingerprints hash the timestamp, both lengths and at most
  * CQ_HASH_HEAD + CQ_HASH_TAIL bytes of each region (link header, IP
@@ -229,13 +215,6 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static uint64_t ld64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
 static uint64_t ld32(const uint8_t *p)
 {
 	uint32_t v;
@@ -397,58 +376,6 @@ struct sset {
 	struct fpx x;
 };
 
-/* One near candidate: one cache line holds two (a write touches one). */
-struct nent {
-	uint64_t fp;
-	uint64_t aux; /* link header / interface / file hash */
-	int64_t ts;
-	uint64_t frame;
-};
-
-/*
- * Near-copy candidates: FIFO ring bounded by count and by time. It starts
- * at CQ_NEAR_START entries and doubles (up to CQ_NEAR_ENTRIES) only when
- * it is full of candidates still inside the window, so it stays as small
- * as the window's traffic: same candidates as a ring of CQ_NEAR_ENTRIES.
- * Candidates are numbered (32-bit sequence, wrapping); the ring's
- * capacity is a power of two and candidate seq lives in slot seq & mask.
- *
- * The index (linear probing) names a candidate by generation and the low
- * 24 bits of its sequence number: a slot of another generation is empty,
- * so clearing the index is a generation step. A slot whose candidate has
- * left the ring is dead: it is recognised by its number alone (no cleanup
- * when a candidate leaves, which is then a counter step) and reused by a
- * later insert on its probe path. Each fingerprint has at most one live
- * slot, naming its newest candidate (see check_near). The index is
- * rebuilt (next generation, live candidates re-placed) once its occupied
- * slots reach used_max, and before 2^23 inserts so that a dead number
- * cannot come round to a live one; it doubles while the live candidates
- * would fill more than an eighth of it (at most 4 x CQ_NEAR_ENTRIES
- * slots: 1 MiB, reached only with 32 k frames in the window).
- */
-#define NS_SEQ 0xffffffu
-#define NS_GEN (1u << 24)
-#define NS_SEQ_SPAN (1u << 23)
-#define NS_PATHS 1024u
-
-struct nset {
-	struct nent *e;
-	uint32_t mask;		/* ring capacity - 1 */
-	uint32_t tail, len;	/* sequence number of the oldest, count */
-	uint32_t *slot;		/* the index: gen | (seq & NS_SEQ) */
-	uint32_t imask;		/* index slots - 1 */
-	uint32_t gen;		/* current generation, a multiple of NS_GEN */
-	uint32_t used, used_max; /* occupied slots, rebuild point */
-	uint32_t base;		/* next sequence number at the last rebuild */
-	int64_t pend;		/* lazy mode: cut not yet applied (near_lazy) */
-	/* Path buckets (near_bucket): until full, the index is not kept. */
-	uint64_t *paux;		/* NS_PATHS: the path of the bucket's candidates */
-	uint32_t *pseq;		/* NS_PATHS: sequence number of its newest */
-	bool full;	   /* a frame may be a near copy: index kept from now on */
-	bool no_grow;	   /* an index allocation failed: stop trying */
-	bool no_ring_grow; /* a ring allocation failed: stay at this size */
-};
-
 struct cq {
 	struct tring tr;
 	struct sset *side; /* NULL until a frame arrives out of order */
@@ -534,23 +461,11 @@ struct cq *cq_new(const struct thresholds *th)
 	q->tr.e = malloc(m * sizeof(*q->tr.e));
 	q->tr.ts_hi = malloc(m * sizeof(*q->tr.ts_hi));
 	q->tr.frame_hi = malloc(m * sizeof(*q->tr.frame_hi));
-	struct nset *n = &q->near;
-	n->mask = CQ_NEAR_START - 1;
-	n->e = malloc(CQ_NEAR_START * sizeof(*n->e));
-	n->imask = CQ_NEAR_IDX_MIN - 1;
-	n->pend = INT64_MIN;
-	n->gen = NS_GEN; /* calloc'ed slots are generation 0: empty */
-	n->used_max = CQ_NEAR_IDX_MIN / 4;
-	n->slot = calloc(CQ_NEAR_IDX_MIN, sizeof(*n->slot));
-	n->paux = calloc(NS_PATHS, sizeof(*n->paux));
-	n->pseq = malloc(NS_PATHS * sizeof(*n->pseq));
-	if (!q->tr.e || !q->tr.ts_hi || !q->tr.frame_hi || !n->e || !n->slot ||
-	    !n->paux || !n->pseq) {
+	if (!q->tr.e || !q->tr.ts_hi || !q->tr.frame_hi ||
+	    cq_near_init(&q->near) < 0) {
 		cq_free(q);
 		return NULL;
 	}
-	/* Candidate UINT32_MAX (the 4 G-th) is not in the ring: empty buckets. */
-	memset(n->pseq, 0xff, NS_PATHS * sizeof(*n->pseq));
 	return q;
 }
 
@@ -562,10 +477,7 @@ void cq_free(struct cq *q)
 	free(q->tr.ts_hi);
 	free(q->tr.frame_hi);
 	sset_free(q->side);
-	free(q->near.e);
-	free(q->near.slot);
-	free(q->near.paux);
-	free(q->near.pseq);
+	cq_near_free(&q->near);
 	free(q);
 }
 
@@ -742,292 +654,6 @@ static bool check_exact(struct cq *q, const struct cap_frame *fr, uint64_t fp,
 	return false;
 }
 
-static uint32_t near_home(const struct nset *n, uint64_t fp)
-{
-	return (uint32_t)(fp >> 32) & n->imask;
-}
-
-/* Index slot value v names a candidate still in the ring. */
-static inline bool near_alive(uint32_t v, uint32_t tail, uint32_t len)
-{
-	return ((v - tail) & NS_SEQ) < len;
-}
-
-/*
- * Next generation: the live candidates re-placed oldest first (the newest
- * of a fingerprint wins), in an index doubled while they would fill more
- * than an eighth of it. Rebuilt again after sz / 8 more occupied slots at
- * least: amortized O(1) per frame, occupancy at most 1/4 (3/8 at the
- * largest index).
- */
-static __attribute__((cold, noinline)) void near_reindex(struct nset *n)
-{
-	uint64_t sz = (uint64_t)n->imask + 1;
-	while (!n->no_grow && (uint64_t)(n->len + 1) * 8 > sz &&
-	       sz * 2 <= 4ull * CQ_NEAR_ENTRIES)
-		sz *= 2;
-	if (sz != (uint64_t)n->imask + 1) {
-		uint32_t *ns = calloc(sz, sizeof(*ns));
-		n->no_grow = !ns;
-		if (ns) {
-			free(n->slot);
-			n->slot = ns;
-			n->imask = (uint32_t)sz - 1;
-			n->gen = 0;
-		}
-	}
-	n->gen += NS_GEN;
-	if (!n->gen) { /* generations wrapped: clear for real */
-		memset(n->slot, 0, ((size_t)n->imask + 1) * sizeof(*n->slot));
-		n->gen = NS_GEN;
-	}
-	n->used = 0;
-	for (uint32_t k = 0; k < n->len; k++) {
-		uint32_t seq = n->tail + k;
-		uint64_t fp = n->e[seq & n->mask].fp;
-		uint32_t i = near_home(n, fp);
-		for (int p = 0; p < CQ_MAX_PROBE; p++) {
-			uint32_t v = n->slot[i];
-			if ((v & ~NS_SEQ) != n->gen) {
-				n->used++;
-				n->slot[i] = n->gen | (seq & NS_SEQ);
-				break;
-			}
-			if (n->e[v & n->mask].fp == fp) {
-				n->slot[i] = n->gen | (seq & NS_SEQ);
-				break;
-			}
-			i = (i + 1) & n->imask;
-		}
-	}
-	sz = (uint64_t)n->imask + 1;
-	n->used_max = n->used + (uint32_t)(sz / 8) > sz / 4
-			      ? n->used + (uint32_t)(sz / 8)
-			      : (uint32_t)(sz / 4);
-	n->base = n->tail + n->len;
-}
-
-/*
- * Doubles the ring (each candidate moves to slot seq & new mask) and
- * re-indexes (if there is an index). False at CQ_NEAR_ENTRIES or out of memory (then the ring
- * keeps working at its size, evicting by count).
- */
-static __attribute__((cold, noinline)) bool near_grow(struct nset *n)
-{
-	uint32_t cap = n->mask + 1;
-	if (cap >= CQ_NEAR_ENTRIES || n->no_ring_grow)
-		return false;
-	struct nent *e = malloc((size_t)cap * 2 * sizeof(*e));
-	if (!e) {
-		n->no_ring_grow = true;
-		return false;
-	}
-	for (uint32_t k = 0; k < n->len; k++) {
-		uint32_t seq = n->tail + k;
-		e[seq & (cap * 2 - 1)] = n->e[seq & n->mask];
-	}
-	free(n->e);
-	n->e = e;
-	n->mask = cap * 2 - 1;
-	if (n->full) /* else there is no index yet (near_bucket) */
-		near_reindex(n);
-	return true;
-}
-
-/*
- * The ring is full and its oldest candidate is inside the window: grows
- * it, or at CQ_NEAR_ENTRIES drops candidates by count (and then those
- * older than cut) until there is room.
- */
-static __attribute__((cold, noinline)) void near_make_room(struct nset *n,
-							   int64_t cut)
-{
-	while (n->len) {
-		if (n->e[n->tail & n->mask].ts >= cut &&
-		    (n->len <= n->mask || near_grow(n)))
-			return;
-		n->tail++;
-		n->len--;
-	}
-}
-
-/*
- * Skipping the index while no frame can be a near copy.
- *
- * A near copy has the same IP bytes as a live candidate (its fingerprint
- * covers them) and another path (aux). So if every live candidate whose
- * IP packet maps to bucket b has one path, a frame of bucket b on that
- * path cannot be a copy -- whatever the bucket function, as long as it
- * depends on the IP bytes only (equal bytes, equal bucket): it takes the
- * outer source and destination addresses, which are the same on every
- * path for most captures (one host's traffic, a point-to-point link).
- * Each bucket keeps the path of its candidates and the number of its
- * newest one (FIFO: when that one has left, all have): a frame on the same
- * path, or in a bucket without live candidates, claims the bucket and
- * needs no lookup. Only the first frame that finds a live candidate on
- * another path in its bucket switches to the index, built once from the
- * live ring (near_reindex: the same newest-per-fingerprint entries an
- * index kept all along would hold), and kept from then on. Results are
- * the same as with the index throughout; a bucket number aliasing by
- * sequence wrap (after 2^32 candidates) only switches early.
- */
-static inline uint32_t near_bucket(const uint8_t *ip, uint32_t n)
-{
-	uint64_t k = 0;
-	if (n >= 20 && ip[0] >> 4 == 4) {
-		k = ld64(ip + 12);
-	} else if (n >= 40 && ip[0] >> 4 == 6) {
-		k = (ld64(ip + 8) ^ (ld64(ip + 16) << 29 | ld64(ip + 16) >> 35)) *
-			    0xff51afd7ed558ccdULL ^
-		    ld64(ip + 24) ^ (ld64(ip + 32) << 29 | ld64(ip + 32) >> 35);
-	}
-	return (uint32_t)((k * 0x9e3779b97f4a7c15ULL) >> 54);
-}
-
-static __attribute__((cold, noinline)) void near_go_full(struct nset *n)
-{
-	n->full = true;
-	near_reindex(n);
-}
-
-/*
- * Near copy: same IP packet, seen again shortly after via another path.
- * First drops the candidates no later frame can match: those older than
- * the window (now - ts > window, i.e. ts < now - window; when that
- * subtraction overflows no timestamp is that old), oldest first as in a
- * FIFO; then makes room for this frame (near_make_room).
- *
- * The lookup walks fp's probe sequence to its first empty slot: slots only
- * become empty in a new generation, so a live slot of fp's is on the way.
- * The new candidate goes into fp's live slot if there is one (it is the
- * newest now), else into the first dead slot on the way, else the empty
- * one: so fp never has two live slots.
- */
-/* Drops the candidates older than cut, oldest first. */
-static inline void near_expire(struct nset *n, int64_t cut)
-{
-	const struct nent *e = n->e;
-	uint32_t tail = n->tail, len = n->len, mask = n->mask;
-	while (len && e[tail & mask].ts < cut) {
-		tail++;
-		len--;
-	}
-	n->tail = tail;
-	n->len = len;
-}
-
-/*
- * Lazy mode (no index, see near_bucket) with deferred expiry: the frame is
- * a candidate. False when it needs the index: then the ring is as eager
- * expiry would have left it.
- *
- * Expiry is deferred too: pend is the largest cut since the ring was last
- * brought up to date, which is done only when the ring is full or a bucket
- * must know whether its newest candidate is still there. That gives the
- * same ring as expiring on every frame, because in lazy mode every frame
- * adds a candidate whose timestamp is at least its own cut: take the last
- * frame m with the largest cut c. Expiring per frame, m leaves the oldest
- * candidates with timestamps below c gone (earlier, smaller cuts only
- * removed some of those), and after m nothing more: the oldest left has a
- * timestamp >= c (at worst m's own), and later cuts are <= c. Dropping
- * the oldest below c once, later, removes the same ones: it stops at m's
- * candidate at the latest. The pop order, and so the ring, is that of a
- * FIFO either way; a ring full or grown is handled with the ring up to
- * date, as before.
- */
-static inline bool near_lazy(struct nset *n, const struct cap_frame *fr,
-			     int64_t cut, uint64_t fp, uint64_t aux,
-			     const uint8_t *ip, uint32_t iplen)
-{
-	if (cut > n->pend)
-		n->pend = cut;
-	uint32_t b = near_bucket(ip, iplen);
-	if (__builtin_expect(n->len > n->mask || n->paux[b] != aux, 0)) {
-		near_expire(n, n->pend);
-		n->pend = INT64_MIN;
-		if (n->len > n->mask)
-			near_make_room(n, cut);
-		if (n->paux[b] != aux && n->pseq[b] - n->tail < n->len)
-			return false; /* a live candidate on another path */
-	}
-	uint32_t seq = n->tail + n->len;
-	n->paux[b] = aux;
-	n->pseq[b] = seq;
-	n->e[seq & n->mask] = (struct nent){ .fp = fp, .aux = aux,
-					     .ts = fr->ts_ns, .frame = fr->num };
-	n->len++;
-	return true;
-}
-
-static bool check_near(struct cq *q, const struct cap_frame *fr, uint64_t fp,
-		       uint64_t aux, const uint8_t *ip, uint32_t iplen)
-{
-	struct nset *n = &q->near;
-	int64_t cut;
-	if (__builtin_sub_overflow(fr->ts_ns, q->window_ns, &cut))
-		cut = INT64_MIN;
-	if (!n->full) {
-		if (near_lazy(n, fr, cut, fp, aux, ip, iplen))
-			return false;
-		near_go_full(n);
-	}
-	near_expire(n, cut);
-	if (__builtin_expect(n->len > n->mask, 0))
-		near_make_room(n, cut);
-	struct nent *e = n->e;
-	uint32_t tail = n->tail, len = n->len, mask = n->mask;
-	if (__builtin_expect(n->used >= n->used_max ||
-				     tail + len - n->base >= NS_SEQ_SPAN,
-			     0))
-		near_reindex(n);
-	uint32_t *slot = n->slot;
-	uint32_t im = n->imask, gen = n->gen;
-	uint32_t i = (uint32_t)(fp >> 32) & im, v = 0, reuse = NIL;
-	int k;
-	for (k = 0; k < CQ_MAX_PROBE; k++) {
-		v = slot[i];
-		if ((v & ~NS_SEQ) != gen)
-			break; /* empty */
-		if (near_alive(v, tail, len)) {
-			if (e[v & mask].fp == fp)
-				break;
-		} else if (reuse == NIL) {
-			reuse = i;
-		}
-		i = (i + 1) & im;
-	}
-	bool found = k < CQ_MAX_PROBE && (v & ~NS_SEQ) == gen;
-	if (found) {
-		const struct nent *o = &e[v & mask];
-		int64_t a = fr->ts_ns, b = o->ts;
-		uint64_t dt = a > b ? (uint64_t)a - (uint64_t)b
-				    : (uint64_t)b - (uint64_t)a;
-		/*
-		 * A copy with identical link header on the same interface is
-		 * more likely a real resend (duplicate ACK without IP id): not
-		 * counted.
-		 */
-		if (dt <= (uint64_t)q->window_ns && o->aux != aux) {
-			note_dup(q, o->frame, fr->num);
-			q->dup_near++;
-			return true;
-		}
-	} else if (reuse != NIL) {
-		i = reuse;
-		found = true;
-	} else if (k < CQ_MAX_PROBE) {
-		n->used++;
-		found = true;
-	} /* else unplaced: never found (bounded work) */
-	uint32_t seq = tail + len; /* free: room was made above */
-	n->e[seq & mask] = (struct nent){ .fp = fp, .aux = aux,
-					  .ts = fr->ts_ns, .frame = fr->num };
-	n->len = len + 1;
-	if (found)
-		slot[i] = gen | (seq & NS_SEQ); /* fp now means this frame */
-	return false;
-}
-
 /* Time went backwards (out of line: rare, and it keeps cq_frame lean). */
 static __attribute__((cold, noinline)) void note_back(struct cq *q,
 						      const struct cap_frame *fr)
@@ -1093,8 +719,13 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	uint64_t aux = ((uint64_t)lh ^ (uint64_t)(lh >> 64)) +
 		       ipoff * 0x9e3779b97f4a7c15ULL;
 	aux ^= (uint64_t)(uint32_t)fr->iface << 32 | (uint32_t)fr->file;
-	return check_near(q, fr, fold(ih, caplen - ipoff, k + CQ_KEY_NEAR), aux,
-			  data + ipoff, caplen - ipoff);
+	if (!cq_near_check(&q->near, q->window_ns, fr,
+			   fold(ih, caplen - ipoff, k + CQ_KEY_NEAR), aux,
+			   data + ipoff, caplen - ipoff, &orig))
+		return false;
+	note_dup(q, orig, fr->num);
+	q->dup_near++;
+	return true;
 }
 
 static void copy_frames(struct evidence *ev, const uint64_t *f, uint8_t n,

@@ -43,7 +43,8 @@
  *    frame that could be a near copy on, + 12 KiB of path buckets) in a
  *    ring that starts at 1024 and doubles only while it is full of
  *    candidates inside the window: 32 KiB at ordinary packet rates.
- * Design and collision argument: capture_quality.c, docs/performance.md.
+ * Design and collision argument: capture_quality.c, cq_near.c,
+ * docs/performance.md.
  */
 #define CQ_NEAR_ENTRIES 65536
 
