@@ -101,15 +101,6 @@ struct flow_table {
 	struct flow_table_stats st;
 };
 
-enum flow_family flow_family_of(uint8_t proto)
-{
-	if (proto == 6)
-		return FLOW_FAM_TCP;
-	if (proto == 17)
-		return FLOW_FAM_UDP;
-	return FLOW_FAM_OTHER;
-}
-
 bool flow_proto_has_ports(uint8_t proto)
 {
 	return proto == 6 || proto == 17 || proto == 33 || proto == 132 ||
@@ -353,12 +344,6 @@ struct flow_table *flow_table_new(const struct flow_limits *lim)
 	t->alloc_size = sizeof(struct flow);
 	return t;
 }
-
-/* The layout the comment in flow.h describes: three cache lines. */
-_Static_assert(sizeof(struct flow) == 192, "struct flow is 3 cache lines");
-_Static_assert(offsetof(struct flow, last_frame) == 64,
-	       "lookup fields fill line 0");
-_Static_assert(offsetof(struct flow, tcp) == 128, "counters fill line 1");
 
 void *flow_state(const struct flow_table *t, const struct flow *f, int slot)
 {

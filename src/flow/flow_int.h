@@ -5,10 +5,17 @@
 
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "flow/flow.h"
+
+/* The layout the comment in flow.h describes: three cache lines. */
+_Static_assert(sizeof(struct flow) == 192, "struct flow is 3 cache lines");
+_Static_assert(offsetof(struct flow, last_frame) == 64,
+	       "lookup fields fill line 0");
+_Static_assert(offsetof(struct flow, tcp) == 128, "counters fill line 1");
 
 /* Internal to src/flow: the hot path inlines these. */
 

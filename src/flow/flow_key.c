@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Flow keys for callers outside the table: from a packet, as text. */
+/* Flow keys for callers outside the table: from a packet, as text, protocol family. */
 #include <arpa/inet.h>
 #include <stdio.h>
 
@@ -38,4 +38,13 @@ void flow_format_endpoint(const struct flow_key *k, int ep, char *buf, size_t n)
 		snprintf(buf, n, "[%s]:%u", a, (unsigned)k->port[ep]);
 	else
 		snprintf(buf, n, "%s:%u", a, (unsigned)k->port[ep]);
+}
+
+enum flow_family flow_family_of(uint8_t proto)
+{
+	if (proto == 6)
+		return FLOW_FAM_TCP;
+	if (proto == 17)
+		return FLOW_FAM_UDP;
+	return FLOW_FAM_OTHER;
 }
