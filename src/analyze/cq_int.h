@@ -42,7 +42,7 @@ struct nent {
  * left the ring is dead: it is recognised by its number alone (no cleanup
  * when a candidate leaves, which is then a counter step) and reused by a
  * later insert on its probe path. Each fingerprint has at most one live
- * slot, naming its newest candidate (see cq_near_slow). The index is
+ * slot, naming its newest candidate (see cq_near_check). The index is
  * rebuilt (next generation, live candidates re-placed) once its occupied
  * slots reach used_max, and before 2^23 inserts so that a dead number
  * cannot come round to a live one; it doubles while the live candidates
@@ -78,13 +78,16 @@ int cq_near_init(struct nset *n);
 void cq_near_free(struct nset *n);
 
 /*
- * Everything cq_near_check does not do inline: the rest of lazy mode, the
- * switch to the index and the indexed lookup. cut and b (the bucket, only
- * meaningful while !full) as computed by cq_near_check.
+ * Out of line in cq_near.c: the rare steps. cq_near_lazy_slow is lazy
+ * mode when the inline case of cq_near_check does not apply: true when
+ * the frame went in as a candidate, false when the index is needed (it is
+ * then built and kept from now on). cq_near_make_room and cq_near_reindex
+ * are the ring's and the index's upkeep.
  */
-bool cq_near_slow(struct nset *n, int64_t window_ns, int64_t cut, uint32_t b,
-		  const struct cap_frame *fr, uint64_t fp, uint64_t aux,
-		  uint64_t *orig);
+bool cq_near_lazy_slow(struct nset *n, const struct cap_frame *fr,
+		       int64_t cut, uint32_t b, uint64_t fp, uint64_t aux);
+__attribute__((cold)) void cq_near_make_room(struct nset *n, int64_t cut);
+__attribute__((cold)) void cq_near_reindex(struct nset *n);
 
 /*
  * Skipping the index while no frame can be a near copy.
@@ -101,7 +104,7 @@ bool cq_near_slow(struct nset *n, int64_t window_ns, int64_t cut, uint32_t b,
  * path, or in a bucket without live candidates, claims the bucket and
  * needs no lookup. Only the first frame that finds a live candidate on
  * another path in its bucket switches to the index, built once from the
- * live ring (near_reindex: the same newest-per-fingerprint entries an
+ * live ring (cq_near_reindex: the same newest-per-fingerprint entries an
  * index kept all along would hold), and kept from then on. Results are
  * the same as with the index throughout; a bucket number aliasing by
  * sequence wrap (after 2^32 candidates) only switches early.
@@ -132,18 +135,40 @@ static inline void near_push_lazy(struct nset *n, uint32_t b,
 	n->len++;
 }
 
+/* Index slot value v names a candidate still in the ring. */
+static inline bool near_alive(uint32_t v, uint32_t tail, uint32_t len)
+{
+	return ((v - tail) & NS_SEQ) < len;
+}
+
+/* Drops the candidates older than cut, oldest first. */
+static inline void near_expire(struct nset *n, int64_t cut)
+{
+	const struct nent *e = n->e;
+	uint32_t tail = n->tail, len = n->len, mask = n->mask;
+	while (len && e[tail & mask].ts < cut) {
+		tail++;
+		len--;
+	}
+	n->tail = tail;
+	n->len = len;
+}
+
 /*
  * Near copy: same IP packet (fingerprint fp, bytes ip[0 .. iplen)), seen
  * again within window_ns via another path (aux). True with the original's
- * number in *orig, else the frame is remembered as a candidate.
+ * number in *orig, else the frame is remembered as a candidate. Inline:
+ * it runs for every frame with an IP header; only the rare steps are
+ * calls into cq_near.c.
  *
  * Candidates older than the window (now - ts > window, i.e. ts < now -
  * window = cut; when that subtraction overflows no timestamp is that old)
- * can match no later frame and are dropped. Inline here is the common
- * case of lazy mode (no index, see near_bucket): the ring has room and
- * the frame's bucket holds only its own path, so it is appended with no
- * lookup and no expiry. Everything else is cq_near_slow.
+ * can match no later frame and are dropped, oldest first as in a FIFO;
+ * then room is made for this frame (cq_near_make_room).
  *
+ * In lazy mode (no index, see near_bucket) the common case is that the
+ * ring has room and the frame's bucket holds only its own path: the frame
+ * is appended with no lookup and no expiry; else cq_near_lazy_slow.
  * Lazy mode defers expiry: pend is the largest cut since the ring was last
  * brought up to date, which is done only when the ring is full or a bucket
  * must know whether its newest candidate is still there. That gives the
@@ -157,6 +182,12 @@ static inline void near_push_lazy(struct nset *n, uint32_t b,
  * candidate at the latest. The pop order, and so the ring, is that of a
  * FIFO either way; a ring full or grown is handled with the ring up to
  * date, as before.
+ *
+ * With the index, the lookup walks fp's probe sequence to its first empty
+ * slot: slots only become empty in a new generation, so a live slot of
+ * fp's is on the way. The new candidate goes into fp's live slot if there
+ * is one (it is the newest now), else into the first dead slot on the
+ * way, else the empty one: so fp never has two live slots.
  */
 static inline bool cq_near_check(struct nset *n, int64_t window_ns,
 				 const struct cap_frame *fr, uint64_t fp,
@@ -164,20 +195,74 @@ static inline bool cq_near_check(struct nset *n, int64_t window_ns,
 				 uint32_t iplen, uint64_t *orig)
 {
 	int64_t cut;
-	uint32_t b = 0;
 	if (__builtin_sub_overflow(fr->ts_ns, window_ns, &cut))
 		cut = INT64_MIN;
 	if (!n->full) {
 		if (cut > n->pend)
 			n->pend = cut;
-		b = near_bucket(ip, iplen);
+		uint32_t b = near_bucket(ip, iplen);
 		if (__builtin_expect(n->len <= n->mask && n->paux[b] == aux,
 				     1)) {
 			near_push_lazy(n, b, fr, fp, aux);
 			return false;
 		}
+		if (cq_near_lazy_slow(n, fr, cut, b, fp, aux))
+			return false;
 	}
-	return cq_near_slow(n, window_ns, cut, b, fr, fp, aux, orig);
+	near_expire(n, cut);
+	if (__builtin_expect(n->len > n->mask, 0))
+		cq_near_make_room(n, cut);
+	struct nent *e = n->e;
+	uint32_t tail = n->tail, len = n->len, mask = n->mask;
+	if (__builtin_expect(n->used >= n->used_max ||
+				     tail + len - n->base >= NS_SEQ_SPAN,
+			     0))
+		cq_near_reindex(n);
+	uint32_t *slot = n->slot;
+	uint32_t im = n->imask, gen = n->gen;
+	uint32_t i = (uint32_t)(fp >> 32) & im, v = 0, reuse = NIL;
+	int k;
+	for (k = 0; k < CQ_MAX_PROBE; k++) {
+		v = slot[i];
+		if ((v & ~NS_SEQ) != gen)
+			break; /* empty */
+		if (near_alive(v, tail, len)) {
+			if (e[v & mask].fp == fp)
+				break;
+		} else if (reuse == NIL) {
+			reuse = i;
+		}
+		i = (i + 1) & im;
+	}
+	bool found = k < CQ_MAX_PROBE && (v & ~NS_SEQ) == gen;
+	if (found) {
+		const struct nent *o = &e[v & mask];
+		int64_t a = fr->ts_ns, b = o->ts;
+		uint64_t dt = a > b ? (uint64_t)a - (uint64_t)b
+				    : (uint64_t)b - (uint64_t)a;
+		/*
+		 * A copy with identical link header on the same interface is
+		 * more likely a real resend (duplicate ACK without IP id): not
+		 * counted.
+		 */
+		if (dt <= (uint64_t)window_ns && o->aux != aux) {
+			*orig = o->frame;
+			return true;
+		}
+	} else if (reuse != NIL) {
+		i = reuse;
+		found = true;
+	} else if (k < CQ_MAX_PROBE) {
+		n->used++;
+		found = true;
+	} /* else unplaced: never found (bounded work) */
+	uint32_t seq = tail + len; /* free: room was made above */
+	n->e[seq & mask] = (struct nent){ .fp = fp, .aux = aux,
+					  .ts = fr->ts_ns, .frame = fr->num };
+	n->len = len + 1;
+	if (found)
+		slot[i] = gen | (seq & NS_SEQ); /* fp now means this frame */
+	return false;
 }
 
 #endif

@@ -14,8 +14,9 @@
  * has one link header, interface and file), and never cleaned per frame:
  * a candidate leaving the ring is a counter step, its index slot is
  * recognised as dead by number and reused (struct nset, cq_int.h). The
- * per-frame common case (lazy mode, no lookup) is cq_near_check, inline
- * in cq_int.h; this file holds the rest. Fingerprints: capture_quality.c.
+ * per-frame work (lazy mode, and the indexed lookup) is cq_near_check,
+ * inline in cq_int.h; this file holds the rare steps. Fingerprints:
+ * capture_quality.c.
  */
 
 /* The near index starts larger: rebuilt when a quarter full (see below). */
@@ -58,12 +59,6 @@ static uint32_t near_home(const struct nset *n, uint64_t fp)
 	return (uint32_t)(fp >> 32) & n->imask;
 }
 
-/* Index slot value v names a candidate still in the ring. */
-static inline bool near_alive(uint32_t v, uint32_t tail, uint32_t len)
-{
-	return ((v - tail) & NS_SEQ) < len;
-}
-
 /*
  * Next generation: the live candidates re-placed oldest first (the newest
  * of a fingerprint wins), in an index doubled while they would fill more
@@ -71,7 +66,7 @@ static inline bool near_alive(uint32_t v, uint32_t tail, uint32_t len)
  * least: amortized O(1) per frame, occupancy at most 1/4 (3/8 at the
  * largest index).
  */
-static __attribute__((cold, noinline)) void near_reindex(struct nset *n)
+void cq_near_reindex(struct nset *n)
 {
 	uint64_t sz = (uint64_t)n->imask + 1;
 	while (!n->no_grow && (uint64_t)(n->len + 1) * 8 > sz &&
@@ -141,7 +136,7 @@ static __attribute__((cold, noinline)) bool near_grow(struct nset *n)
 	n->e = e;
 	n->mask = cap * 2 - 1;
 	if (n->full) /* else there is no index yet (near_bucket) */
-		near_reindex(n);
+		cq_near_reindex(n);
 	return true;
 }
 
@@ -150,8 +145,7 @@ static __attribute__((cold, noinline)) bool near_grow(struct nset *n)
  * it, or at CQ_NEAR_ENTRIES drops candidates by count (and then those
  * older than cut) until there is room.
  */
-static __attribute__((cold, noinline)) void near_make_room(struct nset *n,
-							   int64_t cut)
+void cq_near_make_room(struct nset *n, int64_t cut)
 {
 	while (n->len) {
 		if (n->e[n->tail & n->mask].ts >= cut &&
@@ -165,115 +159,27 @@ static __attribute__((cold, noinline)) void near_make_room(struct nset *n,
 static __attribute__((cold, noinline)) void near_go_full(struct nset *n)
 {
 	n->full = true;
-	near_reindex(n);
-}
-
-/* Drops the candidates older than cut, oldest first. */
-static inline void near_expire(struct nset *n, int64_t cut)
-{
-	const struct nent *e = n->e;
-	uint32_t tail = n->tail, len = n->len, mask = n->mask;
-	while (len && e[tail & mask].ts < cut) {
-		tail++;
-		len--;
-	}
-	n->tail = tail;
-	n->len = len;
+	cq_near_reindex(n);
 }
 
 /*
  * Lazy mode when the inline case does not apply (ring full, or bucket b
  * claimed by another path): brings the ring up to date (the deferred
  * expiry argued at cq_near_check), then the frame is a candidate. False
- * when it needs the index: then the ring is as eager expiry would have
- * left it.
+ * when it needs the index (then built): the ring is as eager expiry would
+ * have left it.
  */
-static inline bool near_lazy(struct nset *n, const struct cap_frame *fr,
-			     int64_t cut, uint32_t b, uint64_t fp,
-			     uint64_t aux)
+bool cq_near_lazy_slow(struct nset *n, const struct cap_frame *fr,
+		       int64_t cut, uint32_t b, uint64_t fp, uint64_t aux)
 {
 	near_expire(n, n->pend);
 	n->pend = INT64_MIN;
 	if (n->len > n->mask)
-		near_make_room(n, cut);
-	if (n->paux[b] != aux && n->pseq[b] - n->tail < n->len)
-		return false; /* a live candidate on another path */
+		cq_near_make_room(n, cut);
+	if (n->paux[b] != aux && n->pseq[b] - n->tail < n->len) {
+		near_go_full(n); /* a live candidate on another path */
+		return false;
+	}
 	near_push_lazy(n, b, fr, fp, aux);
 	return true;
-}
-
-/*
- * After lazy mode, or once the index is kept: drops the candidates older
- * than cut (a FIFO), makes room for this frame (near_make_room), looks fp
- * up and remembers the frame.
- *
- * The lookup walks fp's probe sequence to its first empty slot: slots only
- * become empty in a new generation, so a live slot of fp's is on the way.
- * The new candidate goes into fp's live slot if there is one (it is the
- * newest now), else into the first dead slot on the way, else the empty
- * one: so fp never has two live slots.
- */
-bool cq_near_slow(struct nset *n, int64_t window_ns, int64_t cut, uint32_t b,
-		  const struct cap_frame *fr, uint64_t fp, uint64_t aux,
-		  uint64_t *orig)
-{
-	if (!n->full) {
-		if (near_lazy(n, fr, cut, b, fp, aux))
-			return false;
-		near_go_full(n);
-	}
-	near_expire(n, cut);
-	if (__builtin_expect(n->len > n->mask, 0))
-		near_make_room(n, cut);
-	struct nent *e = n->e;
-	uint32_t tail = n->tail, len = n->len, mask = n->mask;
-	if (__builtin_expect(n->used >= n->used_max ||
-				     tail + len - n->base >= NS_SEQ_SPAN,
-			     0))
-		near_reindex(n);
-	uint32_t *slot = n->slot;
-	uint32_t im = n->imask, gen = n->gen;
-	uint32_t i = (uint32_t)(fp >> 32) & im, v = 0, reuse = NIL;
-	int k;
-	for (k = 0; k < CQ_MAX_PROBE; k++) {
-		v = slot[i];
-		if ((v & ~NS_SEQ) != gen)
-			break; /* empty */
-		if (near_alive(v, tail, len)) {
-			if (e[v & mask].fp == fp)
-				break;
-		} else if (reuse == NIL) {
-			reuse = i;
-		}
-		i = (i + 1) & im;
-	}
-	bool found = k < CQ_MAX_PROBE && (v & ~NS_SEQ) == gen;
-	if (found) {
-		const struct nent *o = &e[v & mask];
-		int64_t ta = fr->ts_ns, tb = o->ts;
-		uint64_t dt = ta > tb ? (uint64_t)ta - (uint64_t)tb
-				      : (uint64_t)tb - (uint64_t)ta;
-		/*
-		 * A copy with identical link header on the same interface is
-		 * more likely a real resend (duplicate ACK without IP id): not
-		 * counted.
-		 */
-		if (dt <= (uint64_t)window_ns && o->aux != aux) {
-			*orig = o->frame;
-			return true;
-		}
-	} else if (reuse != NIL) {
-		i = reuse;
-		found = true;
-	} else if (k < CQ_MAX_PROBE) {
-		n->used++;
-		found = true;
-	} /* else unplaced: never found (bounded work) */
-	uint32_t seq = tail + len; /* free: room was made above */
-	n->e[seq & mask] = (struct nent){ .fp = fp, .aux = aux,
-					  .ts = fr->ts_ns, .frame = fr->num };
-	n->len = len + 1;
-	if (found)
-		slot[i] = gen | (seq & NS_SEQ); /* fp now means this frame */
-	return false;
 }
