@@ -51,8 +51,8 @@ volatile int *cli_stop_flag_install(void)
 static void on_sigbus(int sig)
 {
 	static const char msg[] =
-		"netdx: an input file shrank while it was being read (SIGBUS); "
-		"stopping\n";
+		"netdx: an input file shrank or became unreadable while it was "
+		"being read (SIGBUS); stopping\n";
 	(void)sig;
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more can be done in a signal handler */

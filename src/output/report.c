@@ -435,24 +435,6 @@ void rtable_set_const_str(struct rtable *t, size_t col, const char *s)
 	text_meta(last_cell(t, col, COL_STR), s ? s : "");
 }
 
-/* One IPv4 octet in decimal: a dotted quad per address and row adds up. */
-static size_t fmt_octet(char *p, unsigned v)
-{
-	if (v >= 100) {
-		p[0] = (char)('0' + v / 100);
-		p[1] = (char)('0' + v / 10 % 10);
-		p[2] = (char)('0' + v % 10);
-		return 3;
-	}
-	if (v >= 10) {
-		p[0] = (char)('0' + v / 10);
-		p[1] = (char)('0' + v % 10);
-		return 2;
-	}
-	p[0] = (char)('0' + v);
-	return 1;
-}
-
 static size_t fmt_ipv4(char *p, const uint8_t a[4])
 {
 	size_t n = 0;
@@ -460,7 +442,7 @@ static size_t fmt_ipv4(char *p, const uint8_t a[4])
 	for (int i = 0; i < 4; i++) {
 		if (i)
 			p[n++] = '.';
-		n += fmt_octet(p + n, a[i]);
+		n += fmt_dec(p + n, a[i]);
 	}
 	return n;
 }

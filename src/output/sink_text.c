@@ -160,11 +160,20 @@ static size_t fmt_u64(char *buf, uint64_t v)
  * 1 ns that separates it from the rounding boundary, so printf would round
  * it the same way. Returns 0 when it cannot tell (use printf).
  */
-static size_t fmt_dur_fast(char *buf, int64_t ns)
+static bool dur_fast_us(int64_t ns, uint64_t *us)
 {
 	if (ns < 0 || ns >= 4000000000000000LL || ns % 1000 == 500)
+		return false;
+	*us = (uint64_t)ns / 1000 + ((uint64_t)ns % 1000 > 500);
+	return true;
+}
+
+static size_t fmt_dur_fast(char *buf, int64_t ns)
+{
+	uint64_t us;
+
+	if (!dur_fast_us(ns, &us))
 		return 0;
-	uint64_t us = (uint64_t)ns / 1000 + ((uint64_t)ns % 1000 > 500);
 	size_t n = fmt_u64(buf, us / 1000000);
 	uint64_t frac = us % 1000000;
 
@@ -230,17 +239,6 @@ static size_t fmt_cell(const struct report_col *col, const struct rcell *c,
 
 static size_t cell_width(enum col_type t, const char *buf, size_t len);
 
-/* Decimal digits of v (fmt_dec's length) without writing them. */
-static size_t dec_len(uint64_t v)
-{
-	size_t n = 1;
-	while (v >= 10000) {
-		v /= 10000;
-		n += 4;
-	}
-	return n + (v >= 10) + (v >= 100) + (v >= 1000);
-}
-
 /*
  * Display width of a cell as fmt_cell + cell_width would give it, for the
  * width pass of put_table: numbers and durations without formatting them,
@@ -253,16 +251,15 @@ static size_t cell_disp_len(const struct report_col *col, const struct rcell *c,
 		return 1;
 	switch (col->type) {
 	case COL_U64:
-		return dec_len(c->v.u);
+		return fmt_dec_len(c->v.u);
 	case COL_I64:
-		return c->v.i >= 0 ? dec_len((uint64_t)c->v.i)
-				   : 1 + dec_len(0 - (uint64_t)c->v.i);
+		return c->v.i >= 0 ? fmt_dec_len((uint64_t)c->v.i)
+				   : 1 + fmt_dec_len(0 - (uint64_t)c->v.i);
 	case COL_DURATION: {
-		int64_t ns = c->v.i;
-		if (ns < 0 || ns >= 4000000000000000LL || ns % 1000 == 500)
-			break; /* as fmt_dur_fast: printf decides */
-		uint64_t us = (uint64_t)ns / 1000 + ((uint64_t)ns % 1000 > 500);
-		return dec_len(us / 1000000) + 7;
+		uint64_t us;
+		if (!dur_fast_us(c->v.i, &us))
+			break; /* printf decides, as in fmt_dur_fast */
+		return fmt_dec_len(us / 1000000) + 7;
 	}
 	case COL_STR:
 	case COL_ADDR: {
@@ -363,21 +360,25 @@ static int put_table(struct sink *s, const struct rtable *t)
 					     : cell_width(col->type, buf, len);
 			}
 			bool last = c + 1 == nc;
+			/* The width pass measures what this pass prints; should a
+			 * lazy row ever come back wider, it overflows the column
+			 * instead of padding by a wrapped-around count. */
+			size_t pad = w[c] > dw ? w[c] - dw : 0;
 			if (c) {
 				line[ll++] = ' ';
 				line[ll++] = ' ';
 			}
 			if (right_aligned(col->type)) {
-				memset(line + ll, ' ', w[c] - dw);
-				ll += w[c] - dw;
+				memset(line + ll, ' ', pad);
+				ll += pad;
 				memcpy(line + ll, buf, len);
 				ll += len;
 			} else {
 				memcpy(line + ll, buf, len);
 				ll += len;
 				if (!last) {
-					memset(line + ll, ' ', w[c] - dw);
-					ll += w[c] - dw;
+					memset(line + ll, ' ', pad);
+					ll += pad;
 				}
 			}
 		}
