@@ -35,13 +35,16 @@ struct tcp_unacked {
  * to new: then a cumulative ACK removes a prefix, the only exact match is
  * the last removed entry and the entries to trim follow it. Anything else
  * (retransmissions in the list, wrap-around games) takes the exact walk.
+ *
+ * The header lives in the allocation with the slots: a direction without
+ * unacked data carries one NULL pointer instead of 32 bytes of bookkeeping.
  */
 struct tcp_ulist {
-	struct tcp_unacked *v;
 	uint32_t start, n, cap;
 	uint32_t lo, hi;  /* linear: lowest seq, highest nextseq */
 	bool linear;
 	bool sorted;	  /* implies linear */
+	struct tcp_unacked v[]; /* cap slots */
 };
 
 #define TCP_UNACKED_MAX 10000u
@@ -52,7 +55,6 @@ struct tcp_ulist {
 #define TCP_DUPACK_MARK 0xFFFFFFFFu
 #define TCP_FASTRT_NS (20LL * 1000000LL)
 #define TCP_OOO_DEFAULT_NS (3LL * 1000000LL)
-#define TCP_MAX_SACK_KEPT 3
 /*
  * IP ID heuristic (docs/tcp-analysis.md "IP ID"): a step of 1..window from
  * one packet of a direction to the next counts as incrementing; the
@@ -63,7 +65,17 @@ struct tcp_ulist {
 #define IPID_WINDOW 4096
 #define IPID_MIN_FWD 4u
 
+/*
+ * Ordered by size, no padding. The SACK blocks of the last packet live in
+ * the statistics' rare block (tcp_srare.sack), allocated at the first
+ * packet carrying any: most connections never send one.
+ */
 struct tcp_dir {
+	int64_t nextseq_time;
+	int64_t lastack_time;
+	uint64_t nextseq_frame;
+	uint64_t lastnondupack;
+	struct tcp_ulist *ul; /* NULL: empty */
 	uint32_t nextseq;
 	uint32_t maxseqtobeacked;
 	uint32_t lastack;
@@ -71,31 +83,36 @@ struct tcp_dir {
 	uint32_t dupacknum;
 	uint32_t lastsegmentflags; /* enum tcp_aflag bits of the last packet */
 	uint32_t push_bytes_sent;
-	uint64_t nextseq_frame;
-	uint64_t lastnondupack;
-	int64_t nextseq_time;
-	int64_t lastack_time;
+	/*
+	 * IPv4 IDs are never 0 here (ID 0 is skipped, see ipid_track), so 0
+	 * also means "none".
+	 */
+	uint16_t max_id;   /* IPv4 ID of the packet that last advanced nextseq */
+	uint16_t last_id;  /* IPv4 ID of this direction's previous packet */
+	uint16_t id_fwd, id_bad; /* ID steps within IPID_WINDOW vs others */
 	int8_t win_scale; /* -1 unknown, -2 no scaling, 0..14 */
 	bool is_first_ack;
 	bool valid_bif;
 	bool push_set_last;
-	uint8_t n_sack;
-	bool max_id_set;   /* max_id holds an IPv4 ID */
-	bool last_id_set;
-	uint16_t max_id;   /* IPv4 ID of the packet that last advanced nextseq */
-	uint16_t last_id;  /* IPv4 ID of this direction's previous packet */
-	uint16_t id_fwd, id_bad; /* ID steps within IPID_WINDOW vs others */
-	uint32_t sack[TCP_MAX_SACK_KEPT][2];
-	struct tcp_ulist ul;
 };
 
 struct tcp_flow_state {
 	struct tcp_dir d[2];
-	int64_t ts_mru_syn;   /* 0: none */
-	int64_t ts_first_rtt; /* 0: unknown */
+	/*
+	 * Until the first RTT is known, the time of the most recent SYN (0:
+	 * none); then the first RTT, the SYN time being needed no more.
+	 */
+	int64_t ts_syn_rtt;
 	struct tcp_sacc st;   /* per-connection statistics */
 	uint32_t changed_idx; /* 1 + index in tcp_analyzer.changed; 0: not listed */
+	bool rtt_known;	      /* ts_syn_rtt holds the first RTT (never 0) */
 };
+
+/* The first RTT (spec §2 step 8), 0 while unknown. */
+static inline int64_t first_rtt(const struct tcp_flow_state *s)
+{
+	return s->rtt_known ? s->ts_syn_rtt : 0;
+}
 
 /* A flow listed for the next --follow snapshot. */
 struct tcp_changed {
@@ -157,10 +174,15 @@ static inline bool seq_le(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) <= 0;
 }
 
-static void ulist_release(struct tcp_ulist *l)
+static void ulist_release(struct tcp_ulist **l)
 {
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	free(*l);
+	*l = NULL;
+}
+
+static inline uint32_t ulist_n(const struct tcp_ulist *l)
+{
+	return l ? l->n : 0;
 }
 
 /*
@@ -210,27 +232,32 @@ static void ulist_note(struct tcp_ulist *l, const struct tcp_unacked *prev,
 }
 
 /* Appends the newest entry; returns false when capped or out of memory. */
-static bool ulist_push(struct tcp_ulist *l, const struct tcp_unacked *e)
+static bool ulist_push(struct tcp_ulist **lp, const struct tcp_unacked *e)
 {
-	if (l->n >= TCP_UNACKED_MAX)
+	struct tcp_ulist *l = *lp;
+
+	if (ulist_n(l) >= TCP_UNACKED_MAX)
 		return false;
-	if (l->start + l->n == l->cap) {
-		if (l->start > 0 && (l->n <= l->cap / 2 ||
-				     l->cap == TCP_UNACKED_CAP)) {
+	if (!l || l->start + l->n == l->cap) {
+		if (l && l->start > 0 && (l->n <= l->cap / 2 ||
+					  l->cap == TCP_UNACKED_CAP)) {
 			/* Slide down rather than grow: the old end was acked. */
 			memmove(l->v, l->v + l->start, l->n * sizeof(*l->v));
 			l->start = 0;
 		} else {
-			uint32_t ncap = l->cap ? l->cap * 2 : 8;
-			struct tcp_unacked *nv;
+			uint32_t ncap = l && l->cap ? l->cap * 2 : 8;
+			struct tcp_ulist *nl;
 
 			if (ncap > TCP_UNACKED_CAP)
 				ncap = TCP_UNACKED_CAP;
-			nv = realloc(l->v, (size_t)ncap * sizeof(*nv));
-			if (!nv)
+			nl = realloc(l, sizeof(*nl) +
+					(size_t)ncap * sizeof(nl->v[0]));
+			if (!nl)
 				return false;
-			l->v = nv;
-			l->cap = ncap;
+			if (!l)
+				memset(nl, 0, sizeof(*nl));
+			nl->cap = ncap;
+			*lp = l = nl;
 		}
 	}
 	l->v[l->start + l->n] = *e;
@@ -310,7 +337,7 @@ size_t tcp_analyzer_snapshot_changed(struct tcp_analyzer *ta, tcp_stats_cb cb,
 		struct tcp_conn_stats cs;
 
 		c->s->changed_idx = 0;
-		tcp_sacc_finish(&c->s->st, c->f, c->s->ts_first_rtt, &cs);
+		tcp_sacc_finish(&c->s->st, c->f, first_rtt(c->s), &cs);
 		if (cb)
 			cb(ctx, c->f, &cs);
 	}
@@ -330,7 +357,7 @@ static void tcp_state_end(void *ctx, struct flow *f, void *state)
 	if (ta && f && ta->stats_cb && f->key.proto == 6) {
 		struct tcp_conn_stats cs;
 
-		tcp_sacc_finish(&s->st, f, s->ts_first_rtt, &cs);
+		tcp_sacc_finish(&s->st, f, first_rtt(s), &cs);
 		ta->stats_cb(ta->stats_ctx, f, &cs);
 	}
 	ulist_release(&s->d[0].ul);
@@ -386,7 +413,7 @@ void tcp_analyzer_state_release(void *state)
 /* Oldest entry of the list, or NULL. */
 static const struct tcp_unacked *ulist_oldest(const struct tcp_ulist *l)
 {
-	return l->n ? &l->v[l->start] : NULL;
+	return l && l->n ? &l->v[l->start] : NULL;
 }
 
 /* Whether ack is within TCP_ULIST_ARC of a linear list's lo. */
@@ -447,7 +474,7 @@ static void ack_match(struct tcp_ulist *l, uint32_t ack, int64_t now,
 	struct tcp_unacked *v;
 	uint32_t k, j;
 
-	if (!l->n)
+	if (!l || !l->n)
 		return;
 	if (!l->linear || !ack_near(l, ack)) {
 		ack_match_walk(l, ack, now, res);
@@ -523,7 +550,7 @@ static uint8_t ipid_classify(const struct tcp_dir *fwd, int32_t ipid)
 {
 	int32_t d;
 
-	if (ipid <= 0 || !fwd->max_id_set || fwd->max_id == 0 ||
+	if (ipid <= 0 || fwd->max_id == 0 ||
 	    !ipid_increments(fwd))
 		return TCP_BACK_UNKNOWN;
 	d = (int16_t)(uint16_t)((uint32_t)ipid - fwd->max_id);
@@ -542,12 +569,12 @@ static uint8_t ipid_classify(const struct tcp_dir *fwd, int32_t ipid)
 static void ipid_track(struct tcp_dir *d, int32_t ipid)
 {
 	if (ipid < 0) {
-		d->last_id_set = false;
+		d->last_id = 0;
 		return;
 	}
 	if (ipid == 0)
 		return;
-	if (d->last_id_set) {
+	if (d->last_id) {
 		uint16_t step = (uint16_t)((uint32_t)ipid - d->last_id);
 
 		if (d->id_fwd == UINT16_MAX || d->id_bad == UINT16_MAX) {
@@ -560,7 +587,6 @@ static void ipid_track(struct tcp_dir *d, int32_t ipid)
 			d->id_bad++;
 	}
 	d->last_id = (uint16_t)ipid;
-	d->last_id_set = true;
 }
 
 /* Steps M (W5-W8): the exclusive retransmission family. */
@@ -598,7 +624,7 @@ static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 		return;
 	}
 	/* W7 */
-	thr = s->ts_first_rtt ? s->ts_first_rtt : TCP_OOO_DEFAULT_NS;
+	thr = s->rtt_known ? s->ts_syn_rtt : TCP_OOO_DEFAULT_NS;
 	if (in_window(now - fwd->nextseq_time, thr) &&
 	    fwd->nextseq != seq + seglen + (sf ? 1u : 0u)) {
 		res->flags |= TA_OUT_OF_ORDER;
@@ -607,7 +633,7 @@ static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 	/* W8 */
 	res->flags |= TA_RETRANSMISSION;
 	{
-		const struct tcp_unacked *o = ulist_oldest(&fwd->ul);
+		const struct tcp_unacked *o = ulist_oldest(fwd->ul);
 		int64_t rto;
 		uint64_t rframe;
 
@@ -638,6 +664,7 @@ static void seq_analysis(struct tcp_analyzer *ta, struct tcp_flow_state *s,
 	const bool sf = fl & (TCP_F_SYN | TCP_F_FIN);
 	const bool no_sfr = !(fl & (TCP_F_SYN | TCP_F_FIN | TCP_F_RST));
 	const uint32_t seq = t->seq, ack = t->ack, win = t->win;
+	const int rdir = (int)(rev - s->d);
 	uint32_t nxt;
 
 	/* A */
@@ -722,7 +749,8 @@ step_k:
 			.frame = frame, .ts = now, .seq = seq, .nextseq = nxt,
 		};
 
-		if (fwd->ul.n < TCP_UNACKED_MAX && !ulist_push(&fwd->ul, &e))
+		if (ulist_n(fwd->ul) < TCP_UNACKED_MAX &&
+		    !ulist_push(&fwd->ul, &e))
 			ta->alloc_failures++;
 	}
 	/* O */
@@ -732,7 +760,6 @@ step_k:
 		fwd->nextseq_frame = frame;
 		fwd->nextseq_time = now;
 		fwd->max_id = ipid > 0 ? (uint16_t)ipid : 0;
-		fwd->max_id_set = ipid > 0;
 	}
 	/* P */
 	if ((seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) &&
@@ -749,15 +776,15 @@ step_k:
 	 * (settled against tshark, docs/tcp-analysis.md): a resent SYN with
 	 * ack 0 drops the peer's entries "below" 0.
 	 */
-	ack_match(&rev->ul, ack, now, res);
+	ack_match(rev->ul, ack, now, res);
 	/* T: W20, W21 */
-	if (seglen > 0 && fwd->ul.n && fwd->valid_bif) {
-		uint32_t bif = ulist_span(&fwd->ul);
+	if (seglen > 0 && ulist_n(fwd->ul) && fwd->valid_bif) {
+		uint32_t bif = ulist_span(fwd->ul);
 		bool psh = fl & TCP_F_PSH;
-		unsigned i;
+		const struct tcp_srare *r = s->st.rare;
 
-		for (i = 0; i < rev->n_sack; i++)
-			bif -= rev->sack[i][1] - rev->sack[i][0];
+		for (unsigned i = 0; r && i < r->n_sack[rdir]; i++)
+			bif -= r->sack[rdir][i][1] - r->sack[rdir][i][0];
 		if (sf)
 			bif -= 1;
 		/* W21: bytes since (not including) the last PSH segment. */
@@ -848,7 +875,7 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 	 * direction was half of analyze's memory on short connections. A
 	 * late retransmission simply allocates a new list.
 	 */
-	if (!rev->ul.n && rev->ul.v &&
+	if (rev->ul && !rev->ul->n &&
 	    (f->tcp.fin[!dir] || f->tcp.rst[0] || f->tcp.rst[1]))
 		ulist_release(&rev->ul);
 
@@ -864,26 +891,38 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 
 	/* §2 step 6-8 */
 	if (syn) {
-		if (!ackf)
-			s->ts_mru_syn = ts_ns;
+		if (!ackf && !s->rtt_known)
+			s->ts_syn_rtt = ts_ns;
 		fwd->is_first_ack = true;
 	}
 	if (ackf && !syn) {
-		if (s->ts_mru_syn != 0 && s->ts_first_rtt == 0)
-			s->ts_first_rtt = ts_ns - s->ts_mru_syn;
+		/* A difference of 0 leaves the RTT unknown (and the SYN time). */
+		if (!s->rtt_known && s->ts_syn_rtt != 0 &&
+		    ts_ns != s->ts_syn_rtt) {
+			s->ts_syn_rtt = ts_ns - s->ts_syn_rtt;
+			s->rtt_known = true;
+		}
 		fwd->is_first_ack = false;
 	}
-	if (s->ts_first_rtt)
-		res->irtt_ns = s->ts_first_rtt;
+	if (s->rtt_known)
+		res->irtt_ns = s->ts_syn_rtt;
 
 	/* Step 9: options take effect from the next packet on. */
 	if (t->wscale >= 0)
 		fwd->win_scale = t->wscale > 14 ? 14 : t->wscale;
-	n = t->n_sack < TCP_MAX_SACK_KEPT ? t->n_sack : TCP_MAX_SACK_KEPT;
-	fwd->n_sack = (uint8_t)n;
-	for (i = 0; i < n; i++) {
-		fwd->sack[i][0] = t->sack[i][0];
-		fwd->sack[i][1] = t->sack[i][1];
+	n = t->n_sack < TCP_SRARE_SACK ? t->n_sack : TCP_SRARE_SACK;
+	if (n || s->st.rare) {
+		struct tcp_srare *r = n ? tcp_sacc_rare(&s->st) : s->st.rare;
+
+		if (r) {
+			r->n_sack[dir] = (uint8_t)n;
+			for (i = 0; i < n; i++) {
+				r->sack[dir][i][0] = t->sack[i][0];
+				r->sack[dir][i][1] = t->sack[i][1];
+			}
+		} else if (ta) {
+			ta->alloc_failures++; /* the blocks are ignored (W20) */
+		}
 	}
 
 	tcp_sacc_packet(&s->st, f, dir, t, seglen, frame, ts_ns, res);

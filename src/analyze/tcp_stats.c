@@ -50,7 +50,7 @@ static void note_frame(uint32_t *slot, const struct flow *f, uint64_t frame)
 	 TA_ZERO_WINDOW | TA_ZERO_WINDOW_PROBE | TA_KEEP_ALIVE)
 
 /* The rare block, allocated on first use; NULL without memory. */
-static struct tcp_srare *sacc_rare(struct tcp_sacc *a)
+struct tcp_srare *tcp_sacc_rare(struct tcp_sacc *a)
 {
 	if (!a->rare && !a->rare_lost) {
 		a->rare = calloc(1, sizeof(*a->rare));
@@ -97,7 +97,7 @@ static void syn_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 		if (!a->n_syn) {
 			a->syn0_frame = rel_frame(f, frame);
 			a->n_syn++;
-		} else if (a->n_syn < TCP_STATS_SYN_MAX && sacc_rare(a)) {
+		} else if (a->n_syn < TCP_STATS_SYN_MAX && tcp_sacc_rare(a)) {
 			int64_t off = (ts - a->first_syn_ts) / 1000;
 			unsigned i = a->n_syn - 1u;
 
@@ -289,7 +289,7 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 			d->unique_bytes += seglen;
 	}
 	if ((rf & SACC_RARE_FLAGS) && !a->rare)
-		sacc_rare(a);
+		tcp_sacc_rare(a);
 	if (a->rare)
 		rare_packet(&a->rare->d[dir], &a->rare->d[!dir], f, t, seglen,
 			    frame, ts, res);

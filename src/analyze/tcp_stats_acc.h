@@ -47,11 +47,22 @@ struct tcp_srare_dir {
 	bool karn_set;
 };
 
+/* SACK blocks of a packet kept for the analysis (W20 bytes in flight). */
+#define TCP_SRARE_SACK 3
+
 struct tcp_srare {
 	struct tcp_srare_dir d[2];
 	/* SYN retries 1..TCP_STATS_SYN_MAX-1 (the first SYN is inline). */
 	uint32_t syn_off_us[TCP_STATS_SYN_MAX - 1]; /* from the first SYN */
 	uint32_t syn_frame[TCP_STATS_SYN_MAX - 1];
+	/*
+	 * Not statistics: the analysis keeps each direction's SACK blocks of
+	 * its last packet here (tcp_analysis.c), as only connections with
+	 * loss or reordering send any. Allocating the block earlier than the
+	 * statistics would changes no count (all zero, no flag seen yet).
+	 */
+	uint32_t sack[2][TCP_SRARE_SACK][2];
+	uint8_t n_sack[2];
 };
 
 struct tcp_sacc {
@@ -74,6 +85,9 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 /* Builds the delivered stats at flow end. irtt_ns: 0 when unknown. */
 void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 		     int64_t irtt_ns, struct tcp_conn_stats *out);
+
+/* The rare block, allocated on first use; NULL without memory (rare_lost). */
+struct tcp_srare *tcp_sacc_rare(struct tcp_sacc *a);
 
 /* Frees what the accumulator owns (it stays valid, as if zeroed rare). */
 void tcp_sacc_release(struct tcp_sacc *a);

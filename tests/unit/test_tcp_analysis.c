@@ -628,3 +628,15 @@ Test(tcp_analysis, unacked_list_matches_model)
 	cr_assert_gt(model_run(0xFFFFFFF0u, 3000, 0, 40000, 5), 30000);
 	cr_assert_gt(model_run(5, 12000, 8, 30000, 4), 20000);
 }
+
+/*
+ * Memory budget (docs/tcp-analysis.md "Memory"): an open TCP flow is the
+ * 192-byte struct flow plus this state in one 64-byte-rounded block. Fails
+ * when the state grows; lower the bound when it shrinks.
+ */
+Test(tcp_analysis, state_size_budget)
+{
+	cr_assert_leq(tcp_analyzer_state_size(), 376,
+		      "tcp flow state grew to %zu bytes",
+		      tcp_analyzer_state_size());
+}
