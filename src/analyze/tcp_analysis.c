@@ -73,8 +73,6 @@ struct tcp_ulist {
 struct tcp_dir {
 	int64_t nextseq_time;
 	int64_t lastack_time;
-	uint64_t nextseq_frame;
-	uint64_t lastnondupack;
 	struct tcp_ulist *ul; /* NULL: empty */
 	uint32_t nextseq;
 	uint32_t maxseqtobeacked;
@@ -83,6 +81,9 @@ struct tcp_dir {
 	uint32_t dupacknum;
 	uint32_t lastsegmentflags; /* enum tcp_aflag bits of the last packet */
 	uint32_t push_bytes_sent;
+	/* Frames relative to tcp_flow_state.frame0 (see fr_rel). */
+	uint32_t nextseq_frame;
+	uint32_t lastnondupack;
 	/*
 	 * IPv4 IDs are never 0 here (ID 0 is skipped, see ipid_track), so 0
 	 * also means "none".
@@ -98,6 +99,7 @@ struct tcp_dir {
 
 struct tcp_flow_state {
 	struct tcp_dir d[2];
+	uint64_t frame0;      /* frame of the first analysed packet (0: none) */
 	/*
 	 * Until the first RTT is known, the time of the most recent SYN (0:
 	 * none); then the first RTT, the SYN time being needed no more.
@@ -106,7 +108,26 @@ struct tcp_flow_state {
 	struct tcp_sacc st;   /* per-connection statistics */
 	uint32_t changed_idx; /* 1 + index in tcp_analyzer.changed; 0: not listed */
 	bool rtt_known;	      /* ts_syn_rtt holds the first RTT (never 0) */
+	uint8_t last_dir;     /* direction of the last analysed packet */
 };
+
+/*
+ * Frame numbers in the state are 32-bit offsets from frame0 plus one, 0
+ * for none (frames count from 1), like tcp_stats_acc.h does from the
+ * flow's first frame. frame0 is the state's own: the flow's first_frame
+ * moves when a flow seen only uncounted gets its first counted packet.
+ */
+static inline uint32_t fr_rel(const struct tcp_flow_state *s, uint64_t frame)
+{
+	uint64_t d = frame - s->frame0;
+
+	return frame >= s->frame0 && d < UINT32_MAX ? (uint32_t)d + 1 : 0;
+}
+
+static inline uint64_t fr_abs(const struct tcp_flow_state *s, uint32_t rel)
+{
+	return rel ? s->frame0 + rel - 1 : 0;
+}
 
 /* The first RTT (spec §2 step 8), 0 while unknown. */
 static inline int64_t first_rtt(const struct tcp_flow_state *s)
@@ -642,7 +663,7 @@ static void retrans_family(struct tcp_flow_state *s, struct tcp_dir *fwd,
 			rframe = o->frame;
 		} else {
 			rto = now - fwd->nextseq_time;
-			rframe = fwd->nextseq_frame;
+			rframe = fr_abs(s, fwd->nextseq_frame);
 		}
 		if (rto != 0) {
 			res->rto_ns = rto;
@@ -720,12 +741,12 @@ static void seq_analysis(struct tcp_analyzer *ta, struct tcp_flow_state *s,
 				 1 : fwd->dupacknum + 1;
 		res->flags |= TA_DUPLICATE_ACK;
 		res->dupack_num = fwd->dupacknum;
-		res->dupack_frame = fwd->lastnondupack;
+		res->dupack_frame = fr_abs(s, fwd->lastnondupack);
 	}
 step_k:
 	/* K */
 	if (ack != fwd->lastack) {
-		fwd->lastnondupack = frame;
+		fwd->lastnondupack = fr_rel(s, frame);
 		fwd->dupacknum = 0;
 	}
 	/* L: W10 */
@@ -757,7 +778,7 @@ step_k:
 	if ((fwd->nextseq == 0 || seq_gt(nxt, fwd->nextseq)) &&
 	    !(res->flags & TA_ZERO_WINDOW_PROBE)) {
 		fwd->nextseq = nxt;
-		fwd->nextseq_frame = frame;
+		fwd->nextseq_frame = fr_rel(s, frame);
 		fwd->nextseq_time = now;
 		fwd->max_id = ipid > 0 ? (uint16_t)ipid : 0;
 	}
@@ -846,8 +867,11 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 	const bool syn = fl & TCP_F_SYN, ackf = fl & TCP_F_ACK;
 	unsigned i, n;
 	int32_t ipid = -1;
+	int64_t prev_ts;
 
 	result_init(res, f->conv_id, seglen);
+	if (!s->frame0)
+		s->frame0 = frame;
 	/*
 	 * A header cut short or with an impossible data offset is where the
 	 * oracle stops dissecting (bogus length / exception): no analysis.
@@ -866,6 +890,9 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 	/* IPv4 ID of the header carrying this TCP header (none for IPv6). */
 	if (h->ip < pkt->n_ip && pkt->ip[h->ip].ver == 4)
 		ipid = pkt->ip[h->ip].id;
+	/* The previous packet's time, for the statistics (max idle). */
+	prev_ts = s->d[s->last_dir].lastack_time;
+	s->last_dir = (uint8_t)dir;
 	seq_analysis(ta, s, fwd, rev, t, seglen, frame, ts_ns, ipid, res);
 	ipid_track(fwd, ipid);
 	/*
@@ -925,7 +952,7 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 		}
 	}
 
-	tcp_sacc_packet(&s->st, f, dir, t, seglen, frame, ts_ns, res);
+	tcp_sacc_packet(&s->st, f, dir, t, seglen, frame, ts_ns, prev_ts, res);
 	if (ta && ta->track &&
 	    ((res->flags & TA_FOLLOW_MASK) || (fl & (TCP_F_FIN | TCP_F_RST))))
 		changed_add(ta, f, s);

@@ -185,6 +185,8 @@ static void rare_packet(struct tcp_srare_dir *d, const struct tcp_srare_dir *o,
 	const uint32_t rf = res->flags;
 
 	/* A resent SYN is the D1 schedule, not data loss. */
+	if (rf & TA_RETRANSMISSION)
+		d->rt_bytes += seglen;
 	if ((rf & TA_RETRANSMISSION) && !(fl & TCP_F_SYN))
 		retrans(d, f, t, seglen, frame, res);
 	if (rf & TA_OUT_OF_ORDER) {
@@ -237,17 +239,17 @@ static void rare_packet(struct tcp_srare_dir *d, const struct tcp_srare_dir *o,
 
 void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 		     const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
-		     int64_t ts, const struct tcp_pkt_result *res)
+		     int64_t ts, int64_t prev_ts,
+		     const struct tcp_pkt_result *res)
 {
 	struct tcp_sdir *d = &a->d[dir], *o = &a->d[!dir];
 	const uint16_t fl = t->flags;
 	const uint32_t rf = res->flags;
 
-	if (a->last_ts && ts - a->last_ts > a->max_idle) {
-		a->max_idle = ts - a->last_ts;
+	if (prev_ts && ts - prev_ts > a->max_idle) {
+		a->max_idle = ts - prev_ts;
 		a->max_idle_frame = rel_frame(f, frame);
 	}
-	a->last_ts = ts;
 	if (rf & TA_REUSED_PORTS)
 		a->reused = true;
 	if (!a->client_known && !(fl & TCP_F_SYN)) {
@@ -285,8 +287,6 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 	if (seglen) {
 		inc(&d->data_pkts);
 		d->bytes += seglen;
-		if (!(rf & TA_RETRANSMISSION))
-			d->unique_bytes += seglen;
 	}
 	if ((rf & SACC_RARE_FLAGS) && !a->rare)
 		tcp_sacc_rare(a);
@@ -319,7 +319,7 @@ static void finish_dir(const struct tcp_sdir *s,
 	d->pkts = s->pkts;
 	d->data_pkts = s->data_pkts;
 	d->bytes = s->bytes;
-	d->unique_bytes = s->unique_bytes;
+	d->unique_bytes = s->bytes - r->rt_bytes;
 	d->retrans = r->retrans;
 	d->retrans_fast = r->fast;
 	d->retrans_timeout = r->timeout;
@@ -353,7 +353,7 @@ static void finish_dir(const struct tcp_sdir *s,
 		d->rtt_min_ns = d->rtt_max_ns = d->rtt_avg_ns = -1;
 	}
 	d->throughput_bps = dur >= 1000 ?
-			    (double)s->unique_bytes * 8e9 / (double)dur : 0;
+			    (double)d->unique_bytes * 8e9 / (double)dur : 0;
 	d->syn_seen = s->syn_seen;
 	d->sack_perm = s->sack_perm;
 	d->timestamps = s->ts;

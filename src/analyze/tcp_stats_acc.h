@@ -20,18 +20,24 @@
  * short connection carries ~200 B of statistics instead of ~580.
  */
 struct tcp_sdir {
-	uint64_t bytes, unique_bytes;
+	uint64_t bytes;	/* unique bytes: minus tcp_srare_dir.rt_bytes */
 	uint64_t rtt_sum_us;
 	uint32_t pkts, data_pkts, max_bif, rtt_n, rtt_min_us, rtt_max_us;
 	uint16_t mss;
 	int8_t wscale;
 	uint8_t syns, rsts, fins;
-	bool syn_seen, sack_perm, ts;
+	bool syn_seen : 1, sack_perm : 1, ts : 1;
 };
 
 /* One direction's rarely needed counters (see above). */
 struct tcp_srare_dir {
 	uint64_t retrans_bytes;
+	/*
+	 * Payload of every segment flagged a retransmission, resent SYNs
+	 * included (retrans_bytes leaves them out): bytes - rt_bytes is the
+	 * unique byte count. The rare block exists from the first such segment.
+	 */
+	uint64_t rt_bytes;
 	int64_t zw_start;	/* open zero-window episode start, 0 none */
 	int64_t zw_total;
 	int64_t stall_total, stall_max, stall_last;
@@ -65,22 +71,32 @@ struct tcp_srare {
 	uint8_t n_sack[2];
 };
 
+/*
+ * The time of the connection's previous packet (for max_idle) is not kept
+ * here: the caller passes it (the analysis has it as that packet's
+ * direction's lastack_time).
+ */
 struct tcp_sacc {
 	struct tcp_sdir d[2];
 	struct tcp_srare *rare;	/* NULL until needed; owned */
-	int64_t first_syn_ts, synack_ts, last_ts, max_idle;
+	int64_t first_syn_ts, synack_ts, max_idle;
 	uint32_t syn0_frame;	/* first SYN */
 	uint32_t max_idle_frame, rst_frame, fin_frame;
 	uint8_t n_syn, client, end_by, rst_phase;
-	bool client_known, synack_seen, established, any_fin, any_rst;
-	bool reused;
-	bool rare_lost;		/* no memory for rare: those counts are missing */
+	bool client_known : 1, synack_seen : 1, established : 1, any_fin : 1;
+	bool any_rst : 1, reused : 1;
+	bool rare_lost : 1;	/* no memory for rare: those counts are missing */
 };
 
-/* Folds one analysed TCP header into the accumulator (after tcp_analyzer_packet). */
+/*
+ * Folds one analysed TCP header into the accumulator (after
+ * tcp_analyzer_packet). prev_ts: time of the connection's previous packet
+ * given to this function, 0 for the first (or when that time was 0).
+ */
 void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 		     const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
-		     int64_t ts_ns, const struct tcp_pkt_result *res);
+		     int64_t ts_ns, int64_t prev_ts,
+		     const struct tcp_pkt_result *res);
 
 /* Builds the delivered stats at flow end. irtt_ns: 0 when unknown. */
 void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,

@@ -636,7 +636,7 @@ Test(tcp_analysis, unacked_list_matches_model)
  */
 Test(tcp_analysis, state_size_budget)
 {
-	cr_assert_leq(tcp_analyzer_state_size(), 376,
+	cr_assert_leq(tcp_analyzer_state_size(), 320,
 		      "tcp flow state grew to %zu bytes",
 		      tcp_analyzer_state_size());
 }
