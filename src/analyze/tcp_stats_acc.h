@@ -17,7 +17,7 @@
  * What every connection needs is inline (struct tcp_sdir); what only a
  * connection with a problem flag, a SYN retry or a zero window needs lives
  * in struct tcp_srare, allocated at the first such packet, so a clean
- * short connection carries ~200 B of statistics instead of ~580.
+ * short connection carries 152 B of statistics instead of ~580.
  */
 struct tcp_sdir {
 	uint64_t bytes;	/* unique bytes: minus tcp_srare_dir.rt_bytes */

@@ -354,3 +354,34 @@ Test(tcp_stats, merge_rst_and_weighted_rtt)
 	cr_assert_eq(a.d[0].retrans, UINT32_MAX, "saturates");
 	cr_assert(a.partial);
 }
+
+/*
+ * Unique bytes are bytes minus every segment flagged a retransmission,
+ * a resent SYN with data included (its bytes are not retrans_bytes); the
+ * idle gap counts from the previous packet of either direction.
+ */
+Test(tcp_stats, unique_bytes_resent_syn_data_and_idle_across_directions)
+{
+	struct tcp_h h;
+	struct got g = { 0 };
+	uint32_t fl;
+
+	tcp_h_init(&h, 4);
+	/* SYN with 10 bytes (TFO-like), resent 1 s later. */
+	D(&h, C2S, 1000, "S", 1000, 0, 1000, 10);
+	fl = D(&h, C2S, 1001000, "S", 1000, 0, 1000, 10);
+	cr_assert(fl & TA_RETRANSMISSION, "flags %#x", fl);
+	D(&h, S2C, 1002000, "SA", 5000, 1011, 1000, 0);
+	D(&h, C2S, 1003000, "A", 1011, 5001, 1000, 0);
+	/* Server data 2.5 s after the client's ACK: the longest gap. */
+	D(&h, S2C, 3503000, "A", 5001, 1011, 1000, 50);
+	D(&h, C2S, 3504000, "A", 1011, 5051, 1000, 0);
+	end_all(&h, &g);
+	cr_assert_eq(g.st.d[CLI].bytes, 20);
+	cr_assert_eq(g.st.d[CLI].unique_bytes, 10);
+	cr_assert_eq(g.st.d[CLI].retrans_bytes, 0);
+	cr_assert_eq(g.st.d[SRV].unique_bytes, 50);
+	cr_assert_eq(g.st.max_idle_ns, 2500000000LL);
+	cr_assert_eq(g.st.max_idle_frame, 5);
+	tcp_h_fini(&h);
+}
