@@ -48,8 +48,7 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 		ev_set_i64(&e, "timeout", d->retrans_timeout);
 		ev_set_i64(&e, "spurious", d->spurious);
 		/* What can be resent: segments with data, SYN or FIN. */
-		ev_set_i64(&e, "seq_pkts", (int64_t)d->data_pkts + d->syns +
-						   d->fins);
+		ev_set_i64(&e, "seq_pkts", (int64_t)d->seq_pkts);
 		ev_set_i64(&e, "retrans_bytes", (int64_t)d->retrans_bytes);
 		ev_set_i64(&e, "spurious_frame", (int64_t)d->spurious_frame);
 		/* EV_MAX_NUMS (10) are used: add a number only for one. */
@@ -170,7 +169,7 @@ void tcp_totals_add(struct tcp_totals *t, const struct tcp_conn_stats *st)
 	t->conns++;
 	for (int i = 0; i < 2; i++) {
 		t->data_pkts += st->d[i].data_pkts;
-		t->seq_pkts += st->d[i].data_pkts + st->d[i].syns + st->d[i].fins;
+		t->seq_pkts += st->d[i].seq_pkts;
 		t->retrans += (uint64_t)st->d[i].retrans +
 			      st->d[i].ooo_retransmitted;
 		t->bytes += st->d[i].bytes;

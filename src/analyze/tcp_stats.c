@@ -287,6 +287,8 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 	if (seglen) {
 		inc(&d->data_pkts);
 		d->bytes += seglen;
+		if ((fl & (TCP_F_SYN | TCP_F_FIN)) && d->sf_data != UINT8_MAX)
+			d->sf_data++;
 	}
 	if ((rf & SACC_RARE_FLAGS) && !a->rare)
 		tcp_sacc_rare(a);
@@ -318,6 +320,8 @@ static void finish_dir(const struct tcp_sdir *s,
 {
 	d->pkts = s->pkts;
 	d->data_pkts = s->data_pkts;
+	/* sf_data <= data_pkts and <= syns + fins (or a saturated 255). */
+	d->seq_pkts = (uint64_t)s->data_pkts + s->syns + s->fins - s->sf_data;
 	d->bytes = s->bytes;
 	d->unique_bytes = s->bytes - r->rt_bytes;
 	d->retrans = r->retrans;
@@ -455,6 +459,7 @@ static void merge_dir(struct tcp_dir_stats *d, const struct tcp_dir_stats *p)
 	}
 	d->pkts += p->pkts;
 	d->data_pkts += p->data_pkts;
+	d->seq_pkts += p->seq_pkts;
 	d->bytes += p->bytes;
 	d->unique_bytes += p->unique_bytes;
 	d->retrans = add32(d->retrans, p->retrans);

@@ -38,6 +38,7 @@ enum tcp_rst_phase {
 struct tcp_dir_stats {
 	uint64_t pkts;
 	uint64_t data_pkts;	/* segments with payload */
+	uint64_t seq_pkts;	/* segments with data, SYN or FIN, each once */
 	uint64_t bytes;		/* payload bytes, retransmissions included */
 	uint64_t unique_bytes;	/* payload bytes not flagged as retransmitted */
 	uint32_t retrans;	/* every retransmission flag (W5-W8) */

@@ -26,6 +26,9 @@ struct tcp_sdir {
 	uint16_t mss;
 	int8_t wscale;
 	uint8_t syns, rsts, fins;
+	/* Data segments that also carried SYN or FIN (saturating): with it,
+	 * segments that can be resent = data + syns + fins - sf_data. */
+	uint8_t sf_data;
 	bool syn_seen : 1, sack_perm : 1, ts : 1;
 };
 

@@ -385,3 +385,29 @@ Test(tcp_stats, unique_bytes_resent_syn_data_and_idle_across_directions)
 	cr_assert_eq(g.st.max_idle_frame, 5);
 	tcp_h_fini(&h);
 }
+
+/*
+ * Segments that can be resent, each counted once: the data segment that
+ * carries the FIN is one segment, not two (tcp.retransmissions' share).
+ */
+Test(tcp_stats, seq_pkts_count_data_fin_once)
+{
+	struct tcp_h h;
+	struct got g = { 0 };
+
+	tcp_h_init(&h, 4);
+	handshake(&h, 0, 10000, -1, -1);
+	D(&h, S2C, 20000, "AP", 5001, 1001, 1000, 100);
+	D(&h, S2C, 20100, "FAP", 5101, 1001, 1000, 100); /* data + FIN */
+	D(&h, C2S, 30000, "A", 1001, 5202, 1000, 0);
+	D(&h, C2S, 30100, "FA", 1001, 5202, 1000, 0);	 /* bare FIN */
+	D(&h, S2C, 40000, "A", 5202, 1002, 1000, 0);
+	end_all(&h, &g);
+	/* Server: SYN-ACK + 2 data (one with the FIN). */
+	cr_assert_eq(g.st.d[SRV].data_pkts, 2);
+	cr_assert_eq(g.st.d[SRV].fins, 1);
+	cr_assert_eq(g.st.d[SRV].seq_pkts, 3);
+	/* Client: SYN + its bare FIN. */
+	cr_assert_eq(g.st.d[CLI].seq_pkts, 2);
+	tcp_h_fini(&h);
+}
