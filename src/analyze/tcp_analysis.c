@@ -358,7 +358,8 @@ size_t tcp_analyzer_snapshot_changed(struct tcp_analyzer *ta, tcp_stats_cb cb,
 		struct tcp_conn_stats cs;
 
 		c->s->changed_idx = 0;
-		tcp_sacc_finish(&c->s->st, c->f, first_rtt(c->s), &cs);
+		tcp_sacc_finish(&c->s->st, c->f, c->s->frame0, first_rtt(c->s),
+				&cs);
 		if (cb)
 			cb(ctx, c->f, &cs);
 	}
@@ -378,7 +379,7 @@ static void tcp_state_end(void *ctx, struct flow *f, void *state)
 	if (ta && f && ta->stats_cb && f->key.proto == 6) {
 		struct tcp_conn_stats cs;
 
-		tcp_sacc_finish(&s->st, f, first_rtt(s), &cs);
+		tcp_sacc_finish(&s->st, f, s->frame0, first_rtt(s), &cs);
 		ta->stats_cb(ta->stats_ctx, f, &cs);
 	}
 	ulist_release(&s->d[0].ul);
@@ -952,7 +953,8 @@ void tcp_analyzer_packet(struct tcp_analyzer *ta, struct flow *f, void *state,
 		}
 	}
 
-	tcp_sacc_packet(&s->st, f, dir, t, seglen, frame, ts_ns, prev_ts, res);
+	tcp_sacc_packet(&s->st, s->frame0, dir, t, seglen, frame, ts_ns,
+			prev_ts, res);
 	if (ta && ta->track &&
 	    ((res->flags & TA_FOLLOW_MASK) || (fl & (TCP_F_FIN | TCP_F_RST))))
 		changed_add(ta, f, s);

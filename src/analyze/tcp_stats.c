@@ -24,23 +24,29 @@ static inline bool seq_le(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) <= 0;
 }
 
-/* Frame relative to the flow's first, plus one; 0 when out of range. */
-static uint32_t rel_frame(const struct flow *f, uint64_t frame)
+/*
+ * Frames are kept as 32-bit offsets + 1 (0: none) from base, the frame of
+ * the connection's first analysed packet (the analysis's frame0). Not the
+ * flow's first_frame: that moves forward when a flow first seen only in
+ * uncounted packets (options cut by the snaplen) gets its first counted
+ * one, which would shift every frame stored before.
+ */
+static uint32_t rel_frame(uint64_t base, uint64_t frame)
 {
-	uint64_t d = frame - f->first_frame;
+	uint64_t d = frame - base;
 
-	return frame >= f->first_frame && d < UINT32_MAX ? (uint32_t)d + 1 : 0;
+	return frame >= base && d < UINT32_MAX ? (uint32_t)d + 1 : 0;
 }
 
-static uint64_t abs_frame(const struct flow *f, uint32_t rel)
+static uint64_t abs_frame(uint64_t base, uint32_t rel)
 {
-	return rel ? f->first_frame + rel - 1 : 0;
+	return rel ? base + rel - 1 : 0;
 }
 
-static void note_frame(uint32_t *slot, const struct flow *f, uint64_t frame)
+static void note_frame(uint32_t *slot, uint64_t base, uint64_t frame)
 {
 	if (!*slot)
-		*slot = rel_frame(f, frame);
+		*slot = rel_frame(base, frame);
 }
 
 /* Analysis flags whose counters live in struct tcp_srare. */
@@ -76,7 +82,7 @@ static void syn_options(struct tcp_sdir *d, const struct pkt_tcp *t)
 	d->ts = t->has_ts;
 }
 
-static void syn_packet(struct tcp_sacc *a, const struct flow *f, int dir,
+static void syn_packet(struct tcp_sacc *a, uint64_t base, int dir,
 		       const struct pkt_tcp *t, uint64_t frame, int64_t ts)
 {
 	struct tcp_sdir *d = &a->d[dir];
@@ -95,7 +101,7 @@ static void syn_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 		if (!a->n_syn)
 			a->first_syn_ts = ts;
 		if (!a->n_syn) {
-			a->syn0_frame = rel_frame(f, frame);
+			a->syn0_frame = rel_frame(base, frame);
 			a->n_syn++;
 		} else if (a->n_syn < TCP_STATS_SYN_MAX && tcp_sacc_rare(a)) {
 			int64_t off = (ts - a->first_syn_ts) / 1000;
@@ -104,7 +110,7 @@ static void syn_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 			a->rare->syn_off_us[i] =
 				off < 0 ? 0 : off > UINT32_MAX ? UINT32_MAX :
 				(uint32_t)off;
-			a->rare->syn_frame[i] = rel_frame(f, frame);
+			a->rare->syn_frame[i] = rel_frame(base, frame);
 			a->n_syn++;
 		}
 	} else if (!a->synack_seen) {
@@ -126,7 +132,7 @@ static uint8_t rst_phase(const struct tcp_sacc *a, int dir)
 }
 
 /* Retransmission classes (D11) and RTO stall episodes. */
-static void retrans(struct tcp_srare_dir *d, const struct flow *f,
+static void retrans(struct tcp_srare_dir *d, uint64_t base,
 		    const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
 		    const struct tcp_pkt_result *res)
 {
@@ -136,7 +142,7 @@ static void retrans(struct tcp_srare_dir *d, const struct flow *f,
 	d->retrans_bytes += seglen;
 	for (unsigned i = 0; i < TCP_STATS_FRAMES; i++) {
 		if (!d->f_retrans[i]) {
-			d->f_retrans[i] = rel_frame(f, frame);
+			d->f_retrans[i] = rel_frame(base, frame);
 			break;
 		}
 	}
@@ -146,7 +152,7 @@ static void retrans(struct tcp_srare_dir *d, const struct flow *f,
 	}
 	if (res->flags & TA_SPURIOUS_RETRANSMISSION) {
 		inc(&d->spurious);
-		note_frame(&d->f_spur, f, frame);
+		note_frame(&d->f_spur, base, frame);
 		return;
 	}
 	if ((res->flags & TA_FAST_RETRANSMISSION) ||
@@ -156,7 +162,7 @@ static void retrans(struct tcp_srare_dir *d, const struct flow *f,
 	}
 	inc(&d->timeout);
 	/* Repeated RTOs of one segment are measured from the same original. */
-	uint32_t rf = rel_frame(f, res->rto_frame);
+	uint32_t rf = rel_frame(base, res->rto_frame);
 
 	if (d->stalls && rf && rf == d->stall_rto_frame) {
 		if (res->rto_ns > d->stall_last) {
@@ -171,13 +177,13 @@ static void retrans(struct tcp_srare_dir *d, const struct flow *f,
 	}
 	if (d->stall_last > d->stall_max) {
 		d->stall_max = d->stall_last;
-		d->f_stall = rel_frame(f, frame);
+		d->f_stall = rel_frame(base, frame);
 	}
 }
 
 /* The counters of struct tcp_srare (d: this sender, o: its peer). */
 static void rare_packet(struct tcp_srare_dir *d, const struct tcp_srare_dir *o,
-			const struct flow *f, const struct pkt_tcp *t,
+			uint64_t base, const struct pkt_tcp *t,
 			uint32_t seglen, uint64_t frame, int64_t ts,
 			const struct tcp_pkt_result *res)
 {
@@ -188,19 +194,19 @@ static void rare_packet(struct tcp_srare_dir *d, const struct tcp_srare_dir *o,
 	if (rf & TA_RETRANSMISSION)
 		d->rt_bytes += seglen;
 	if ((rf & TA_RETRANSMISSION) && !(fl & TCP_F_SYN))
-		retrans(d, f, t, seglen, frame, res);
+		retrans(d, base, t, seglen, frame, res);
 	if (rf & TA_OUT_OF_ORDER) {
 		inc(&d->ooo);
-		note_frame(&d->f_ooo, f, frame);
+		note_frame(&d->f_ooo, base, frame);
 		if (res->back_cause == TCP_BACK_RETRANSMITTED) {
 			inc(&d->ooo_rt);
-			note_frame(&d->f_ooo_rt, f, frame);
+			note_frame(&d->f_ooo_rt, base, frame);
 		} else {
 			if (res->back_cause == TCP_BACK_REORDERED)
 				inc(&d->ooo_reord);
 			else
 				inc(&d->ooo_unk);
-			note_frame(&d->f_ooo_reord, f, frame);
+			note_frame(&d->f_ooo_reord, base, frame);
 		}
 	}
 	if (rf & TA_LOST_SEGMENT)
@@ -211,14 +217,14 @@ static void rare_packet(struct tcp_srare_dir *d, const struct tcp_srare_dir *o,
 		inc(&d->dup_acks);
 	if (rf & TA_WINDOW_FULL) {
 		inc(&d->wf);
-		note_frame(&d->f_wf, f, frame);
+		note_frame(&d->f_wf, base, frame);
 	}
 	/* D13: zero-window episodes of this sender, probes from the peer. */
 	if (!(fl & (TCP_F_RST | TCP_F_SYN))) {
 		if (t->win == 0 && !d->zw_start && (rf & TA_ZERO_WINDOW)) {
 			inc(&d->zw);
 			d->zw_start = ts;
-			note_frame(&d->f_zw, f, frame);
+			note_frame(&d->f_zw, base, frame);
 		} else if (t->win != 0 && d->zw_start) {
 			if (ts > d->zw_start)
 				d->zw_total += ts - d->zw_start;
@@ -237,7 +243,7 @@ static void rare_packet(struct tcp_srare_dir *d, const struct tcp_srare_dir *o,
 	}
 }
 
-void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
+void tcp_sacc_packet(struct tcp_sacc *a, uint64_t base, int dir,
 		     const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
 		     int64_t ts, int64_t prev_ts,
 		     const struct tcp_pkt_result *res)
@@ -248,7 +254,7 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 
 	if (prev_ts && ts - prev_ts > a->max_idle) {
 		a->max_idle = ts - prev_ts;
-		a->max_idle_frame = rel_frame(f, frame);
+		a->max_idle_frame = rel_frame(base, frame);
 	}
 	if (rf & TA_REUSED_PORTS)
 		a->reused = true;
@@ -259,13 +265,13 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 	}
 	inc(&d->pkts);
 	if (fl & TCP_F_SYN)
-		syn_packet(a, f, dir, t, frame, ts);
+		syn_packet(a, base, dir, t, frame, ts);
 	if (fl & TCP_F_RST) {
 		if (d->rsts != UINT8_MAX)
 			d->rsts++;
 		if (!a->any_rst) {
 			a->any_rst = true;
-			a->rst_frame = rel_frame(f, frame);
+			a->rst_frame = rel_frame(base, frame);
 			a->rst_phase = rst_phase(a, dir);
 			a->end_by = (uint8_t)dir;
 		}
@@ -275,7 +281,7 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 			d->fins++;
 		if (!a->any_fin) {
 			a->any_fin = true;
-			a->fin_frame = rel_frame(f, frame);
+			a->fin_frame = rel_frame(base, frame);
 			if (!a->any_rst)
 				a->end_by = (uint8_t)dir;
 		}
@@ -293,7 +299,7 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 	if ((rf & SACC_RARE_FLAGS) && !a->rare)
 		tcp_sacc_rare(a);
 	if (a->rare)
-		rare_packet(&a->rare->d[dir], &a->rare->d[!dir], f, t, seglen,
+		rare_packet(&a->rare->d[dir], &a->rare->d[!dir], base, t, seglen,
 			    frame, ts, res);
 	if (res->bytes_in_flight > 0 && res->bytes_in_flight > d->max_bif)
 		d->max_bif = res->bytes_in_flight > UINT32_MAX ?
@@ -315,7 +321,7 @@ void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
 }
 
 static void finish_dir(const struct tcp_sdir *s,
-		       const struct tcp_srare_dir *r, const struct flow *f,
+		       const struct tcp_srare_dir *r, uint64_t base,
 		       int64_t end_ts, int64_t dur, struct tcp_dir_stats *d)
 {
 	d->pkts = s->pkts;
@@ -367,21 +373,21 @@ static void finish_dir(const struct tcp_sdir *s,
 	d->rsts = s->rsts;
 	d->fins = s->fins;
 	for (unsigned i = 0; i < TCP_STATS_FRAMES; i++)
-		d->retrans_frames[i] = abs_frame(f, r->f_retrans[i]);
-	d->zw_frame = abs_frame(f, r->f_zw);
-	d->wf_frame = abs_frame(f, r->f_wf);
-	d->ooo_frame = abs_frame(f, r->f_ooo);
-	d->ooo_reordered_frame = abs_frame(f, r->f_ooo_reord);
-	d->ooo_retransmitted_frame = abs_frame(f, r->f_ooo_rt);
-	d->spurious_frame = abs_frame(f, r->f_spur);
-	d->stall_frame = abs_frame(f, r->f_stall);
+		d->retrans_frames[i] = abs_frame(base, r->f_retrans[i]);
+	d->zw_frame = abs_frame(base, r->f_zw);
+	d->wf_frame = abs_frame(base, r->f_wf);
+	d->ooo_frame = abs_frame(base, r->f_ooo);
+	d->ooo_reordered_frame = abs_frame(base, r->f_ooo_reord);
+	d->ooo_retransmitted_frame = abs_frame(base, r->f_ooo_rt);
+	d->spurious_frame = abs_frame(base, r->f_spur);
+	d->stall_frame = abs_frame(base, r->f_stall);
 }
 
 /* What a connection without rare events reports. */
 static const struct tcp_srare_dir no_rare;
 
 void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
-		     int64_t irtt_ns, struct tcp_conn_stats *out)
+		     uint64_t base, int64_t irtt_ns, struct tcp_conn_stats *out)
 {
 	int64_t dur = f->last_ns - f->first_ns;
 
@@ -400,11 +406,11 @@ void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 	out->handshake_rtt_ns = irtt_ns ? irtt_ns : -1;
 	out->n_syn_times = a->n_syn;
 	if (a->n_syn)
-		out->syn_frames[0] = abs_frame(f, a->syn0_frame);
+		out->syn_frames[0] = abs_frame(base, a->syn0_frame);
 	for (unsigned i = 1; i < a->n_syn && a->rare; i++) {
 		out->syn_times_ns[i] =
 			(int64_t)a->rare->syn_off_us[i - 1] * 1000;
-		out->syn_frames[i] = abs_frame(f, a->rare->syn_frame[i - 1]);
+		out->syn_frames[i] = abs_frame(base, a->rare->syn_frame[i - 1]);
 	}
 	out->connect_ns = a->n_syn && a->synack_seen ?
 			  a->synack_ts - a->first_syn_ts : -1;
@@ -412,14 +418,14 @@ void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
 		   a->any_fin ? TCP_CONN_FIN : TCP_CONN_OPEN;
 	out->end_by = a->end_by;
 	out->rst_phase = (enum tcp_rst_phase)a->rst_phase;
-	out->rst_frame = abs_frame(f, a->rst_frame);
-	out->fin_frame = abs_frame(f, a->fin_frame);
+	out->rst_frame = abs_frame(base, a->rst_frame);
+	out->fin_frame = abs_frame(base, a->fin_frame);
 	out->max_idle_ns = a->max_idle;
-	out->max_idle_frame = abs_frame(f, a->max_idle_frame);
+	out->max_idle_frame = abs_frame(base, a->max_idle_frame);
 	out->reused_ports = a->reused;
 	out->partial = f->end == FLOW_END_EVICTED || f->part > 0;
 	for (int i = 0; i < 2; i++)
-		finish_dir(&a->d[i], a->rare ? &a->rare->d[i] : &no_rare, f,
+		finish_dir(&a->d[i], a->rare ? &a->rare->d[i] : &no_rare, base,
 			   f->last_ns, dur, &out->d[i]);
 }
 

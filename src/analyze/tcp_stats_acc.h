@@ -93,17 +93,19 @@ struct tcp_sacc {
 
 /*
  * Folds one analysed TCP header into the accumulator (after
- * tcp_analyzer_packet). prev_ts: time of the connection's previous packet
+ * tcp_analyzer_packet). base: the frame of the connection's first analysed
+ * packet (frames are stored relative to it). prev_ts: time of the
+ * connection's previous packet
  * given to this function, 0 for the first (or when that time was 0).
  */
-void tcp_sacc_packet(struct tcp_sacc *a, const struct flow *f, int dir,
+void tcp_sacc_packet(struct tcp_sacc *a, uint64_t base, int dir,
 		     const struct pkt_tcp *t, uint32_t seglen, uint64_t frame,
 		     int64_t ts_ns, int64_t prev_ts,
 		     const struct tcp_pkt_result *res);
 
 /* Builds the delivered stats at flow end. irtt_ns: 0 when unknown. */
 void tcp_sacc_finish(const struct tcp_sacc *a, const struct flow *f,
-		     int64_t irtt_ns, struct tcp_conn_stats *out);
+		     uint64_t base, int64_t irtt_ns, struct tcp_conn_stats *out);
 
 /* The rare block, allocated on first use; NULL without memory (rare_lost). */
 struct tcp_srare *tcp_sacc_rare(struct tcp_sacc *a);

@@ -46,6 +46,7 @@ struct tcp_seg {
 	int nsack;		/* blocks in sack[2 i], 0..PKT_MAX_SACK */
 	const uint32_t *sack;
 	uint16_t ip_id;		/* IPv4 ID (IPv6 has none) */
+	bool uncounted;		/* tracked, not counted (options cut by snaplen) */
 };
 
 static inline void tcp_h_init(struct tcp_h *h, int ver)
@@ -134,7 +135,9 @@ static inline uint32_t tcp_h_send(struct tcp_h *h, const struct tcp_seg *s)
 	}
 	t->n_sack = (uint8_t)s->nsack;
 	h->frame++;
-	f = flow_table_update(h->ft, &pkt, 0, h->frame, s->ts_ns, 100, &info);
+	f = flow_table_update_mode(h->ft, &pkt, 0, h->frame, s->ts_ns, 100,
+				   s->uncounted ? FLOW_UPD_TRACK : FLOW_UPD_COUNT,
+				   &info);
 	cr_assert(f);
 	tcp_analyzer_packet(h->ta, f, flow_state(h->ft, f, h->slot), &info, &pkt, 0,
 			    h->frame, s->ts_ns, &h->r);

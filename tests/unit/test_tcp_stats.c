@@ -411,3 +411,32 @@ Test(tcp_stats, seq_pkts_count_data_fin_once)
 	cr_assert_eq(g.st.d[CLI].seq_pkts, 2);
 	tcp_h_fini(&h);
 }
+
+/*
+ * A flow first seen in uncounted packets (TCP options cut by the snaplen)
+ * gets its first_frame moved to its first counted packet; frames the
+ * statistics stored before must not move with it.
+ */
+Test(tcp_stats, frames_stay_put_when_first_frame_moves)
+{
+	struct tcp_h h;
+	struct got g = { 0 };
+	const struct tcp_seg syn = { .dir = C2S, .ts_ns = 1000, .fl = "S",
+				     .seq = 1000, .win = 1000, .ws = -1,
+				     .uncounted = true };
+	const struct tcp_seg synack = { .dir = S2C, .ts_ns = 2000, .fl = "SA",
+					.seq = 5000, .ack = 1001, .win = 1000,
+					.ws = -1, .uncounted = true };
+
+	tcp_h_init(&h, 4);
+	tcp_h_send(&h, &syn);	 /* frame 1 */
+	tcp_h_send(&h, &synack); /* frame 2 */
+	D(&h, C2S, 3, "A", 1001, 5001, 1000, 0);  /* frame 3: first counted */
+	D(&h, C2S, 4, "RA", 1001, 5001, 1000, 0); /* frame 4 */
+	end_all(&h, &g);
+	cr_assert_eq(g.st.first_frame, 3); /* the row starts at the count */
+	cr_assert_eq(g.st.n_syn_times, 1);
+	cr_assert_eq(g.st.syn_frames[0], 1);
+	cr_assert_eq(g.st.rst_frame, 4);
+	tcp_h_fini(&h);
+}
