@@ -58,6 +58,13 @@ static bool has_line(const struct finding *f, const char *needle)
 }
 
 /* Client 10.0.0.1:port (endpoint 1), server 10.0.0.2:srv (endpoint 0). */
+/* Segments with payload; none of them carries SYN or FIN here. */
+static void data_segs(struct tcp_dir_stats *d, uint64_t n)
+{
+	d->data_pkts = n;
+	d->seq_pkts = n;
+}
+
 static void conn(struct tcp_conn_stats *st, uint64_t stream, uint16_t port,
 		 uint16_t srv)
 {
@@ -106,8 +113,7 @@ Test(rules_tcp, clean_connection_gives_nothing)
 
 	thresholds_init(&th);
 	conn(&c, 0, 40000, 80);
-	c.d[0].data_pkts = 1000;
-	c.d[0].seq_pkts = 1000;
+	data_segs(&c.d[0], 1000);
 	c.end = TCP_CONN_FIN;
 	st = store_of(&c, 1);
 	cr_assert_eq(ev_store_len(st), 1, "only tcp.totals expected");
@@ -160,8 +166,7 @@ Test(rules_tcp, retransmissions_rate_split_and_severity)
 	thresholds_init(&th);
 	/* 30 of 1000 server segments resent (3 %): 20 fast, 10 timeout. */
 	conn(&c[0], 0, 40000, 80);
-	c[0].d[0].data_pkts = 1000;
-	c[0].d[0].seq_pkts = 1000;
+	data_segs(&c[0].d[0], 1000);
 	c[0].d[0].retrans = 32;
 	c[0].d[0].spurious = 2;
 	c[0].d[0].retrans_fast = 20;
@@ -169,8 +174,7 @@ Test(rules_tcp, retransmissions_rate_split_and_severity)
 	c[0].d[0].retrans_frames[0] = 77;
 	/* A clean bulk connection dilutes the run share to 0.3 %. */
 	conn(&c[1], 1, 40001, 80);
-	c[1].d[0].data_pkts = 9000;
-	c[1].d[0].seq_pkts = 9000;
+	data_segs(&c[1].d[0], 9000);
 	st = store_of(c, 2);
 	col = run_one("tcp.retransmissions", st, &th);
 	cr_assert_eq(col.n, 1);
@@ -212,8 +216,7 @@ Test(rules_tcp, retransmissions_aggregate_per_peer_and_top)
 	for (int i = 0; i < 8; i++) {
 		conn(&c[i], (uint64_t)i, (uint16_t)(40000 + i), 80);
 		c[i].key.addr[1][3] = (uint8_t)(1 + i % 2); /* two clients */
-		c[i].d[0].data_pkts = 100;
-		c[i].d[0].seq_pkts = 100;
+		data_segs(&c[i].d[0], 100);
 		c[i].d[0].retrans = (uint32_t)(i + 1);
 		c[i].d[0].retrans_fast = (uint32_t)(i + 1);
 	}
@@ -240,8 +243,7 @@ Test(rules_tcp, rto_stalls_threshold_and_crit)
 
 	thresholds_init(&th);
 	conn(&c, 3, 40000, 80);
-	c.d[0].data_pkts = 10;
-	c.d[0].seq_pkts = 10;
+	data_segs(&c.d[0], 10);
 	c.d[0].retrans = c.d[0].retrans_timeout = 2;
 	c.d[0].rto_stalls = 1;
 	c.d[0].rto_stall_total_ns = 600000000;
@@ -306,8 +308,7 @@ Test(rules_tcp, window_full_and_reordering)
 
 	thresholds_init(&th);
 	conn(&c, 2, 40000, 80);
-	c.d[0].data_pkts = 692;
-	c.d[0].seq_pkts = 692;
+	data_segs(&c.d[0], 692);
 	c.d[0].window_full = 121;
 	c.d[0].max_bif = 18824;
 	c.d[0].wf_frame = 807;
@@ -341,8 +342,7 @@ Test(rules_tcp, upstream_loss_is_retransmission_not_reordering)
 
 	thresholds_init(&th);
 	conn(&c, 0, 37622, 8080);
-	c.d[0].data_pkts = 437;
-	c.d[0].seq_pkts = 437;
+	data_segs(&c.d[0], 437);
 	c.d[0].retrans = 14;
 	c.d[0].retrans_fast = 14;
 	c.d[0].retrans_frames[0] = 120;
@@ -391,8 +391,7 @@ Test(rules_tcp, reordering_split_reordered_and_unknown)
 
 	thresholds_init(&th);
 	conn(&c, 3, 40000, 80);
-	c.d[0].data_pkts = 500;
-	c.d[0].seq_pkts = 500;
+	data_segs(&c.d[0], 500);
 	c.d[0].out_of_order = 9;
 	c.d[0].ooo_reordered = 3;
 	c.d[0].ooo_unknown = 4;
