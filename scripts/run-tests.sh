@@ -16,6 +16,9 @@ case "${1:-}" in
 	p=$(grep -c '^PASS' "$RES" 2>/dev/null); f=$(grep -c '^FAIL' "$RES" 2>/dev/null)
 	s=$(grep -c '^SKIP' "$RES" 2>/dev/null)
 	grep '^FAIL' "$RES" 2>/dev/null | sed 's/^/  /'
+	# Skipped suites are named with their reason, so a summary with skips
+	# says what was not tested and why.
+	grep '^SKIP' "$RES" 2>/dev/null | sed 's/^/  /'
 	echo "test: ${p:-0} passed, ${f:-0} failed, ${s:-0} skipped"
 	[[ ${f:-0} -eq 0 && ${p:-0} -gt 0 ]]
 	exit
@@ -32,7 +35,8 @@ for t in "$@"; do
 	case $rc in
 	0) echo "PASS $name" >>"$RES"; printf '  PASS  %s\n' "$name"
 	   grep -E '^(INFO|RATCHET|PARITY):' "$log" | sed 's/^/        /' ;;
-	77) echo "SKIP $name" >>"$RES"; printf '  SKIP  %s: %s\n' "$name" "$(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: *//')" ;;
+	77) why=$(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: *//')
+	    echo "SKIP $name: ${why:-no reason given}" >>"$RES"; printf '  SKIP  %s: %s\n' "$name" "${why:-no reason given}" ;;
 	*) echo "FAIL $name" >>"$RES"; printf '  FAIL  %s (exit %d)\n' "$name" "$rc"; tail -n 40 "$log" | sed 's/^/        /' ;;
 	esac
 	rm -f "$log"
