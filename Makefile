@@ -67,7 +67,7 @@ REPLAY_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(SANO)/replay/%)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FZ)/%)
 
 .PHONY: all clean deps test demo bench fuzz fixtures install unit san-unit \
-	corpus-test replay e2e check-deps golden clang-check
+	corpus-test replay e2e check-deps golden clang-check lint
 
 all: netdx
 
@@ -144,6 +144,10 @@ corpus-test: $(REL)/netdx $(SANO)/netdx
 replay: $(REPLAY_BINS)
 	$(Q)scripts/run-tests.sh replay $(REPLAY_BINS)
 
+# Source-tree checks (layering); no build needed.
+lint:
+	$(Q)scripts/run-tests.sh lint $(wildcard tests/lint/*.sh)
+
 e2e: $(REL)/netdx
 	$(Q)NETDX=$(CURDIR)/$(REL)/netdx scripts/run-tests.sh e2e $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh))
 
@@ -155,7 +159,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory clang-check
 	$(Q)scripts/run-tests.sh --reset
-	$(Q)$(MAKE) --no-print-directory unit san-unit corpus-test replay e2e
+	$(Q)$(MAKE) --no-print-directory lint unit san-unit corpus-test replay e2e
 	$(Q)scripts/run-tests.sh --summary
 
 demo: deps
