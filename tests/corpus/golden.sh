@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The JSON reports on netdx's own fixtures equal the reviewed golden files
-# (tests/golden/*.json, written by scripts/make-golden.sh).
+# The JSON and text reports on netdx's own fixtures equal the reviewed golden
+# files (tests/golden/*.json, *.txt, written by scripts/make-golden.sh).
 set -u
 cd "$(dirname "$0")/../.."
 NETDX=${NETDX:-./netdx}
@@ -13,13 +13,13 @@ for c in "${GOLDEN_CASES[@]}"; do
 	args=${c#*|}
 	n=$((n + 1))
 	# shellcheck disable=SC2086
-	if ! golden_run "$NETDX" $args >/tmp/golden-now.$$.json; then
+	if ! golden_run "$NETDX" "$name" $args >/tmp/golden-now.$$.json; then
 		echo "FAIL $name: netdx failed"
 		fail=$((fail + 1))
 		continue
 	fi
-	if ! diff -u "tests/golden/$name.json" /tmp/golden-now.$$.json >/tmp/golden-diff.$$; then
-		echo "FAIL $name: output differs from tests/golden/$name.json:"
+	if ! diff -u "tests/golden/$name" /tmp/golden-now.$$.json >/tmp/golden-diff.$$; then
+		echo "FAIL $name: output differs from tests/golden/$name:"
 		head -40 /tmp/golden-diff.$$
 		fail=$((fail + 1))
 	fi
