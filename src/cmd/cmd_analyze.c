@@ -137,7 +137,8 @@ static const struct cli_extra analyze_extra[] = {
 	  set_flow, 0 },
 	{ "write-evidence", 0, true, "FILE",
 	  "write the frames behind the findings (listed frames and whole "
-	  "connections a finding is about) to a capture file",
+	  "connections a finding is about) to a capture file ('-': stdout, "
+	  "the report then goes to stderr; same rules as -w)",
 	  set_write_evidence, 0 },
 	{ "follow", 0, false, NULL,
 	  "print findings while the capture runs: the rules run over the "
@@ -802,6 +803,14 @@ int cmd_analyze(int argc, char **argv)
 		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
 			   "analyze: --write-evidence needs capture files "
 			   "(use -w to keep a live capture)");
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
+	/* --follow prints to stdout before the extract would take it over. */
+	if (a.write_evidence && a.follow && strcmp(a.write_evidence, "-") == 0) {
+		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
+			   "analyze: --write-evidence - cannot be combined "
+			   "with --follow (give a file)");
 		cli_error(&err);
 		return cli_exit_code(err.kind);
 	}
