@@ -139,6 +139,30 @@ expect_error "-w without -i" 2 "-w"
 run "analyze bad filter" analyze -f 'tcp port' "$DEMO"
 expect_error "analyze bad filter" 2 "tcp port"
 
+# ---- output ------------------------------------------------------------------
+# A write error on stdout is status 5 with one line, in every output mode;
+# the exit status does not depend on the format (dup.pcap has a warn
+# finding: 1 in text, --json and --tsv alike).
+for mode in "flows" "flows --json" "flows --tsv" "analyze" "analyze --json" \
+	"analyze --frames" "analyze --fields"; do
+	OUT=$T/out ERR=$T/err
+	# shellcheck disable=SC2086
+	timeout 20 "$NETDX" $mode "$DEMO" >/dev/full 2>"$ERR"
+	RC=$?
+	expect_error "$mode > /dev/full" 5 "writ"
+done
+DUP=$E2E_TOP/tests/fixtures/dup.pcap
+for mode in "flows" "flows --json" "flows --tsv"; do
+	# shellcheck disable=SC2086
+	run "$mode (warn finding)" $mode "$DUP"
+	assert_eq "$RC" 1 "$mode dup.pcap: exit status as for the text report"
+done
+for mode in "analyze" "analyze --json" "analyze --frames" "analyze --fields"; do
+	# shellcheck disable=SC2086
+	run "$mode (warn finding)" $mode "$DEMO"
+	assert_eq "$RC" 1 "$mode demo.pcap: exit status as for the text report"
+done
+
 # ---- help and version --------------------------------------------------------
 run "--version" --version
 assert_eq "$RC" 0 "--version: exit status"
