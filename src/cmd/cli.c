@@ -17,7 +17,8 @@ const char *const cli_exit_code_help =
 	"Exit status:\n"
 	"  0  ran; no finding at warn or above\n"
 	"  1  ran; at least one finding at warn or crit\n"
-	"  2  usage error (unknown option, bad value, bad filter)\n"
+	"  2  usage error (unknown option, bad value, bad filter, bad --set or\n"
+	"     --config setting)\n"
 	"  3  unreadable or invalid input (everything valid before it is still reported)\n"
 	"  4  missing privilege or capability (live capture)\n"
 	"  5  runtime failure (out of memory, I/O)\n";

@@ -139,6 +139,18 @@ expect_error "-w without -i" 2 "-w"
 run "analyze bad filter" analyze -f 'tcp port' "$DEMO"
 expect_error "analyze bad filter" 2 "tcp port"
 
+# Settings: bounded config reads, one status (2) from --set or --config.
+run "--config /dev/zero" flows --config /dev/zero "$DEMO"
+expect_error "--config /dev/zero" 2 "/dev/zero"
+printf 'tcp.retrans_min_count = 1.5\n' >"$T/frac.conf"
+run "--config count 1.5" flows --config "$T/frac.conf" "$DEMO"
+expect_error "--config count 1.5" 2 "$T/frac.conf:1" "1.5"
+run "--set count 1.5" flows --set tcp.retrans_min_count=1.5 "$DEMO"
+expect_error "--set count 1.5" 2 "1.5"
+printf 'tcp.retrans_min_count = 2\0x\n' >"$T/nul.conf"
+run "--config NUL byte" flows --config "$T/nul.conf" "$DEMO"
+expect_error "--config NUL byte" 2 "$T/nul.conf:1"
+
 # ---- output ------------------------------------------------------------------
 # A write error on stdout is status 5 with one line, in every output mode;
 # the exit status does not depend on the format (dup.pcap has a warn
