@@ -154,12 +154,13 @@ void cli_print_help(const struct cli_spec *spec)
 	if (spec->packet_source) {
 		printf("Packet source (tcpdump-style):\n"
 		       "  -r FILE            read a pcap/pcapng file (repeatable; several are merged\n"
-		       "                     in time order; '-' is stdin; .gz is read transparently).\n"
+		       "                     in time order; '-' is stdin; .gz is read transparently;\n"
+		       "                     at most %d files, each open for the whole run).\n"
 		       "                     A bare FILE argument means the same.\n"
 		       "  -i IFACE           capture live on IFACE (Ctrl-C ends and reports)\n"
 		       "  -f FILTER          tcpdump filter expression (files and live)\n"
 		       "  -c COUNT           stop after COUNT packets\n"
-		       "  -d SECONDS         stop after SECONDS of capture time\n"
+		       "  -d SECONDS         stop after SECONDS of capture time (>= 0.001)\n"
 		       "  -w FILE            save the live capture to FILE (pcap; '-' is stdout,\n"
 		       "                     the report then goes to stderr; a FIFO or device\n"
 		       "                     is written, never replaced; README \"Output files\")\n"
@@ -167,7 +168,7 @@ void cli_print_help(const struct cli_spec *spec)
 		       "                     least recently used flow is evicted and counted)\n"
 		       "  --idle-timeout S   close flows idle for S seconds of capture time\n"
 		       "                     (default %lld)\n",
-		       1000000u, 3600LL);
+		       CLI_MAX_INPUTS, 1000000u, 3600LL);
 	}
 	printf("Output:\n"
 	       "  --json             JSON output (schema: docs/json.md)\n"
@@ -303,6 +304,11 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 			break;
 		case 'd':
 			ret = cli_parse_seconds("-d", optarg, &o->duration, err);
+			/* 0 or a denormal would silently mean "no limit". */
+			if (!ret && o->duration < 0.001)
+				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+						 "option -d: '%s' must be at least 0.001 seconds",
+						 optarg);
 			break;
 		case 'w':
 			o->write = optarg;

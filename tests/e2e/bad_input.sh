@@ -132,6 +132,20 @@ run "-c not a number" flows -c 1x "$DEMO"
 expect_error "-c not a number" 2 "-c" "1x"
 run "-d -1" flows -d -1 "$DEMO"
 expect_error "-d -1" 2 "-d" "-1"
+run "-d 0" flows -d 0 "$DEMO"
+expect_error "-d 0" 2 "-d" "'0'"
+run "-d 1e-300" flows -d 1e-300 "$DEMO"
+expect_error "-d 1e-300" 2 "-d" "1e-300"
+# Many inputs: as many as the capture layer merges (4096), not one more.
+cap1=$(od -An -tu4 -j 32 -N4 "$DEMO" | tr -d ' ')
+head -c $((40 + cap1)) "$DEMO" >"$T/one.pcap"
+many=()
+for ((i = 0; i < 4096; i++)); do many+=("$T/one.pcap"); done
+run "4096 inputs" flows --json "${many[@]}"
+assert_match "$RC" '^[01]$' "4096 inputs: exit status"
+assert_eq "$(jq -r .counters.frames "$OUT" 2>/dev/null)" 4096 "4096 inputs: frames"
+run "4097 inputs" flows "${many[@]}" "$T/one.pcap"
+expect_error "4097 inputs" 2 "4096"
 run "no input" flows
 expect_error "no input" 2 "flows"
 run "-w without -i" flows -w "$T/w.pcap" "$DEMO"
