@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/textesc.h"
 
 const char *const cli_exit_code_help =
 	"Exit status:\n"
@@ -98,9 +99,12 @@ int cli_exit_code(enum nd_err_kind kind)
 	return ND_EXIT_RUNTIME;
 }
 
+/* The message carries file names and settings: escaped, so one line. */
 void cli_error(const struct nd_err *err)
 {
-	fprintf(stderr, "netdx: %s\n", err->msg[0] ? err->msg : "error");
+	fputs("netdx: ", stderr);
+	text_put_escaped(stderr, err->msg[0] ? err->msg : "error");
+	fputc('\n', stderr);
 }
 
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out,

@@ -823,6 +823,7 @@ int cmd_analyze(int argc, char **argv)
 		pc.json_lines = true;
 		so.is_tty = isatty(fileno(stdout));
 		so.no_color_env = getenv("NO_COLOR");
+		so.term_env = getenv("TERM");
 		so.color = o.color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
 		a.fsink = sink_new(o.json ? "json" : "text", &so, &err);
 		if (!a.fsink) {

@@ -127,6 +127,7 @@ static int render(struct packet_cmd *pc, struct nd_err *err)
 
 	so.is_tty = isatty(fileno(stdout));
 	so.no_color_env = getenv("NO_COLOR");
+	so.term_env = getenv("TERM");
 	so.color = o->color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
 	so.follow = pc->json_lines && o->json;
 	s = sink_new(o->json ? "json" : "text", &so, err);

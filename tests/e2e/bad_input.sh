@@ -165,6 +165,22 @@ printf 'tcp.retrans_min_count = 2\0x\n' >"$T/nul.conf"
 run "--config NUL byte" flows --config "$T/nul.conf" "$DEMO"
 expect_error "--config NUL byte" 2 "$T/nul.conf:1"
 
+# Untrusted text reaches the terminal escaped: a file name with an escape
+# sequence and a newline is one stderr line; a --set value too; the text
+# report's header shows a lone 0x9b byte and U+202E escaped.
+evil=$T/$'bad\e[31m\nname.pcap'
+cp "$T/text.pcap" "$evil"
+run "escape in file name" flows "$evil"
+expect_error "escape in file name" 3 '\x1b[31m\x0aname.pcap'
+grep -q $'\e' "$ERR" && fail "escape in file name: raw ESC on stderr"
+run "newline in --set" flows --set $'tcp.retrans_min_count=1\nx' "$DEMO"
+expect_error "newline in --set" 2 '1\x0ax'
+odd=$T/$'c1\x9bx\xe2\x80\xaeevil.pcap'
+cp "$T/one.pcap" "$odd"
+run "C1 and bidi in file name" flows "$odd"
+assert_file_contains "$OUT" 'c1\x9bx\u202eevil.pcap' "text header escapes 0x9b and U+202E"
+grep -qF -e $'\x9b' -e $'\xe2\x80\xae' "$OUT" && fail "C1 and bidi in file name: raw bytes in the report"
+
 # ---- output ------------------------------------------------------------------
 # A write error on stdout is status 5 with one line, in every output mode;
 # the exit status does not depend on the format (dup.pcap has a warn
