@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* netdx entry point: global options and the git-style command table. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,7 +57,10 @@ static int cmd_help(int argc, char **argv)
 	const struct command *c = find_command(argv[1]);
 	if (!c || c->fn == cmd_help) {
 		if (!c) {
-			fprintf(stderr, "netdx: unknown command '%s'\n", argv[1]);
+			struct nd_err e = { 0 };
+			nd_err_set(&e, ND_ERR_USAGE, EINVAL,
+				   "unknown command '%s'", argv[1]);
+			cli_error(&e);
 			return ND_EXIT_USAGE;
 		}
 		usage(stdout);
@@ -84,9 +88,10 @@ int main(int argc, char **argv)
 	}
 	const struct command *c = find_command(name);
 	if (!c) {
-		fprintf(stderr,
-			"netdx: unknown command '%s' (see 'netdx --help')\n",
-			name);
+		struct nd_err e = { 0 };
+		nd_err_set(&e, ND_ERR_USAGE, EINVAL,
+			   "unknown command '%s' (see 'netdx --help')", name);
+		cli_error(&e);
 		return ND_EXIT_USAGE;
 	}
 	return c->fn(argc - 1, argv + 1);

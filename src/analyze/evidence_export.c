@@ -12,6 +12,7 @@
 
 #include "capture/capture.h"
 #include "capture/pcap_write.h"
+#include "core/outfile.h"
 
 /* Header snaplen when no selected record is longer (tshark's own limit). */
 #define EV_SNAPLEN 262144u
@@ -209,33 +210,16 @@ static int write_output(const char *const *inputs, size_t n_inputs,
 			struct ev_sel *s, const struct ev_scan *scan,
 			const char *out_path, struct nd_err *err)
 {
-	size_t plen = strlen(out_path);
-	char *tmp = malloc(plen + sizeof(".tmpXXXXXX"));
+	struct outfile of;
 	struct pcapw *w = NULL;
-	FILE *fp = NULL;
 	struct nd_err rd_err = { 0 };
-	int fd, r, rd = 0;
+	int r, rd = 0;
 
-	if (!tmp)
-		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
-	memcpy(tmp, out_path, plen);
-	memcpy(tmp + plen, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		r = nd_err_set(err, ND_ERR_RUNTIME, errno,
-			       "cannot create %s: %s", tmp, strerror(errno));
-		free(tmp);
+	r = outfile_open(&of, out_path, "--write-evidence", err);
+	if (r < 0)
 		return r;
-	}
-	fp = fdopen(fd, "wb");
-	if (!fp) {
-		r = nd_err_set(err, ND_ERR_RUNTIME, errno, "cannot open %s: %s",
-			       tmp, strerror(errno));
-		close(fd);
-		goto fail;
-	}
 	uint32_t snap = scan->maxcap > EV_SNAPLEN ? scan->maxcap : EV_SNAPLEN;
-	w = pcapw_new(fp, scan->mixed ? PCAPW_PCAPNG : PCAPW_PCAP, snap);
+	w = pcapw_new(of.fp, scan->mixed ? PCAPW_PCAPNG : PCAPW_PCAP, snap);
 	if (!w) {
 		r = nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 		goto fail;
@@ -244,34 +228,20 @@ static int write_output(const char *const *inputs, size_t n_inputs,
 	if (r < 0)
 		goto fail;
 	int lt = scan->first_sel >= 0 ? scan->first_sel : scan->first_any;
-	struct nd_err werr = { 0 };
-	r = pcapw_finish(w, lt, &werr);
-	if (r == 0 && fclose(fp) != 0)
-		r = nd_err_set(&werr, ND_ERR_RUNTIME, EIO, "cannot write %s: %s",
-			       tmp, strerror(errno));
-	else if (r < 0)
-		fclose(fp);
-	fp = NULL;
-	if (r == 0 && rename(tmp, out_path) != 0)
-		r = nd_err_set(&werr, ND_ERR_RUNTIME, errno,
-			       "cannot rename %s to %s: %s", tmp, out_path,
-			       strerror(errno));
-	if (r < 0) {
-		*err = werr;
+	r = pcapw_finish(w, lt, err);
+	if (r < 0)
 		goto fail;
-	}
 	pcapw_free(w);
-	free(tmp);
+	r = outfile_commit(&of, err);
+	if (r < 0)
+		return r;
 	/* The file holds what was read before a read error; still report it. */
 	if (rd < 0)
 		*err = rd_err;
 	return rd;
 fail:
 	pcapw_free(w);
-	if (fp)
-		fclose(fp);
-	unlink(tmp);
-	free(tmp);
+	outfile_abort(&of);
 	return r;
 }
 
@@ -293,7 +263,7 @@ int evidence_export(const char *const *inputs, size_t n_inputs,
 					  "give the capture as a file");
 	/* Replacing an input with its own extract would lose the original. */
 	struct stat so, si;
-	if (stat(out_path, &so) == 0)
+	if (strcmp(out_path, "-") != 0 && stat(out_path, &so) == 0)
 		for (size_t i = 0; i < n_inputs; i++)
 			if (stat(inputs[i], &si) == 0 && si.st_dev == so.st_dev &&
 			    si.st_ino == so.st_ino)

@@ -31,11 +31,14 @@ struct evidence_export_req {
  * Output: classic pcap with nanosecond timestamps when every written frame
  * has the same link type (an empty selection gives an empty pcap with the
  * first input link type), else pcapng with one interface per link type.
- * The file is written to a temporary name next to out_path (mode 0600: it
- * holds captured traffic) and renamed over out_path at the end.
+ * out_path follows the output rule of core/outfile.h: a regular file is
+ * written to a temporary name next to it (mode 0600: it holds captured
+ * traffic) and renamed over it at the end; a FIFO or character device is
+ * written directly, never replaced; "-" is standard output.
  *
  * Returns 0, or <0 with err set. Input "-" (stdin) cannot be re-read and
- * is refused up front, as is an out_path that names one of the inputs. When an input fails part-way, the frames read
+ * is refused up front, as is an out_path that names one of the inputs.
+ * When an input fails part-way, the frames read
  * before the failure are still written and the read error is returned.
  * Memory: copies of the frame and flow lists, nothing per frame.
  */

@@ -9,6 +9,9 @@
 
 #include "core/err.h"
 
+/* Capture files one run may merge (each is open for the whole run). */
+#define CAP_MAX_FILES 4096
+
 /* LINKTYPE_* values (tcpdump.org link-layer header types). */
 enum {
 	LINKTYPE_NULL = 0,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Live capture through libpcap: activate, filter, -w saving, stop flag. */
 #include "capture/reader.h"
+#include "capture/pcap_write.h"
+#include "core/outfile.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -23,7 +25,8 @@
 
 struct cap_live {
 	pcap_t *pc;
-	pcap_dumper_t *dump;
+	struct outfile wfile; /* -w */
+	struct pcapw *w;      /* writes into wfile.fp */
 	char *iface;
 	bool nano;
 	int linktype;
@@ -118,11 +121,15 @@ static int live_setup(struct cap_live *lv, const char *iface,
 					  pcap_geterr(lv->pc));
 	}
 	if (opts && opts->write_path) {
-		lv->dump = pcap_dump_open(lv->pc, opts->write_path);
-		if (!lv->dump)
-			return nd_err_set(err, ND_ERR_RUNTIME, EIO,
-					  "%s: cannot write: %s",
-					  opts->write_path, pcap_geterr(lv->pc));
+		rc = outfile_open(&lv->wfile, opts->write_path, "-w", err);
+		if (rc < 0)
+			return rc;
+		int got = pcap_snapshot(lv->pc);
+		lv->w = pcapw_new(lv->wfile.fp, PCAPW_PCAP,
+				  (uint32_t)(got > snap ? got : snap));
+		if (!lv->w)
+			return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM,
+					  "out of memory");
 	}
 	return 0;
 }
@@ -166,10 +173,38 @@ fail:
 	return rc;
 }
 
-static void live_finish(struct cap_live *lv)
+/* DLT_RAW is 12 in libpcap's API but LINKTYPE_RAW (101) in files. */
+static int file_linktype(int dlt)
 {
-	if (lv->dump)
-		pcap_dump_flush(lv->dump);
+	return dlt == LINKTYPE_RAW_ALT12 || dlt == LINKTYPE_RAW_ALT14
+		       ? LINKTYPE_RAW
+		       : dlt;
+}
+
+/* Completes the -w file (headers even when empty); 0 or <0 with err set. */
+static int live_finish(struct cap_live *lv, struct nd_err *err)
+{
+	int rc = 0;
+
+	if (!lv->w)
+		return 0;
+	rc = pcapw_finish(lv->w, file_linktype(lv->linktype), err);
+	pcapw_free(lv->w);
+	lv->w = NULL;
+	if (rc < 0)
+		outfile_abort(&lv->wfile);
+	else
+		rc = outfile_commit(&lv->wfile, err);
+	return rc;
+}
+
+/* A capture error: the -w file still gets what was captured before it
+ * (that error is the one reported, not a second one from the file). */
+static void keep_capture(struct cap_live *lv)
+{
+	struct nd_err ignored = { 0 };
+
+	live_finish(lv, &ignored);
 }
 
 /* Stop conditions other than -c: Ctrl-C (stop flag) and -d. */
@@ -180,11 +215,14 @@ static bool stop_requested(const struct cap_source *src,
 	       (src->dur_ns && mono_ns() - lv->start_mono >= src->dur_ns);
 }
 
-static int live_stop(struct cap_source *src, struct cap_live *lv)
+static int live_stop(struct cap_source *src, struct cap_live *lv,
+		     struct nd_err *err)
 {
 	src->stopped = true;
-	live_finish(lv);
-	return 0;
+	src->err_rc = live_finish(lv, &src->saved);
+	if (src->err_rc < 0 && err)
+		*err = src->saved;
+	return src->err_rc;
 }
 
 /* Waits until the capture may have data, a signal, or timeout_ms. */
@@ -207,7 +245,7 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		if (src->stopped)
 			return 0;
 		if (src->max_count && src->records >= src->max_count)
-			return live_stop(src, lv);
+			return live_stop(src, lv, err);
 		if (!lv->draining && stop_requested(src, lv)) {
 			lv->draining = true;
 			lv->stop_real = clock_ns(CLOCK_REALTIME);
@@ -216,7 +254,7 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		}
 		int64_t now = mono_ns();
 		if (lv->draining && now >= lv->drain_end)
-			return live_stop(src, lv);
+			return live_stop(src, lv, err);
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		int rc = pcap_next_ex(lv->pc, &h, &data);
@@ -228,16 +266,16 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 			rc = live_wait(lv, ms, &src->saved);
 			if (rc == 0)
 				continue;
-			live_finish(lv);
+			keep_capture(lv);
 			src->err_rc = rc;
 			if (err)
 				*err = src->saved;
 			return src->err_rc;
 		}
 		if (rc == PCAP_ERROR_BREAK)
-			return live_stop(src, lv);
+			return live_stop(src, lv, err);
 		if (rc < 0) {
-			live_finish(lv);
+			keep_capture(lv);
 			src->err_rc = nd_err_set(&src->saved, ND_ERR_RUNTIME, EIO,
 						 "%s: capture failed: %s",
 						 lv->iface, pcap_geterr(lv->pc));
@@ -260,8 +298,23 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		fr->iface = 0;
 		fr->file = 0;
 		fr->data = data;
-		if (lv->dump)
-			pcap_dump((u_char *)lv->dump, h, data);
+		if (lv->w) {
+			struct nd_err we = { 0 };
+
+			rc = pcapw_write(lv->w, file_linktype(lv->linktype), ts,
+					 data, h->caplen, h->len, &we);
+			if (rc < 0) {
+				nd_err_set(&src->saved, ND_ERR_RUNTIME, -rc,
+					   "-w %s: %s", lv->wfile.path, we.msg);
+				pcapw_free(lv->w);
+				lv->w = NULL;
+				outfile_abort(&lv->wfile);
+				src->err_rc = rc;
+				if (err)
+					*err = src->saved;
+				return rc;
+			}
+		}
 		src->records++;
 		return 1;
 	}
@@ -290,10 +343,9 @@ void cap_live_free(struct cap_live *lv)
 {
 	if (!lv)
 		return;
-	if (lv->dump) {
-		pcap_dump_flush(lv->dump);
-		pcap_dump_close(lv->dump);
-	}
+	/* Not completed by a stop (an error or early exit): not published. */
+	pcapw_free(lv->w);
+	outfile_abort(&lv->wfile);
 	if (lv->pc)
 		pcap_close(lv->pc);
 	free(lv->iface);

@@ -269,10 +269,10 @@ int cap_open_files(struct cap_source **out, const char *const *paths,
 	*out = NULL;
 	if (npaths == 0)
 		return nd_err_set(err, ND_ERR_USAGE, EINVAL, "no input file");
-	if (npaths > 4096)
+	if (npaths > CAP_MAX_FILES)
 		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
-				  "too many input files (%zu, at most 4096)",
-				  npaths);
+				  "too many input files (%zu, at most %d)",
+				  npaths, CAP_MAX_FILES);
 	struct cap_source *src = NULL;
 	int rc = src_alloc(&src, npaths, opts, err);
 	if (rc < 0)

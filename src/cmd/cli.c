@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/textesc.h"
 
 const char *const cli_exit_code_help =
 	"Exit status:\n"
 	"  0  ran; no finding at warn or above\n"
 	"  1  ran; at least one finding at warn or crit\n"
-	"  2  usage error (unknown option, bad value, bad filter)\n"
+	"  2  usage error (unknown option, bad value, bad filter, bad --set or\n"
+	"     --config setting)\n"
 	"  3  unreadable or invalid input (everything valid before it is still reported)\n"
 	"  4  missing privilege or capability (live capture)\n"
 	"  5  runtime failure (out of memory, I/O)\n";
@@ -97,9 +99,12 @@ int cli_exit_code(enum nd_err_kind kind)
 	return ND_EXIT_RUNTIME;
 }
 
+/* The message carries file names and settings: escaped, so one line. */
 void cli_error(const struct nd_err *err)
 {
-	fprintf(stderr, "netdx: %s\n", err->msg[0] ? err->msg : "error");
+	fputs("netdx: ", stderr);
+	text_put_escaped(stderr, err->msg[0] ? err->msg : "error");
+	fputc('\n', stderr);
 }
 
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out,
@@ -153,18 +158,21 @@ void cli_print_help(const struct cli_spec *spec)
 	if (spec->packet_source) {
 		printf("Packet source (tcpdump-style):\n"
 		       "  -r FILE            read a pcap/pcapng file (repeatable; several are merged\n"
-		       "                     in time order; '-' is stdin; .gz is read transparently).\n"
+		       "                     in time order; '-' is stdin; .gz is read transparently;\n"
+		       "                     at most %d files, each open for the whole run).\n"
 		       "                     A bare FILE argument means the same.\n"
 		       "  -i IFACE           capture live on IFACE (Ctrl-C ends and reports)\n"
 		       "  -f FILTER          tcpdump filter expression (files and live)\n"
 		       "  -c COUNT           stop after COUNT packets\n"
-		       "  -d SECONDS         stop after SECONDS of capture time\n"
-		       "  -w FILE            save the live capture to FILE (pcap)\n"
+		       "  -d SECONDS         stop after SECONDS of capture time (>= 0.001)\n"
+		       "  -w FILE            save the live capture to FILE (pcap; '-' is stdout,\n"
+		       "                     the report then goes to stderr; a FIFO or device\n"
+		       "                     is written, never replaced; README \"Output files\")\n"
 		       "  --max-flows N      bound on open flows (default %u; beyond it the\n"
 		       "                     least recently used flow is evicted and counted)\n"
 		       "  --idle-timeout S   close flows idle for S seconds of capture time\n"
 		       "                     (default %lld)\n",
-		       1000000u, 3600LL);
+		       CLI_MAX_INPUTS, 1000000u, 3600LL);
 	}
 	printf("Output:\n"
 	       "  --json             JSON output (schema: docs/json.md)\n"
@@ -300,6 +308,11 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 			break;
 		case 'd':
 			ret = cli_parse_seconds("-d", optarg, &o->duration, err);
+			/* 0 or a denormal would silently mean "no limit". */
+			if (!ret && o->duration < 0.001)
+				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+						 "option -d: '%s' must be at least 0.001 seconds",
+						 optarg);
 			break;
 		case 'w':
 			o->write = optarg;

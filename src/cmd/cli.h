@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/capture.h"
 #include "core/err.h"
 
-#define CLI_MAX_INPUTS 64
+/* As many as the capture layer merges (documented in --help, README). */
+#define CLI_MAX_INPUTS CAP_MAX_FILES
 #define CLI_MAX_IGNORE 64
 #define CLI_MAX_SET 64
 

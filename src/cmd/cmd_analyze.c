@@ -137,7 +137,8 @@ static const struct cli_extra analyze_extra[] = {
 	  set_flow, 0 },
 	{ "write-evidence", 0, true, "FILE",
 	  "write the frames behind the findings (listed frames and whole "
-	  "connections a finding is about) to a capture file",
+	  "connections a finding is about) to a capture file ('-': stdout, "
+	  "the report then goes to stderr; same rules as -w)",
 	  set_write_evidence, 0 },
 	{ "follow", 0, false, NULL,
 	  "print findings while the capture runs: the rules run over the "
@@ -238,51 +239,6 @@ static void fields_on_frame(void *ctx, const struct pipeline_frame *pf)
 	if (r->has_rto && r->rto_frame)
 		fprintf(out, "%llu", (unsigned long long)r->rto_frame);
 	fputc('\n', out);
-}
-
-static int run_frames(const struct cli_opts *o, struct analyze_ctx *a)
-{
-	const struct pipeline_hooks hooks = {
-		.ctx = a,
-		.on_frame = a->fields ? fields_on_frame : frames_on_frame,
-	};
-	struct pipeline_opts po;
-	struct pipeline *p = NULL;
-	struct nd_err err = { 0 };
-	int ret;
-
-	pipeline_opts_default(&po);
-	po.tcp_analysis = true;
-	po.cap.filter = o->filter;
-	po.cap.max_count = o->count;
-	po.cap.duration_s = o->duration;
-	if (o->max_flows)
-		po.limits.max_flows = o->max_flows;
-	/*
-	 * Wireshark never ends a TCP conversation on idle time or after FIN:
-	 * a flow that left the table comes back with fresh analysis state, so
-	 * files keep every flow until max_flows forces eviction.
-	 */
-	if (!o->iface) {
-		po.limits.idle_timeout_ns = INT64_MAX;
-		po.limits.closed_linger_ns = INT64_MAX;
-	}
-	if (o->idle_timeout > 0)
-		po.limits.idle_timeout_ns = (int64_t)(o->idle_timeout * 1e9);
-	if (o->iface)
-		po.cap.stop_flag = cli_stop_flag_install();
-	ret = pipeline_new(&p, &po, &hooks, &err);
-	if (!ret)
-		ret = pipeline_open(p, o->inputs, o->n_inputs, o->iface, &err);
-	if (!ret)
-		ret = pipeline_run(p, &err);
-	fflush(a->out);
-	pipeline_free(p);
-	if (ret < 0) {
-		cli_error(&err);
-		return cli_exit_code(err.kind);
-	}
-	return ND_EXIT_OK;
 }
 
 /* ---- report mode ---- */
@@ -582,6 +538,30 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 	}
 }
 
+/*
+ * --frames/--fields: the lines are printed while the capture is read; the
+ * analysis and rules run as in report mode, so the exit status is the same.
+ */
+static void raw_on_frame(void *ctx, const struct pipeline_frame *pf)
+{
+	struct analyze_ctx *a = ctx;
+
+	on_frame(ctx, pf);
+	if (a->fields)
+		fields_on_frame(ctx, pf);
+	else
+		frames_on_frame(ctx, pf);
+}
+
+/* The lines are out already; the runner checks that they were written. */
+static int raw_done(void *ctx, struct packet_cmd *pc, struct nd_err *err)
+{
+	(void)ctx;
+	(void)pc;
+	(void)err;
+	return 1;
+}
+
 static int add_evidence(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
 	struct analyze_ctx *a = ctx;
@@ -796,12 +776,25 @@ int cmd_analyze(int argc, char **argv)
 		cli_error(&err);
 		return cli_exit_code(err.kind);
 	}
-	if (a.frames || a.fields)
-		return run_frames(&o, &a);
+	if (a.frames || a.fields) {
+		/* The parity interface: no findings stream, no extract. */
+		a.follow = false;
+		a.write_evidence = NULL;
+		pc.hooks.on_frame = raw_on_frame;
+		pc.print_raw = raw_done;
+	}
 	if (a.write_evidence && o.iface) {
 		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
 			   "analyze: --write-evidence needs capture files "
 			   "(use -w to keep a live capture)");
+		cli_error(&err);
+		return cli_exit_code(err.kind);
+	}
+	/* --follow prints to stdout before the extract would take it over. */
+	if (a.write_evidence && a.follow && strcmp(a.write_evidence, "-") == 0) {
+		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
+			   "analyze: --write-evidence - cannot be combined "
+			   "with --follow (give a file)");
 		cli_error(&err);
 		return cli_exit_code(err.kind);
 	}
@@ -812,12 +805,16 @@ int cmd_analyze(int argc, char **argv)
 	 * memory follows the open connections, not all of them. A later
 	 * packet revives it (same stream, fresh analyzer state); on_stats
 	 * merges the parts. --frames/--fields keep Wireshark's whole-file
-	 * state (run_frames). Live runs keep the defaults.
+	 * state: a flow leaves the table only when max_flows forces it out,
+	 * and comes back with fresh analysis state. Live runs keep the
+	 * defaults.
 	 */
 	if (!o.iface) {
 		pipeline_opts_default(&file_po);
 		file_po.limits.idle_timeout_ns = INT64_MAX;
-		file_po.limits.closed_linger_ns = ANALYZE_FILE_LINGER_NS;
+		file_po.limits.closed_linger_ns = a.frames || a.fields
+							  ? INT64_MAX
+							  : ANALYZE_FILE_LINGER_NS;
 		pc.limits = &file_po.limits;
 	}
 	if (a.follow) {
@@ -826,6 +823,7 @@ int cmd_analyze(int argc, char **argv)
 		pc.json_lines = true;
 		so.is_tty = isatty(fileno(stdout));
 		so.no_color_env = getenv("NO_COLOR");
+		so.term_env = getenv("TERM");
 		so.color = o.color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
 		a.fsink = sink_new(o.json ? "json" : "text", &so, &err);
 		if (!a.fsink) {

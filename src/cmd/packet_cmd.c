@@ -107,6 +107,17 @@ static int fill_meta(struct packet_cmd *pc)
 	return ret;
 }
 
+/* Everything written to stdout (rows while running, then the rest) made it. */
+static int stdout_check(struct packet_cmd *pc, struct nd_err *err)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return nd_err_set(err, ND_ERR_RUNTIME, errno ? errno : EIO,
+				  "%s: writing the output failed: %s",
+				  pc->name, strerror(errno ? errno : EIO));
+	return 0;
+}
+
 static int render(struct packet_cmd *pc, struct nd_err *err)
 {
 	const struct cli_opts *o = pc->o;
@@ -116,6 +127,7 @@ static int render(struct packet_cmd *pc, struct nd_err *err)
 
 	so.is_tty = isatty(fileno(stdout));
 	so.no_color_env = getenv("NO_COLOR");
+	so.term_env = getenv("TERM");
 	so.color = o->color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
 	so.follow = pc->json_lines && o->json;
 	s = sink_new(o->json ? "json" : "text", &so, err);
@@ -123,11 +135,10 @@ static int render(struct packet_cmd *pc, struct nd_err *err)
 		return -EINVAL;
 	ret = sink_render(s, pc->rep);
 	sink_free(s);
-	fflush(stdout);
 	if (ret < 0)
 		return nd_err_set(err, ND_ERR_RUNTIME, -ret,
 				  "%s: writing the report failed", pc->name);
-	return 0;
+	return stdout_check(pc, err);
 }
 
 int packet_cmd_run(struct packet_cmd *pc)
@@ -148,16 +159,6 @@ int packet_cmd_run(struct packet_cmd *pc)
 		if (ret < 0)
 			goto fail;
 	}
-	if (pc->print_raw) {
-		ret = pc->print_raw(pc->ctx, pc, &err);
-		if (ret < 0)
-			goto fail;
-		if (ret > 0) {
-			fflush(stdout);
-			code = ND_EXIT_OK;
-			goto done;
-		}
-	}
 	pc->rep = report_new(pc->name);
 	if (!pc->rep) {
 		ret = nd_err_set(&err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
@@ -171,17 +172,27 @@ int packet_cmd_run(struct packet_cmd *pc)
 	ret = engine_run(&pc->eng, pc->ev, pc->rep, &err);
 	if (ret < 0)
 		goto fail;
-	if (pc->fill_report) {
-		ret = pc->fill_report(pc->ctx, pc, &err);
+	/* Machine modes print instead of the report, after the rules ran:
+	 * the exit status is the same whatever the format. */
+	ret = pc->print_raw ? pc->print_raw(pc->ctx, pc, &err) : 0;
+	if (ret < 0)
+		goto fail;
+	if (ret > 0) {
+		ret = stdout_check(pc, &err);
+		if (ret < 0)
+			goto fail;
+	} else {
+		if (pc->fill_report) {
+			ret = pc->fill_report(pc->ctx, pc, &err);
+			if (ret < 0)
+				goto fail;
+		}
+		ret = render(pc, &err);
 		if (ret < 0)
 			goto fail;
 	}
-	ret = render(pc, &err);
-	if (ret < 0)
-		goto fail;
 	code = report_worst_severity(pc->rep) >= SEV_WARN ? ND_EXIT_FINDINGS
 							  : ND_EXIT_OK;
-done:
 	if (run < 0) {
 		cli_error(&run_err);
 		code = cli_exit_code(run_err.kind);

@@ -15,8 +15,10 @@ bool sink_use_color(const struct sink_opts *o)
 	case SINK_COLOR_NEVER:
 		return false;
 	default:
-		/* no-color.org: any non-empty NO_COLOR disables colour. */
-		return o->is_tty && !(o->no_color_env && o->no_color_env[0]);
+		/* no-color.org: any non-empty NO_COLOR disables colour; a
+		 * dumb terminal cannot show it. */
+		return o->is_tty && !(o->no_color_env && o->no_color_env[0]) &&
+		       !(o->term_env && strcmp(o->term_env, "dumb") == 0);
 	}
 }
 

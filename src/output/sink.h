@@ -22,6 +22,7 @@ struct sink_opts {
 	enum sink_color color;
 	bool is_tty;
 	const char *no_color_env;
+	const char *term_env; /* getenv("TERM"): "dumb" means no colour */
 	bool follow;	   /* findings are streamed through sink_finding() */
 	size_t top_n;	   /* summary lines in the text sink; 0 = 10 */
 };

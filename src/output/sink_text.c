@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/fmt.h"
+#include "core/textesc.h"
 #include "output/sink.h"
 
 #define WRAP_COLS 78
@@ -31,12 +32,11 @@ static void put_tag(struct sink *s, enum nd_severity sev)
 
 /*
  * Untrusted text (names from captures, files) must not drive the terminal:
- * control bytes are shown as '?', the rest is written as is.
+ * controls, invalid UTF-8 and bidi overrides are shown escaped (textesc.h).
  */
 static void put_safe(FILE *o, const char *str)
 {
-	for (const unsigned char *p = (const unsigned char *)str; p && *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, o);
+	text_put_escaped(o, str);
 }
 
 /* Display width: code points (continuation bytes do not count). */
@@ -225,13 +225,8 @@ static size_t fmt_cell(const struct report_col *col, const struct rcell *c,
 			buf[k] = 0;
 			return k;
 		}
-		/* Sanitised copy so widths match what is printed. */
-		size_t i = 0;
-		for (const unsigned char *p = (const unsigned char *)c->v.s;
-		     *p && i + 1 < n; p++)
-			buf[i++] = *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
-		buf[i] = 0;
-		return i;
+		/* Escaped copy so widths match what is printed. */
+		return text_escape(buf, n, c->v.s);
 	}
 	}
 	return strlen(buf);
@@ -263,14 +258,11 @@ static size_t cell_disp_len(const struct report_col *col, const struct rcell *c,
 	}
 	case COL_STR:
 	case COL_ADDR: {
-		/* fmt_cell copies at most n - 1 bytes; '?' replaces controls. */
+		/* fmt_cell copies at most n - 1 bytes; others are escaped. */
 		if (c->clean)
 			return c->len < n - 1 ? c->len : n - 1;
-		size_t i = 0, w = 0;
-		for (const unsigned char *p = (const unsigned char *)c->v.s;
-		     *p && i + 1 < n; p++, i++)
-			w += (*p & 0xc0) != 0x80;
-		return w;
+		text_escape(buf, n, c->v.s);
+		return disp_width(buf);
 	}
 	default:
 		break;

@@ -110,6 +110,11 @@ const struct threshold_def *threshold_find(const char *name, enum th_id *id)
 	return NULL;
 }
 
+bool threshold_is_integer(const struct threshold_def *d)
+{
+	return strcmp(d->unit, "count") == 0 || strcmp(d->unit, "entries") == 0;
+}
+
 int thresholds_set(struct thresholds *th, const char *name, const char *value,
 		   struct nd_err *err)
 {
@@ -128,6 +133,12 @@ int thresholds_set(struct thresholds *th, const char *name, const char *value,
 		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
 				  "threshold %s: '%s' is not a number", name,
 				  value ? value : "");
+	/* Counts and table sizes are whole numbers: digits only. */
+	if (threshold_is_integer(d) &&
+	    strspn(value, "0123456789") != strlen(value))
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "threshold %s: '%s' is not a whole number (%s)",
+				  name, value, d->unit);
 	if (v < d->min || v > d->max)
 		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
 				  "threshold %s: %g is out of range [%g, %g] (%s)",
@@ -165,49 +176,99 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Bounds for --config: a settings file is a few lines; /dev/zero is not. */
+#define CFG_MAX_BYTES 65536
+#define CFG_MAX_LINE 1023
+
+/* Reads at most CFG_MAX_BYTES + 1 bytes into a new buffer (NUL-terminated). */
+static int read_bounded(const char *path, char **out, size_t *len,
+			struct nd_err *err)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (!fp)
+		return nd_err_set(err, ND_ERR_USAGE, errno, "--config %s: %s",
+				  path, strerror(errno));
+	buf = malloc(CFG_MAX_BYTES + 2);
+	if (!buf) {
+		fclose(fp);
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	}
+	n = fread(buf, 1, CFG_MAX_BYTES + 1, fp);
+	if (ferror(fp)) {
+		int e = errno ? errno : EIO;
+		fclose(fp);
+		free(buf);
+		return nd_err_set(err, ND_ERR_USAGE, e, "--config %s: %s", path,
+				  strerror(e));
+	}
+	fclose(fp);
+	if (n > CFG_MAX_BYTES) {
+		free(buf);
+		return nd_err_set(err, ND_ERR_USAGE, EFBIG,
+				  "--config %s: larger than %d bytes", path,
+				  CFG_MAX_BYTES);
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* One "name = value" line (comment and blanks allowed); 0 or <0 with err. */
+static int load_line(struct thresholds *th, char *line, const char *path,
+		     unsigned lineno, struct nd_err *err)
+{
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = 0;
+	char *s = trim(line);
+	if (!*s)
+		return 0;
+	char *eq = strchr(s, '=');
+	if (!eq)
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "%s:%u: expected 'name = value'", path, lineno);
+	*eq = 0;
+	char *name = trim(s), *val = trim(eq + 1);
+	struct nd_err e2 = { 0 };
+	if (thresholds_set(th, name, val, &e2) < 0)
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL, "%s:%u: %s", path,
+				  lineno, e2.msg);
+	return 0;
+}
+
 int thresholds_load_file(struct thresholds *th, const char *path,
 			 struct nd_err *err)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return nd_err_set(err, ND_ERR_INPUT, errno, "%s: %s", path,
-				  strerror(errno));
-	char line[1024];
+	char *buf = NULL;
+	size_t len = 0;
 	unsigned lineno = 0;
-	int rc = 0;
-	while (fgets(line, sizeof(line), fp)) {
+	int rc = read_bounded(path, &buf, &len, err);
+
+	if (rc < 0)
+		return rc;
+	for (size_t pos = 0; pos < len && rc == 0;) {
+		char *line = buf + pos;
+		char *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+
 		lineno++;
-		size_t l = strlen(line);
-		if (l == sizeof(line) - 1 && line[l - 1] != '\n' && !feof(fp)) {
-			rc = nd_err_set(err, ND_ERR_INPUT, EINVAL,
-					"%s:%u: line too long", path, lineno);
-			goto out_close;
-		}
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		char *s = trim(line);
-		if (!*s)
-			continue;
-		char *eq = strchr(s, '=');
-		if (!eq) {
-			rc = nd_err_set(err, ND_ERR_INPUT, EINVAL,
-					"%s:%u: expected 'name = value'", path,
-					lineno);
-			goto out_close;
-		}
-		*eq = 0;
-		char *name = trim(s), *val = trim(eq + 1);
-		struct nd_err e2 = { 0 };
-		if (thresholds_set(th, name, val, &e2) < 0) {
-			rc = nd_err_set(err, ND_ERR_INPUT, EINVAL, "%s:%u: %s",
-					path, lineno, e2.msg);
-			goto out_close;
+		pos += ll + (nl != NULL);
+		if (memchr(line, 0, ll))
+			rc = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+					"%s:%u: NUL byte in line", path, lineno);
+		else if (ll > CFG_MAX_LINE)
+			rc = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+					"%s:%u: line too long (more than %d bytes)",
+					path, lineno, CFG_MAX_LINE);
+		else {
+			line[ll] = 0;
+			rc = load_line(th, line, path, lineno, err);
 		}
 	}
-	if (ferror(fp))
-		rc = nd_err_set(err, ND_ERR_INPUT, EIO, "%s: read error", path);
-out_close:
-	fclose(fp);
+	free(buf);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef NETDX_RULES_THRESHOLDS_H
 #define NETDX_RULES_THRESHOLDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
@@ -61,7 +62,8 @@ const struct threshold_def *threshold_find(const char *name, enum th_id *id);
 
 /*
  * Sets name to the value text. Strict: the whole text must be a finite
- * number within range. 0, or -EINVAL with err (ND_ERR_USAGE) naming the
+ * number within range; counts and table sizes (threshold_is_integer)
+ * must be written as decimal digits only. 0, or -EINVAL with err (ND_ERR_USAGE) naming the
  * problem.
  */
 int thresholds_set(struct thresholds *th, const char *name, const char *value,
@@ -69,9 +71,14 @@ int thresholds_set(struct thresholds *th, const char *name, const char *value,
 /* Parses one "--set NAME=VALUE" argument. */
 int thresholds_set_arg(struct thresholds *th, const char *arg,
 		       struct nd_err *err);
+/* Whether the threshold is a whole number (unit "count" or "entries"). */
+bool threshold_is_integer(const struct threshold_def *d);
 /*
  * Reads a config file of "name = value" lines; '#' starts a comment, blank
- * lines are ignored. Errors name file:line. 0 or negative errno.
+ * lines are ignored. At most 64 KiB (larger, or endless like /dev/zero, is
+ * refused after reading that much) and 1023 bytes a line; a NUL byte is an
+ * error. Every error is ND_ERR_USAGE (exit 2, as for --set) and names
+ * file:line. 0 or negative errno.
  */
 int thresholds_load_file(struct thresholds *th, const char *path,
 			 struct nd_err *err);

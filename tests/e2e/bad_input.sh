@@ -132,12 +132,78 @@ run "-c not a number" flows -c 1x "$DEMO"
 expect_error "-c not a number" 2 "-c" "1x"
 run "-d -1" flows -d -1 "$DEMO"
 expect_error "-d -1" 2 "-d" "-1"
+run "-d 0" flows -d 0 "$DEMO"
+expect_error "-d 0" 2 "-d" "'0'"
+run "-d 1e-300" flows -d 1e-300 "$DEMO"
+expect_error "-d 1e-300" 2 "-d" "1e-300"
+# Many inputs: as many as the capture layer merges (4096), not one more.
+cap1=$(od -An -tu4 -j 32 -N4 "$DEMO" | tr -d ' ')
+head -c $((40 + cap1)) "$DEMO" >"$T/one.pcap"
+many=()
+for ((i = 0; i < 4096; i++)); do many+=("$T/one.pcap"); done
+run "4096 inputs" flows --json "${many[@]}"
+assert_match "$RC" '^[01]$' "4096 inputs: exit status"
+assert_eq "$(jq -r .counters.frames "$OUT" 2>/dev/null)" 4096 "4096 inputs: frames"
+run "4097 inputs" flows "${many[@]}" "$T/one.pcap"
+expect_error "4097 inputs" 2 "4096"
 run "no input" flows
 expect_error "no input" 2 "flows"
 run "-w without -i" flows -w "$T/w.pcap" "$DEMO"
 expect_error "-w without -i" 2 "-w"
 run "analyze bad filter" analyze -f 'tcp port' "$DEMO"
 expect_error "analyze bad filter" 2 "tcp port"
+
+# Settings: bounded config reads, one status (2) from --set or --config.
+run "--config /dev/zero" flows --config /dev/zero "$DEMO"
+expect_error "--config /dev/zero" 2 "/dev/zero"
+printf 'tcp.retrans_min_count = 1.5\n' >"$T/frac.conf"
+run "--config count 1.5" flows --config "$T/frac.conf" "$DEMO"
+expect_error "--config count 1.5" 2 "$T/frac.conf:1" "1.5"
+run "--set count 1.5" flows --set tcp.retrans_min_count=1.5 "$DEMO"
+expect_error "--set count 1.5" 2 "1.5"
+printf 'tcp.retrans_min_count = 2\0x\n' >"$T/nul.conf"
+run "--config NUL byte" flows --config "$T/nul.conf" "$DEMO"
+expect_error "--config NUL byte" 2 "$T/nul.conf:1"
+
+# Untrusted text reaches the terminal escaped: a file name with an escape
+# sequence and a newline is one stderr line; a --set value too; the text
+# report's header shows a lone 0x9b byte and U+202E escaped.
+evil=$T/$'bad\e[31m\nname.pcap'
+cp "$T/text.pcap" "$evil"
+run "escape in file name" flows "$evil"
+expect_error "escape in file name" 3 '\x1b[31m\x0aname.pcap'
+grep -q $'\e' "$ERR" && fail "escape in file name: raw ESC on stderr"
+run "newline in --set" flows --set $'tcp.retrans_min_count=1\nx' "$DEMO"
+expect_error "newline in --set" 2 '1\x0ax'
+odd=$T/$'c1\x9bx\xe2\x80\xaeevil.pcap'
+cp "$T/one.pcap" "$odd"
+run "C1 and bidi in file name" flows "$odd"
+assert_file_contains "$OUT" 'c1\x9bx\u202eevil.pcap' "text header escapes 0x9b and U+202E"
+grep -qF -e $'\x9b' -e $'\xe2\x80\xae' "$OUT" && fail "C1 and bidi in file name: raw bytes in the report"
+
+# ---- output ------------------------------------------------------------------
+# A write error on stdout is status 5 with one line, in every output mode;
+# the exit status does not depend on the format (dup.pcap has a warn
+# finding: 1 in text, --json and --tsv alike).
+for mode in "flows" "flows --json" "flows --tsv" "analyze" "analyze --json" \
+	"analyze --frames" "analyze --fields"; do
+	OUT=$T/out ERR=$T/err
+	# shellcheck disable=SC2086
+	timeout 20 "$NETDX" $mode "$DEMO" >/dev/full 2>"$ERR"
+	RC=$?
+	expect_error "$mode > /dev/full" 5 "writ"
+done
+DUP=$E2E_TOP/tests/fixtures/dup.pcap
+for mode in "flows" "flows --json" "flows --tsv"; do
+	# shellcheck disable=SC2086
+	run "$mode (warn finding)" $mode "$DUP"
+	assert_eq "$RC" 1 "$mode dup.pcap: exit status as for the text report"
+done
+for mode in "analyze" "analyze --json" "analyze --frames" "analyze --fields"; do
+	# shellcheck disable=SC2086
+	run "$mode (warn finding)" $mode "$DEMO"
+	assert_eq "$RC" 1 "$mode demo.pcap: exit status as for the text report"
+done
 
 # ---- help and version --------------------------------------------------------
 run "--version" --version

@@ -298,7 +298,64 @@ Test(rules, thresholds_config_file)
 	cr_assert_not_null(strstr(err.msg, want), "%s", err.msg);
 	unlink(path);
 	cr_assert_lt(thresholds_load_file(&th, path, &err), 0);
-	cr_assert_eq(err.kind, ND_ERR_INPUT);
+	/* A bad setting is a usage error wherever it comes from (exit 2). */
+	cr_assert_eq(err.kind, ND_ERR_USAGE);
+}
+
+/* Writes n bytes to a new temporary file; path must be a mkstemp template. */
+static void put_file(char *path, const void *data, size_t n)
+{
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+/* Endless or hostile config files end in an error, never a hang. */
+Test(rules, thresholds_config_bounded, .timeout = 20)
+{
+	struct thresholds th;
+	struct nd_err err = { 0 };
+	char p1[] = "/tmp/netdx-th-XXXXXX", p2[] = "/tmp/netdx-th-XXXXXX";
+	char p3[] = "/tmp/netdx-th-XXXXXX";
+	static const char nul[] = "capture.kernel_drops_min = 2\0junk\n";
+	static const char frac[] = "tcp.retrans_min_count = 1.5\n";
+
+	thresholds_init(&th);
+	cr_assert_lt(thresholds_load_file(&th, "/dev/zero", &err), 0);
+	cr_expect_eq(err.kind, ND_ERR_USAGE);
+	cr_expect_not_null(strstr(err.msg, "/dev/zero"), "%s", err.msg);
+
+	put_file(p1, nul, sizeof(nul) - 1);
+	err = (struct nd_err){ 0 };
+	cr_expect_lt(thresholds_load_file(&th, p1, &err), 0, "NUL accepted");
+	cr_expect_eq(err.kind, ND_ERR_USAGE);
+	cr_expect_float_eq(th_get(&th, TH_CAPTURE_KERNEL_DROPS_MIN), 1, 0);
+
+	put_file(p2, frac, sizeof(frac) - 1);
+	err = (struct nd_err){ 0 };
+	cr_expect_lt(thresholds_load_file(&th, p2, &err), 0, "1.5 count accepted");
+	cr_expect_eq(err.kind, ND_ERR_USAGE);
+	err = (struct nd_err){ 0 };
+	cr_expect_lt(thresholds_set_arg(&th, "tcp.retrans_min_count=1.5", &err), 0);
+	cr_expect_lt(thresholds_set_arg(&th, "tcp.retrans_min_count=1e1", &err), 0);
+	cr_expect_eq(thresholds_set_arg(&th, "tcp.retrans_min_count=10", &err), 0);
+	cr_expect_eq(thresholds_set_arg(&th, "tcp.rto_stall_min_ms=1.5", &err), 0,
+		     "ms may be fractional");
+
+	/* Many short lines past the size bound: refused, not read forever. */
+	size_t big = 70000;
+	char *many = malloc(big);
+	cr_assert_not_null(many);
+	for (size_t i = 0; i < big; i++)
+		many[i] = i % 2 ? '\n' : '#';
+	put_file(p3, many, big);
+	free(many);
+	err = (struct nd_err){ 0 };
+	cr_expect_lt(thresholds_load_file(&th, p3, &err), 0);
+	unlink(p1);
+	unlink(p2);
+	unlink(p3);
 }
 
 Test(rules, evidence_store_cap_and_joins)

@@ -280,6 +280,11 @@ Test(sink, colour_rules)
 	cr_assert(!sink_use_color(&o));
 	o.no_color_env = ""; /* empty NO_COLOR does not count */
 	cr_assert(sink_use_color(&o));
+	o.term_env = "dumb"; /* cannot show colour */
+	cr_assert(!sink_use_color(&o));
+	o.term_env = "xterm-256color";
+	cr_assert(sink_use_color(&o));
+	o.term_env = NULL;
 	o.is_tty = false;
 	o.no_color_env = NULL;
 	cr_assert(!sink_use_color(&o));
@@ -542,8 +547,9 @@ Test(sink, lazy_table_renders_like_materialised)
 			l = render(rl, "json", follow);
 			cr_assert_str_eq(l, m);
 		} else {
-			/* Control bytes of a string still print as '?'. */
-			cr_assert_not_null(strstr(l, "q\"b\\s??"));
+			/* Control bytes of a string print escaped (textesc). */
+			cr_assert_not_null(strstr(
+				l, "q\"b\\s\\x0a\\x09\\x01\\x1f</script>\\x7f"));
 		}
 		free(l);
 		free(m);
