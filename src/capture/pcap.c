@@ -11,14 +11,6 @@
 #define PCAP_LT_RESERVED 0x03FF0000u
 #define PCAP_LT_MASK 0x0000FFFFu
 
-static int in_error(struct cap_file *f, struct nd_err *err)
-{
-	return nd_err_set(err, ND_ERR_INPUT, EIO, "%s: offset %llu: %s",
-			  f->name, (unsigned long long)cap_in_offset(&f->in),
-			  f->in.ioerr == EBADMSG ? "gzip data corrupt"
-						 : strerror(f->in.ioerr));
-}
-
 /*
  * True when the first two records, read with hdrlen-byte record headers,
  * claim more bytes than any capture of this link type holds: the one
@@ -46,7 +38,7 @@ int cap_pcap_header(struct cap_file *f, struct nd_err *err)
 	size_t n = cap_in_fill(&f->in, PCAP_FILE_HDR);
 	if (n < PCAP_FILE_HDR) {
 		if (f->in.ioerr)
-			return in_error(f, err);
+			return cap_in_error(f, err);
 		return nd_err_set(err, ND_ERR_INPUT, EINVAL,
 				  "%s: offset 0: pcap file header truncated (%zu of %u bytes)",
 				  f->name, n, PCAP_FILE_HDR);
@@ -92,10 +84,10 @@ int cap_pcap_next(struct cap_file *f, struct cap_frame *fr, struct nd_err *err)
 	if (avail < hl) {
 		avail = cap_in_fill(in, hl);
 		if (avail < hl) {
-			if (in->ioerr)
-				return in_error(f, err);
 			if (avail == 0)
-				return 0;
+				return cap_file_at_end(f, err);
+			if (in->ioerr)
+				return cap_in_error(f, err);
 			return nd_err_set(err, ND_ERR_INPUT, EINVAL,
 					  "%s: offset %llu: record header truncated (%zu of %zu bytes)",
 					  f->name,
@@ -120,7 +112,7 @@ int cap_pcap_next(struct cap_file *f, struct cap_frame *fr, struct nd_err *err)
 		avail = cap_in_fill(in, need);
 		if (avail < need) {
 			if (in->ioerr)
-				return in_error(f, err);
+				return cap_in_error(f, err);
 			return nd_err_set(err, ND_ERR_INPUT, EINVAL,
 					  "%s: offset %llu: record truncated (header says %u bytes, %zu left)",
 					  f->name,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "capture/capture.h"
 
@@ -73,4 +74,158 @@ Test(capture_faults, pcap_wire_length_zero_keeps_standard_layout)
 	cr_expect_eq(f[2].ts_ns, 18000003000LL);
 	cr_expect_eq(f[2].data[1], 0xfe);
 	cap_close(s);
+}
+
+/* ---- gzip faults ---- */
+
+/* p as one gzip member into out (cap bytes); returns its length. */
+static size_t gz_member(const void *p, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream z = { 0 };
+	cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+				  Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)p;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t len = cap - z.avail_out;
+	deflateEnd(&z);
+	return len;
+}
+
+static char *write_tmp(const void *p, size_t n)
+{
+	char *path = strdup("/tmp/netdx-faultsXXXXXX");
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, p, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+/*
+ * Reads all of a gzip image, from memory and from a file (the two inputs
+ * refill differently): every record, a clean end, and a warning naming
+ * what.
+ */
+static void expect_trailing_warning(const uint8_t *gz, size_t n,
+				    const char *what, size_t raw_off)
+{
+	char where[96];
+	snprintf(where, sizeof(where), "at compressed offset %zu (uncompressed 82)",
+		 raw_off);
+	char *path = write_tmp(gz, n);
+	for (int from_file = 0; from_file < 2; from_file++) {
+		struct cap_source *s = NULL;
+		struct nd_err e = { 0 };
+		const char *paths[] = { path };
+		int rc = from_file ? cap_open_files(&s, paths, 1, NULL, &e)
+				   : cap_open_mem(&s, gz, n, "t.gz", NULL, &e);
+		cr_assert_eq(rc, 0, "open (%s): %s", from_file ? "file" : "memory",
+			     e.msg);
+		struct cap_frame f[4];
+		cr_expect_eq(read_all(s, f, 4, &e, &rc), 3, "%s", e.msg);
+		cr_expect_eq(rc, 0, "a trailing fault is no error: %s", e.msg);
+		const struct cap_problem *pr = cap_file_problem(s, 0);
+		cr_assert_not_null(pr);
+		cr_expect(pr->warning);
+		cr_expect(strstr(pr->err.msg, what), "%s", pr->err.msg);
+		cr_expect(strstr(pr->err.msg, where), "want '%s' in '%s'", where,
+			  pr->err.msg);
+		cap_close(s);
+	}
+	unlink(path);
+	free(path);
+}
+
+Test(capture_faults, gzip_bad_crc_keeps_every_record)
+{
+	uint8_t gz[512];
+	size_t n = gz_member(pcap_wirelen0, sizeof(pcap_wirelen0), gz, sizeof(gz));
+	gz[n - 8] ^= 0xff; /* CRC32 in the trailer */
+	expect_trailing_warning(gz, n, "incorrect data check", n - 8);
+}
+
+Test(capture_faults, gzip_zero_padding_after_last_member_is_a_warning)
+{
+	uint8_t gz[512] = { 0 };
+	size_t n = gz_member(pcap_wirelen0, sizeof(pcap_wirelen0), gz, sizeof(gz));
+	expect_trailing_warning(gz, n + 100, "padding", n);
+}
+
+Test(capture_faults, gzip_fault_mid_record_names_both_offsets)
+{
+	/* Member 1 ends 6 bytes into record 2 (at 44); garbage follows. */
+	uint8_t gz[512];
+	size_t n = gz_member(pcap_wirelen0, 50, gz, sizeof(gz));
+	memset(gz + n, 0x55, 20);
+	struct cap_source *s = NULL;
+	struct nd_err e = { 0 };
+	cr_assert_eq(cap_open_mem(&s, gz, n + 20, "t.gz", NULL, &e), 0, "%s", e.msg);
+	struct cap_frame f[4];
+	int rc;
+	cr_expect_eq(read_all(s, f, 4, &e, &rc), 1);
+	cr_expect_lt(rc, 0);
+	char want[128];
+	snprintf(want, sizeof(want),
+		 "t.gz: offset 44: gzip data corrupt at compressed offset %zu (uncompressed 50)",
+		 n);
+	cr_expect(strstr(e.msg, want), "want '%s' in '%s'", want, e.msg);
+	const struct cap_problem *pr = cap_file_problem(s, 0);
+	cr_assert_not_null(pr);
+	cr_expect_not(pr->warning);
+	cr_expect_eq(pr->offset, 44);
+	cap_close(s);
+}
+
+/* ---- merged files: one bad file ends only itself ---- */
+
+Test(capture_faults, merge_reads_every_file_to_its_end_or_error)
+{
+	/* b.pcap: the same three records cut inside record 2 (offset 44);
+	 * a.pcap: whole. b's error comes at 17 s, before a's record 3. */
+	char *a = write_tmp(pcap_wirelen0, sizeof(pcap_wirelen0));
+	char *b = write_tmp(pcap_wirelen0, 50);
+	const char *paths[] = { a, b };
+	struct cap_source *s = NULL;
+	struct nd_err e = { 0 };
+	cr_assert_eq(cap_open_files(&s, paths, 2, NULL, &e), 0, "%s", e.msg);
+	struct cap_frame f[8];
+	int rc;
+	cr_expect_eq(read_all(s, f, 8, &e, &rc), 4, "%s", e.msg);
+	cr_expect_lt(rc, 0);
+	cr_expect(strstr(e.msg, "offset 44: record header truncated"), "%s", e.msg);
+	cr_expect_eq(f[3].file, 0);
+	cr_expect_eq(f[3].ts_ns, 18000003000LL);
+	cr_expect_null(cap_file_problem(s, 0));
+	const struct cap_problem *pr = cap_file_problem(s, 1);
+	cr_assert_not_null(pr);
+	cr_expect_not(pr->warning);
+	cr_expect(pr->has_offset);
+	cr_expect_eq(pr->offset, 44);
+	cr_expect(strstr(pr->err.msg, b), "%s", pr->err.msg);
+	cap_close(s);
+
+	/* A file that is no capture at all: the others are still read. */
+	char *t = write_tmp("this is not a capture file", 26);
+	const char *p2[] = { t, a };
+	cr_assert_eq(cap_open_files(&s, p2, 2, NULL, &e), 0, "%s", e.msg);
+	cr_expect_eq(read_all(s, f, 8, &e, &rc), 3);
+	cr_expect_lt(rc, 0);
+	pr = cap_file_problem(s, 0);
+	cr_assert_not_null(pr);
+	cr_expect_not(pr->has_offset);
+	cr_expect(strstr(pr->err.msg, "not a pcap or pcapng file"), "%s", pr->err.msg);
+	cap_close(s);
+	/* Nothing readable at all: the open fails. */
+	const char *p3[] = { t, t };
+	cr_expect_lt(cap_open_files(&s, p3, 2, NULL, &e), 0);
+	cr_expect_null(s);
+	unlink(a);
+	unlink(b);
+	unlink(t);
+	free(a);
+	free(b);
+	free(t);
 }
