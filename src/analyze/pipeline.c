@@ -323,6 +323,11 @@ void pipeline_cap_stats(struct pipeline *p, struct cap_stats *st)
 		memset(st, 0, sizeof(*st));
 }
 
+const struct cap_source *pipeline_source(const struct pipeline *p)
+{
+	return p ? p->src : NULL;
+}
+
 void pipeline_reasm_stats(const struct pipeline *p, struct ipr_stats *st)
 {
 	ipr_get_stats(p->reasm, st);
