@@ -33,6 +33,15 @@ struct cap_live {
 	bool draining;	  /* stop requested: reading what arrived before it */
 	int64_t stop_real; /* packets stamped after this are not reported */
 	int64_t drain_end; /* monotonic */
+	/*
+	 * Kernel counters read once when the capture stops: the kernel keeps
+	 * counting (and dropping) while the socket is open, and those packets
+	 * came after the capture. After the stop the handle is closed.
+	 */
+	bool frozen;
+	bool have_stats;
+	struct pcap_stat stats;
+	uint32_t snaplen;
 };
 
 static int64_t clock_ns(clockid_t id)
@@ -166,8 +175,19 @@ fail:
 	return rc;
 }
 
+/* Reads the kernel counters once: the capture's figures from now on. */
+static void live_freeze(struct cap_live *lv)
+{
+	if (lv->frozen)
+		return;
+	lv->frozen = true;
+	lv->snaplen = (uint32_t)pcap_snapshot(lv->pc);
+	lv->have_stats = pcap_stats(lv->pc, &lv->stats) == 0;
+}
+
 static void live_finish(struct cap_live *lv)
 {
+	live_freeze(lv);
 	if (lv->dump)
 		pcap_dump_flush(lv->dump);
 }
@@ -184,6 +204,9 @@ static int live_stop(struct cap_source *src, struct cap_live *lv)
 {
 	src->stopped = true;
 	live_finish(lv);
+	/* Nothing more is read: the kernel stops queueing for us. */
+	pcap_close(lv->pc);
+	lv->pc = NULL;
 	return 0;
 }
 
@@ -209,6 +232,9 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		if (src->max_count && src->records >= src->max_count)
 			return live_stop(src, lv);
 		if (!lv->draining && stop_requested(src, lv)) {
+			/* Packets arriving from now on are not ours, nor are
+			 * their drops: the counters stop here. */
+			live_freeze(lv);
 			lv->draining = true;
 			lv->stop_real = clock_ns(CLOCK_REALTIME);
 			lv->drain_end = mono_ns() +
@@ -237,10 +263,11 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		if (rc == PCAP_ERROR_BREAK)
 			return live_stop(src, lv);
 		if (rc < 0) {
-			live_finish(lv);
+			/* The message first: pcap_stats may reuse the buffer. */
 			src->err_rc = nd_err_set(&src->saved, ND_ERR_RUNTIME, EIO,
 						 "%s: capture failed: %s",
 						 lv->iface, pcap_geterr(lv->pc));
+			live_finish(lv);
 			if (err)
 				*err = src->saved;
 			return src->err_rc;
@@ -270,14 +297,21 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 void cap_live_stats(struct cap_source *src, struct cap_stats *st)
 {
 	struct cap_live *lv = src->live;
-	struct pcap_stat ps;
+	struct pcap_stat now, *ps = &lv->stats;
+	bool ok = lv->have_stats;
 	st->live = true;
-	st->snaplen = (uint32_t)pcap_snapshot(lv->pc);
-	if (pcap_stats(lv->pc, &ps) == 0) {
+	if (lv->frozen) {
+		st->snaplen = lv->snaplen;
+	} else { /* still capturing: the counters so far */
+		st->snaplen = (uint32_t)pcap_snapshot(lv->pc);
+		ok = pcap_stats(lv->pc, &now) == 0;
+		ps = &now;
+	}
+	if (ok) {
 		st->have_kernel_stats = true;
-		st->kernel_received = ps.ps_recv;
-		st->kernel_dropped = ps.ps_drop;
-		st->iface_dropped = ps.ps_ifdrop;
+		st->kernel_received = ps->ps_recv;
+		st->kernel_dropped = ps->ps_drop;
+		st->iface_dropped = ps->ps_ifdrop;
 	}
 }
 
