@@ -95,7 +95,8 @@ static void gz_fault(struct cap_in *in, uint64_t out_off, bool new_member)
 	in->ioerr = EBADMSG;
 	in->zerr_raw = gz_raw_off(in);
 	in->zerr_out = out_off;
-	if (new_member && in->zs.total_out == 0) {
+	if (new_member && in->zs.total_out == 0 &&
+	    strcmp(m, "incorrect header check") == 0) { /* no gzip magic */
 		in->ztrailing = true;
 		in->zerr_raw = in->zdone; /* where the stray bytes start */
 		m = "bytes after the last gzip member are not gzip data (padding or garbage)";
