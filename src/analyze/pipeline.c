@@ -27,6 +27,10 @@ struct pipeline {
 	struct packet pkt;
 	struct packet rpkt; /* a reassembled datagram, decoded */
 	struct pipeline_frame pf;
+	/* Capture statistics taken once when the input ended: the finding
+	 * and the report's counters show the same figure. */
+	struct cap_stats cs;
+	bool have_cs;
 };
 
 void pipeline_opts_default(struct pipeline_opts *o)
@@ -280,6 +284,8 @@ int pipeline_run(struct pipeline *p, struct nd_err *err)
 			}
 		}
 	}
+	pipeline_cap_stats(p, &p->cs);
+	p->have_cs = true;
 	if (ret >= 0 && p->unknown_lt_frames)
 		ret = nd_err_set(err, ND_ERR_INPUT, EPROTONOSUPPORT,
 				 "%s: link type %d is not supported: %" PRIu64
@@ -291,11 +297,9 @@ int pipeline_run(struct pipeline *p, struct nd_err *err)
 	/* Flows still open are reported even when the input failed part-way. */
 	flow_table_flush(p->flows);
 	if (p->opts.ev) {
-		struct cap_stats cs;
 		struct flow_table_stats fs;
-		pipeline_cap_stats(p, &cs);
 		flow_table_get_stats(p->flows, &fs);
-		int r = cq_finish(p->cq, &cs, &fs, p->opts.ev);
+		int r = cq_finish(p->cq, &p->cs, &fs, p->opts.ev);
 		if (r >= 0)
 			r = reasm_evidence(p);
 		if (r < 0 && ret >= 0)
@@ -317,10 +321,17 @@ struct flow_table *pipeline_flows(struct pipeline *p)
 
 void pipeline_cap_stats(struct pipeline *p, struct cap_stats *st)
 {
-	if (p->src)
+	if (p->have_cs)
+		*st = p->cs;
+	else if (p->src)
 		cap_get_stats(p->src, st);
 	else
 		memset(st, 0, sizeof(*st));
+}
+
+const struct cap_source *pipeline_source(const struct pipeline *p)
+{
+	return p ? p->src : NULL;
 }
 
 void pipeline_reasm_stats(const struct pipeline *p, struct ipr_stats *st)

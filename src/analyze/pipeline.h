@@ -71,6 +71,8 @@ int pipeline_run(struct pipeline *p, struct nd_err *err);
 struct tcp_analyzer *pipeline_tcp(struct pipeline *p);
 struct flow_table *pipeline_flows(struct pipeline *p);
 void pipeline_cap_stats(struct pipeline *p, struct cap_stats *st);
+/* The capture source (NULL before pipeline_open succeeded). */
+const struct cap_source *pipeline_source(const struct pipeline *p);
 /* IP fragment tracking: completed, pending, timed out, evicted ... */
 void pipeline_reasm_stats(const struct pipeline *p, struct ipr_stats *st);
 uint64_t pipeline_frames(const struct pipeline *p);

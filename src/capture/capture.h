@@ -69,6 +69,19 @@ struct cap_stats {
 	uint32_t snaplen;		 /* largest snaplen among inputs (0 unknown) */
 };
 
+/*
+ * What went wrong in one input file: an error that ended it early (every
+ * record before it was delivered; the other files of a merge are still
+ * read to their end) or a warning (a fault after its last record, such as
+ * a bad gzip trailer or padding, that cost no record).
+ */
+struct cap_problem {
+	bool warning;
+	bool has_offset; /* false: the file could not be opened or read */
+	uint64_t offset; /* byte offset in the (uncompressed) file */
+	struct nd_err err; /* kind ND_ERR_NONE: no problem */
+};
+
 struct cap_opts {
 	const char *filter;	/* tcpdump filter syntax, or NULL */
 	uint64_t max_count;	/* -c: stop after this many records (0 = all) */
@@ -106,6 +119,10 @@ int cap_open_live(struct cap_source **out, const char *iface,
 int cap_next(struct cap_source *src, struct cap_frame *fr, struct nd_err *err);
 
 void cap_get_stats(struct cap_source *src, struct cap_stats *st);
+
+/* The problem of input file `file`, or NULL when it had none. */
+const struct cap_problem *cap_file_problem(const struct cap_source *src,
+					   int file);
 
 /* Number of input files (1 for live). */
 size_t cap_source_count(const struct cap_source *src);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -54,6 +55,62 @@ static int gz_start(struct cap_in *in, const uint8_t *raw, size_t rawlen)
 	return 0;
 }
 
+/* Compressed bytes consumed so far (inflateReset zeroes total_in). */
+static uint64_t gz_raw_off(const struct cap_in *in)
+{
+	return in->zdone + in->zs.total_in;
+}
+
+/*
+ * True when nothing but skip more bytes (the rest of a member's trailer)
+ * is left of the compressed input.
+ */
+static bool gz_at_eof(struct cap_in *in, size_t skip)
+{
+	for (;;) {
+		size_t k = in->zs.avail_in < skip ? in->zs.avail_in : skip;
+		in->zs.next_in += k;
+		in->zs.avail_in -= (uInt)k;
+		skip -= k;
+		if (in->zs.avail_in)
+			return false;
+		if (in->fd < 0)
+			return true; /* memory: all input was given at once */
+		ssize_t r = read_retry(in->fd, in->zbuf, in->zcap);
+		if (r <= 0)
+			return r == 0;
+		in->zs.next_in = in->zbuf;
+		in->zs.avail_in = (uInt)r;
+	}
+}
+
+/*
+ * Records where inflate failed. A bad check in a member's trailer with
+ * nothing after it, or bytes after a finished member that are not a
+ * member (zero padding, garbage), come after all the data: trailing.
+ */
+static void gz_fault(struct cap_in *in, uint64_t out_off, bool new_member)
+{
+	const char *m = in->zs.msg ? in->zs.msg : "inflate failed";
+	in->ioerr = EBADMSG;
+	in->zerr_raw = gz_raw_off(in);
+	in->zerr_out = out_off;
+	if (new_member && in->zs.total_out == 0 &&
+	    strcmp(m, "incorrect header check") == 0) { /* no gzip magic */
+		in->ztrailing = true;
+		in->zerr_raw = in->zdone; /* where the stray bytes start */
+		m = "bytes after the last gzip member are not gzip data (padding or garbage)";
+	} else if (strcmp(m, "incorrect data check") == 0) {
+		/* The CRC is checked before the 4-byte length is read. */
+		in->zerr_raw -= in->zerr_raw >= 4 ? 4 : 0; /* the CRC field */
+		in->ztrailing = gz_at_eof(in, 4);
+	} else if (strcmp(m, "incorrect length check") == 0) {
+		in->zerr_raw -= in->zerr_raw >= 4 ? 4 : 0; /* the length field */
+		in->ztrailing = gz_at_eof(in, 0);
+	}
+	snprintf(in->zmsg, sizeof(in->zmsg), "%s", m);
+}
+
 /* Inflates up to room bytes into dst; 0 with eof/ioerr set at the end. */
 static size_t gz_read(struct cap_in *in, uint8_t *dst, size_t room)
 {
@@ -80,8 +137,10 @@ static size_t gz_read(struct cap_in *in, uint8_t *dst, size_t room)
 		int rc = inflate(&in->zs, Z_NO_FLUSH);
 		if (rc == Z_STREAM_END) {
 			/* Concatenated members continue the stream. */
+			in->zdone += in->zs.total_in;
+			in->zmembers++;
 			if (inflateReset(&in->zs) != Z_OK) {
-				in->ioerr = EBADMSG;
+				gz_fault(in, in->base + in->tail + (room - in->zs.avail_out), false);
 				break;
 			}
 			continue;
@@ -89,7 +148,8 @@ static size_t gz_read(struct cap_in *in, uint8_t *dst, size_t room)
 		if (rc == Z_BUF_ERROR)
 			continue; /* needs more input */
 		if (rc != Z_OK) {
-			in->ioerr = EBADMSG;
+			gz_fault(in, in->base + in->tail + (room - in->zs.avail_out),
+				 in->zmembers > 0);
 			break;
 		}
 	}
@@ -285,15 +345,47 @@ uint32_t cap_max_packet(int linktype)
 	}
 }
 
+int cap_in_error(struct cap_file *f, struct nd_err *err)
+{
+	const struct cap_in *in = &f->in;
+	if (in->ioerr != EBADMSG)
+		return nd_err_set(err, ND_ERR_INPUT, EIO, "%s: offset %llu: %s",
+				  f->name, (unsigned long long)cap_in_offset(in),
+				  strerror(in->ioerr));
+	return nd_err_set(err, ND_ERR_INPUT, EBADMSG,
+			  "%s: offset %llu: gzip data corrupt at compressed offset %llu (uncompressed %llu): %s",
+			  f->name, (unsigned long long)cap_in_offset(in),
+			  (unsigned long long)in->zerr_raw,
+			  (unsigned long long)in->zerr_out, in->zmsg);
+}
+
+int cap_file_at_end(struct cap_file *f, struct nd_err *err)
+{
+	const struct cap_in *in = &f->in;
+	if (!in->ioerr)
+		return 0;
+	if (in->ioerr != EBADMSG || !in->ztrailing || cap_in_avail(in))
+		return cap_in_error(f, err);
+	/* Every record was read; the fault only cost the trailer. */
+	if (!f->prob.err.kind) {
+		nd_err_set(&f->prob.err, ND_ERR_INPUT, EBADMSG,
+			   "%s: gzip error after the last record, at compressed offset %llu (uncompressed %llu): %s; all records before it were read",
+			   f->name, (unsigned long long)in->zerr_raw,
+			   (unsigned long long)in->zerr_out, in->zmsg);
+		f->prob.warning = true;
+		f->prob.has_offset = true;
+		f->prob.offset = in->zerr_out;
+	}
+	return 0;
+}
+
 /* Identifies the format by magic (never by name) and reads the header. */
 static int detect(struct cap_file *f, struct nd_err *err)
 {
 	size_t n = cap_in_fill(&f->in, 4);
-	if (f->in.ioerr)
-		return nd_err_set(err, ND_ERR_INPUT, EIO, "%s: %s%s", f->name,
-				  f->in.ioerr == EBADMSG ? "gzip data corrupt"
-							 : strerror(f->in.ioerr),
-				  "");
+	/* Bytes inflated before a gzip fault are still read. */
+	if (f->in.ioerr && n < 4)
+		return cap_in_error(f, err);
 	if (n == 0)
 		return nd_err_set(err, ND_ERR_INPUT, EINVAL, "%s: empty file%s",
 				  f->name, f->in.gz ? " (after gzip)" : "");

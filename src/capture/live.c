@@ -36,6 +36,15 @@ struct cap_live {
 	bool draining;	  /* stop requested: reading what arrived before it */
 	int64_t stop_real; /* packets stamped after this are not reported */
 	int64_t drain_end; /* monotonic */
+	/*
+	 * Kernel counters read once when the capture stops: the kernel keeps
+	 * counting (and dropping) while the socket is open, and those packets
+	 * came after the capture. After the stop the handle is closed.
+	 */
+	bool frozen;
+	bool have_stats;
+	struct pcap_stat stats;
+	uint32_t snaplen;
 };
 
 static int64_t clock_ns(clockid_t id)
@@ -181,11 +190,25 @@ static int file_linktype(int dlt)
 		       : dlt;
 }
 
-/* Completes the -w file (headers even when empty); 0 or <0 with err set. */
+/* Reads the kernel counters once: the capture's figures from now on. */
+static void live_freeze(struct cap_live *lv)
+{
+	if (lv->frozen)
+		return;
+	lv->frozen = true;
+	lv->snaplen = (uint32_t)pcap_snapshot(lv->pc);
+	lv->have_stats = pcap_stats(lv->pc, &lv->stats) == 0;
+}
+
+/*
+ * The capture ends: counters frozen, the -w file completed (headers even
+ * when empty). 0 or <0 with err set.
+ */
 static int live_finish(struct cap_live *lv, struct nd_err *err)
 {
 	int rc = 0;
 
+	live_freeze(lv);
 	if (!lv->w)
 		return 0;
 	rc = pcapw_finish(lv->w, file_linktype(lv->linktype), err);
@@ -220,6 +243,9 @@ static int live_stop(struct cap_source *src, struct cap_live *lv,
 {
 	src->stopped = true;
 	src->err_rc = live_finish(lv, &src->saved);
+	/* Nothing more is read: the kernel stops queueing for us. */
+	pcap_close(lv->pc);
+	lv->pc = NULL;
 	if (src->err_rc < 0 && err)
 		*err = src->saved;
 	return src->err_rc;
@@ -247,6 +273,9 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		if (src->max_count && src->records >= src->max_count)
 			return live_stop(src, lv, err);
 		if (!lv->draining && stop_requested(src, lv)) {
+			/* Packets arriving from now on are not ours, nor are
+			 * their drops: the counters stop here. */
+			live_freeze(lv);
 			lv->draining = true;
 			lv->stop_real = clock_ns(CLOCK_REALTIME);
 			lv->drain_end = mono_ns() +
@@ -275,10 +304,11 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		if (rc == PCAP_ERROR_BREAK)
 			return live_stop(src, lv, err);
 		if (rc < 0) {
-			keep_capture(lv);
+			/* The message first: pcap_stats may reuse the buffer. */
 			src->err_rc = nd_err_set(&src->saved, ND_ERR_RUNTIME, EIO,
 						 "%s: capture failed: %s",
 						 lv->iface, pcap_geterr(lv->pc));
+			keep_capture(lv);
 			if (err)
 				*err = src->saved;
 			return src->err_rc;
@@ -323,14 +353,21 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 void cap_live_stats(struct cap_source *src, struct cap_stats *st)
 {
 	struct cap_live *lv = src->live;
-	struct pcap_stat ps;
+	struct pcap_stat now, *ps = &lv->stats;
+	bool ok = lv->have_stats;
 	st->live = true;
-	st->snaplen = (uint32_t)pcap_snapshot(lv->pc);
-	if (pcap_stats(lv->pc, &ps) == 0) {
+	if (lv->frozen) {
+		st->snaplen = lv->snaplen;
+	} else { /* still capturing: the counters so far */
+		st->snaplen = (uint32_t)pcap_snapshot(lv->pc);
+		ok = pcap_stats(lv->pc, &now) == 0;
+		ps = &now;
+	}
+	if (ok) {
 		st->have_kernel_stats = true;
-		st->kernel_received = ps.ps_recv;
-		st->kernel_dropped = ps.ps_drop;
-		st->iface_dropped = ps.ps_ifdrop;
+		st->kernel_received = ps->ps_recv;
+		st->kernel_dropped = ps->ps_drop;
+		st->iface_dropped = ps->ps_ifdrop;
 	}
 }
 

@@ -11,42 +11,26 @@
 #define PCAP_LT_RESERVED 0x03FF0000u
 #define PCAP_LT_MASK 0x0000FFFFu
 
-static int in_error(struct cap_file *f, struct nd_err *err)
-{
-	return nd_err_set(err, ND_ERR_INPUT, EIO, "%s: offset %llu: %s",
-			  f->name, (unsigned long long)cap_in_offset(&f->in),
-			  f->in.ioerr == EBADMSG ? "gzip data corrupt"
-						 : strerror(f->in.ioerr));
-}
-
 /*
- * How implausible the first two record headers look if records have hdrlen
- * bytes of header: fraction out of range, caplen above snaplen or above the
- * wire length, or beyond any sane size. 0 = looks right.
+ * True when the first two records, read with hdrlen-byte record headers,
+ * claim more bytes than any capture of this link type holds: the one
+ * thing a readable file cannot contain. Softer oddities (caplen above the
+ * snaplen or the wire length, wire length 0, fraction out of range) occur
+ * in real standard files and must not move us off the standard layout.
  */
-static unsigned layout_merit(struct cap_file *f, size_t hdrlen)
+static bool layout_broken(struct cap_file *f, size_t hdrlen)
 {
-	size_t avail = cap_in_fill(&f->in, PCAP_FILE_HDR + 16);
-	const uint8_t *p = cap_in_ptr(&f->in);
 	size_t off = PCAP_FILE_HDR;
-	unsigned merit = 0;
-	uint32_t frac_max = f->nsec ? 1000000000u : 1000000u;
 	for (int i = 0; i < 2; i++) {
+		size_t avail = cap_in_fill(&f->in, off + 16);
 		if (avail < off + 16)
-			break;
-		uint32_t frac = cap_ld32(p + off + 4, f->be);
-		uint32_t caplen = cap_ld32(p + off + 8, f->be);
-		uint32_t wirelen = cap_ld32(p + off + 12, f->be);
-		merit += frac >= frac_max;
-		merit += f->snaplen && caplen > f->snaplen;
-		merit += caplen > wirelen;
+			return false;
+		uint32_t caplen = cap_ld32(cap_in_ptr(&f->in) + off + 8, f->be);
 		if (caplen > f->maxcap)
-			return merit + 4;
+			return true;
 		off += hdrlen + caplen;
-		avail = cap_in_fill(&f->in, off + 16);
-		p = cap_in_ptr(&f->in);
 	}
-	return merit;
+	return false;
 }
 
 int cap_pcap_header(struct cap_file *f, struct nd_err *err)
@@ -54,7 +38,7 @@ int cap_pcap_header(struct cap_file *f, struct nd_err *err)
 	size_t n = cap_in_fill(&f->in, PCAP_FILE_HDR);
 	if (n < PCAP_FILE_HDR) {
 		if (f->in.ioerr)
-			return in_error(f, err);
+			return cap_in_error(f, err);
 		return nd_err_set(err, ND_ERR_INPUT, EINVAL,
 				  "%s: offset 0: pcap file header truncated (%zu of %u bytes)",
 				  f->name, n, PCAP_FILE_HDR);
@@ -82,11 +66,11 @@ int cap_pcap_header(struct cap_file *f, struct nd_err *err)
 	f->max_snaplen = f->snaplen;
 	/*
 	 * Some old patched libpcaps wrote 24-byte record headers under the
-	 * standard magic. Like tshark, take that layout only when the standard
-	 * one looks broken and the other fits better (see docs/capture.md).
+	 * standard magic. Take that layout only when the standard one cannot be
+	 * read at all and the other can (see docs/capture.md).
 	 */
-	if (f->hdrlen == 16 && minor == 4 &&
-	    layout_merit(f, 24) < layout_merit(f, 16))
+	if (f->hdrlen == 16 && minor == 4 && layout_broken(f, 16) &&
+	    !layout_broken(f, 24))
 		f->hdrlen = 24;
 	cap_in_consume(&f->in, PCAP_FILE_HDR);
 	return 0;
@@ -100,10 +84,10 @@ int cap_pcap_next(struct cap_file *f, struct cap_frame *fr, struct nd_err *err)
 	if (avail < hl) {
 		avail = cap_in_fill(in, hl);
 		if (avail < hl) {
-			if (in->ioerr)
-				return in_error(f, err);
 			if (avail == 0)
-				return 0;
+				return cap_file_at_end(f, err);
+			if (in->ioerr)
+				return cap_in_error(f, err);
 			return nd_err_set(err, ND_ERR_INPUT, EINVAL,
 					  "%s: offset %llu: record header truncated (%zu of %zu bytes)",
 					  f->name,
@@ -128,7 +112,7 @@ int cap_pcap_next(struct cap_file *f, struct cap_frame *fr, struct nd_err *err)
 		avail = cap_in_fill(in, need);
 		if (avail < need) {
 			if (in->ioerr)
-				return in_error(f, err);
+				return cap_in_error(f, err);
 			return nd_err_set(err, ND_ERR_INPUT, EINVAL,
 					  "%s: offset %llu: record truncated (header says %u bytes, %zu left)",
 					  f->name,

@@ -292,14 +292,10 @@ static int ng_block(struct cap_file *f, struct cap_frame *fr,
 	if (avail < NG_MIN_BLOCK) {
 		avail = cap_in_fill(in, NG_MIN_BLOCK);
 		if (avail < NG_MIN_BLOCK) {
-			if (in->ioerr)
-				return nd_err_set(err, ND_ERR_INPUT, EIO,
-						  "%s: offset %llu: %s", f->name,
-						  (unsigned long long)cap_in_offset(in),
-						  in->ioerr == EBADMSG ? "gzip data corrupt"
-								       : strerror(in->ioerr));
 			if (avail == 0)
-				return NG_END;
+				return cap_file_at_end(f, err); /* NG_END or <0 */
+			if (in->ioerr)
+				return cap_in_error(f, err);
 			char m[96];
 			snprintf(m, sizeof(m), "block header truncated (%zu of 12 bytes)",
 				 avail);
@@ -332,11 +328,7 @@ static int ng_block(struct cap_file *f, struct cap_frame *fr,
 		avail = cap_in_fill(in, len);
 		if (avail < len) {
 			if (in->ioerr)
-				return nd_err_set(err, ND_ERR_INPUT, EIO,
-						  "%s: offset %llu: %s", f->name,
-						  (unsigned long long)off,
-						  in->ioerr == EBADMSG ? "gzip data corrupt"
-								       : strerror(in->ioerr));
+				return cap_in_error(f, err);
 			char m[128];
 			snprintf(m, sizeof(m),
 				 "block truncated (header says %u bytes, %zu left)",

@@ -45,6 +45,14 @@ struct cap_in {
 	z_stream zs;
 	uint8_t *zbuf; /* raw (compressed) input from fd */
 	size_t zcap;
+	uint64_t zdone;	 /* compressed bytes of the members already finished */
+	uint64_t zmembers; /* gzip members finished */
+	/* A gzip fault (ioerr EBADMSG): where, what, and whether it lies
+	 * after all the data (a bad trailer check with nothing after it, or
+	 * bytes after the last member that are not a member: padding). */
+	uint64_t zerr_raw, zerr_out;
+	bool ztrailing;
+	char zmsg[80];
 	/* Regular files are read through a sliding read-only mapping. */
 	bool mapped;
 	uint8_t *map;	    /* the current window's mapping (== win) */
@@ -125,6 +133,9 @@ struct cap_file {
 	size_t ifs_cap;
 	uint32_t max_snaplen; /* largest snaplen seen in any header */
 	int64_t last_ts;
+	/* The error that ended this file early, or a warning (a trailing gzip
+	 * fault that cost no record: the file still ends cleanly). */
+	struct cap_problem prob;
 };
 
 /* Opens the file (path "-" = stdin) and reads its file header. */
@@ -135,6 +146,15 @@ int cap_file_open_mem(struct cap_file *f, const uint8_t *p, size_t len,
 void cap_file_release(struct cap_file *f);
 /* 1 record, 0 end, <0 error (err names file and offset). */
 int cap_file_next(struct cap_file *f, struct cap_frame *fr, struct nd_err *err);
+
+/*
+ * For the readers, when fewer bytes than a header are left: at a record
+ * boundary with nothing left, 0 = clean end (a trailing gzip fault is kept
+ * as f->warn); cap_in_error words a read or gzip error at the record that
+ * starts at the current offset.
+ */
+int cap_file_at_end(struct cap_file *f, struct nd_err *err);
+int cap_in_error(struct cap_file *f, struct nd_err *err);
 
 /* pcap / pcapng specifics (pcap.c, pcapng.c). */
 int cap_pcap_header(struct cap_file *f, struct nd_err *err);
@@ -159,6 +179,8 @@ struct cap_source {
 	size_t nheap;
 	bool advance; /* heap[0]'s record was handed out: read its next */
 	bool primed;
+	size_t nfailed;	     /* files that ended with an error */
+	size_t first_failed; /* the first of them */
 	/* a read error is sticky: cap_next keeps returning it */
 	int err_rc;
 	struct nd_err saved;

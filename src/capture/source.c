@@ -116,44 +116,64 @@ static void heap_down(struct cap_source *src, size_t i)
 	}
 }
 
-/* Reads each file's first record, like mergecap: an error stops the merge. */
-static int merge_prime(struct cap_source *src, struct nd_err *err)
+/*
+ * Next record of file i. An error ends that file only: it is kept as the
+ * file's problem (reported with its name and offset) and, in a merge, the
+ * other files are still read to their end. Returns 1 or 0 (ended).
+ */
+static int file_next(struct cap_source *src, size_t i, struct cap_frame *fr)
+{
+	struct cap_file *f = &src->files[i];
+	int rc = cap_file_next(f, fr, &f->prob.err);
+	if (rc >= 0)
+		return rc;
+	f->prob.warning = false;
+	f->prob.has_offset = true;
+	f->prob.offset = cap_in_offset(&f->in);
+	if (!src->nfailed++)
+		src->first_failed = i;
+	return 0;
+}
+
+/* Reads each file's first record to fill the heap. */
+static void merge_prime(struct cap_source *src)
 {
 	src->primed = true;
-	for (size_t i = 0; i < src->nfiles; i++) {
-		int rc = cap_file_next(&src->files[i], &src->heads[i], err);
-		if (rc < 0)
-			return rc;
-		if (rc > 0)
+	for (size_t i = 0; i < src->nfiles; i++)
+		if (!src->files[i].prob.err.kind &&
+		    file_next(src, i, &src->heads[i]) > 0)
 			src->heap[src->nheap++] = i;
-	}
 	for (size_t i = src->nheap / 2; i-- > 0;)
 		heap_down(src, i);
-	return 0;
 }
 
 static int merged_next(struct cap_source *src, struct cap_frame *fr,
 		       struct nd_err *err)
 {
-	if (src->nfiles == 1)
-		return cap_file_next(&src->files[0], fr, err);
-	if (!src->primed) {
-		int rc = merge_prime(src, err);
-		if (rc < 0)
-			return rc;
+	if (src->nfiles == 1) { /* the common case: no heap */
+		int rc = file_next(src, 0, fr);
+		if (rc == 0 && src->nfailed) {
+			*err = src->files[0].prob.err;
+			return -EINVAL;
+		}
+		return rc;
 	}
+	if (!src->primed)
+		merge_prime(src);
 	if (src->advance) {
 		src->advance = false;
 		size_t i = src->heap[0];
-		int rc = cap_file_next(&src->files[i], &src->heads[i], err);
-		if (rc < 0)
-			return rc;
-		if (rc == 0)
+		if (file_next(src, i, &src->heads[i]) == 0)
 			src->heap[0] = src->heap[--src->nheap];
 		heap_down(src, 0);
 	}
-	if (src->nheap == 0)
-		return 0;
+	if (src->nheap == 0) {
+		/* Every file ended; the first one that failed is the error. */
+		if (!src->nfailed)
+			return 0;
+		*err = src->files[src->first_failed].prob.err;
+		return -EINVAL;
+	}
 	*fr = src->heads[src->heap[0]];
 	src->advance = true;
 	return 1;
@@ -291,12 +311,28 @@ int cap_open_files(struct cap_source **out, const char *const *paths,
 		}
 		src->nfiles = i + 1;
 		rc = cap_file_open(&src->files[i], paths[i], (int)i, err);
-		if (rc < 0)
+		if (rc < 0 && (npaths == 1 || err->kind != ND_ERR_INPUT))
 			goto fail;
 		src->files[i].name = src->names[i];
+		if (rc < 0) {
+			/* One unreadable file of a merge: the others still
+			 * count; it is reported as this file's error. */
+			struct cap_file *f = &src->files[i];
+			cap_file_release(f);
+			f->prob.err = *err;
+			f->prob.has_offset = false;
+			if (!src->nfailed++)
+				src->first_failed = i;
+			continue;
+		}
 		rc = check_file_filter(src, &src->files[i], err);
 		if (rc < 0)
 			goto fail;
+	}
+	if (src->nfailed == npaths) { /* nothing readable at all */
+		*err = src->files[src->first_failed].prob.err;
+		rc = -EINVAL;
+		goto fail;
 	}
 	*out = src;
 	return 0;
@@ -347,6 +383,15 @@ void cap_get_stats(struct cap_source *src, struct cap_stats *st)
 	for (size_t i = 0; i < src->nfiles; i++)
 		if (src->files[i].max_snaplen > st->snaplen)
 			st->snaplen = src->files[i].max_snaplen;
+}
+
+const struct cap_problem *cap_file_problem(const struct cap_source *src,
+					   int file)
+{
+	if (!src || src->live || file < 0 || (size_t)file >= src->nfiles ||
+	    !src->files[file].prob.err.kind)
+		return NULL;
+	return &src->files[file].prob;
 }
 
 size_t cap_source_count(const struct cap_source *src)

@@ -74,7 +74,63 @@ static int setup_pipeline(struct packet_cmd *pc, struct nd_err *err)
 	return pipeline_open(pc->p, o->inputs, o->n_inputs, o->iface, err);
 }
 
-static int fill_meta(struct packet_cmd *pc)
+/* Whether the run's error is one input file's error (listed with it). */
+static bool is_file_error(const struct cap_source *src, const struct nd_err *e)
+{
+	for (size_t i = 0; i < cap_source_count(src); i++) {
+		const struct cap_problem *pr = cap_file_problem(src, (int)i);
+		if (pr && !pr->warning && strcmp(pr->err.msg, e->msg) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every file that ended early, by name and offset, and a run error that is
+ * none of them (unsupported link type, live capture failure): the report
+ * then covers only what was read before them and says so.
+ */
+static int add_errors(struct packet_cmd *pc, int run,
+		      const struct nd_err *run_err)
+{
+	const struct cap_source *src = pipeline_source(pc->p);
+	int ret = 0;
+
+	for (size_t i = 0; i < cap_source_count(src) && !ret; i++) {
+		const struct cap_problem *pr = cap_file_problem(src, (int)i);
+		if (pr && !pr->warning)
+			ret = report_add_error(pc->rep, "capture",
+					       cap_source_name(src, (int)i),
+					       pr->has_offset, pr->offset,
+					       pr->err.msg);
+	}
+	if (!ret && run < 0 && !is_file_error(src, run_err))
+		ret = report_add_error(pc->rep, "capture", NULL, false, 0,
+				       run_err->msg);
+	if (!ret && report_error_count(pc->rep))
+		ret = report_set_source_partial(pc->rep, "capture",
+						"input error: the report covers what was read before it");
+	return ret;
+}
+
+/* One stderr line per file error or warning, then the run's own error. */
+static void print_problems(struct packet_cmd *pc, int run,
+			   const struct nd_err *run_err)
+{
+	const struct cap_source *src = pipeline_source(pc->p);
+
+	for (size_t i = 0; i < cap_source_count(src); i++) {
+		const struct cap_problem *pr = cap_file_problem(src, (int)i);
+		if (pr)
+			fprintf(stderr, "netdx: %s%s\n",
+				pr->warning ? "warning: " : "", pr->err.msg);
+	}
+	if (run < 0 && !is_file_error(src, run_err))
+		cli_error(run_err);
+}
+
+static int fill_meta(struct packet_cmd *pc, int run,
+		     const struct nd_err *run_err)
 {
 	const struct cli_opts *o = pc->o;
 	struct flow_table_stats fs;
@@ -104,6 +160,8 @@ static int fill_meta(struct packet_cmd *pc)
 	if (!ret && cs.live && cs.have_kernel_stats)
 		ret = report_set_counter(pc->rep, "kernel_dropped",
 					 cs.kernel_dropped);
+	if (!ret)
+		ret = add_errors(pc, run, run_err);
 	return ret;
 }
 
@@ -164,7 +222,7 @@ int packet_cmd_run(struct packet_cmd *pc)
 		ret = nd_err_set(&err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 		goto fail;
 	}
-	ret = fill_meta(pc);
+	ret = fill_meta(pc, run, &run_err);
 	if (ret < 0) {
 		nd_err_set(&err, ND_ERR_RUNTIME, -ret, "out of memory");
 		goto fail;
@@ -193,17 +251,15 @@ int packet_cmd_run(struct packet_cmd *pc)
 	}
 	code = report_worst_severity(pc->rep) >= SEV_WARN ? ND_EXIT_FINDINGS
 							  : ND_EXIT_OK;
-	if (run < 0) {
-		cli_error(&run_err);
+	print_problems(pc, run, &run_err);
+	if (run < 0)
 		code = cli_exit_code(run_err.kind);
-	}
 	report_free(pc->rep);
 	pipeline_free(pc->p);
 	ev_store_free(pc->ev);
 	return code;
 fail:
-	if (run < 0)
-		cli_error(&run_err);
+	print_problems(pc, run, &run_err);
 	cli_error(&err);
 	report_free(pc->rep);
 	pipeline_free(pc->p);

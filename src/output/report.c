@@ -50,6 +50,8 @@ struct report {
 	int64_t start_ns, end_ns;
 	struct report_source *sources;
 	size_t n_sources;
+	struct report_error *errors;
+	size_t n_errors;
 	struct report_counter *counters;
 	size_t n_counters;
 	struct finding **findings;
@@ -129,6 +131,12 @@ void report_free(struct report *r)
 		free(r->sources[i].reason);
 	}
 	free(r->sources);
+	for (size_t i = 0; i < r->n_errors; i++) {
+		free(r->errors[i].source);
+		free(r->errors[i].file);
+		free(r->errors[i].message);
+	}
+	free(r->errors);
 	for (size_t i = 0; i < r->n_counters; i++)
 		free(r->counters[i].name);
 	free(r->counters);
@@ -161,7 +169,7 @@ void report_set_times(struct report *r, int64_t start_ns, int64_t end_ns)
 int report_add_source(struct report *r, const char *name, bool available,
 		      const char *reason)
 {
-	struct report_source s = { dupstr(name), available,
+	struct report_source s = { dupstr(name), available, false,
 				   available || !reason ? NULL : dupstr(reason) };
 	if (!s.name || (!available && reason && !s.reason) ||
 	    grow(&r->sources, r->n_sources, sizeof(*r->sources)) < 0) {
@@ -170,6 +178,40 @@ int report_add_source(struct report *r, const char *name, bool available,
 		return -ENOMEM;
 	}
 	r->sources[r->n_sources++] = s;
+	return 0;
+}
+
+int report_set_source_partial(struct report *r, const char *name,
+			      const char *reason)
+{
+	for (size_t i = 0; i < r->n_sources; i++) {
+		struct report_source *s = &r->sources[i];
+		if (strcmp(s->name, name) != 0)
+			continue;
+		char *why = reason ? dupstr(reason) : NULL;
+		if (reason && !why)
+			return -ENOMEM;
+		free(s->reason);
+		s->reason = why;
+		s->partial = true;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int report_add_error(struct report *r, const char *source, const char *file,
+		     bool has_offset, uint64_t offset, const char *message)
+{
+	struct report_error e = { dupstr(source), file ? dupstr(file) : NULL,
+				  has_offset, offset, dupstr(message) };
+	if (!e.source || (file && !e.file) || !e.message ||
+	    grow(&r->errors, r->n_errors, sizeof(*r->errors)) < 0) {
+		free(e.source);
+		free(e.file);
+		free(e.message);
+		return -ENOMEM;
+	}
+	r->errors[r->n_errors++] = e;
 	return 0;
 }
 
@@ -611,6 +653,13 @@ size_t report_source_count(const struct report *r) { return r->n_sources; }
 const struct report_source *report_source_at(const struct report *r, size_t i)
 {
 	return i < r->n_sources ? &r->sources[i] : NULL;
+}
+
+size_t report_error_count(const struct report *r) { return r->n_errors; }
+
+const struct report_error *report_error_at(const struct report *r, size_t i)
+{
+	return i < r->n_errors ? &r->errors[i] : NULL;
 }
 
 size_t report_counter_count(const struct report *r) { return r->n_counters; }

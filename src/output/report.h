@@ -47,7 +47,17 @@ struct report;
 struct report_source {
 	char *name;
 	bool available;
-	char *reason; /* why unavailable; NULL when available */
+	bool partial; /* available, but some of its input could not be read */
+	char *reason; /* why unavailable or partial; else NULL */
+};
+
+/* An input error: the report covers what was read before it. */
+struct report_error {
+	char *source;	 /* "capture" */
+	char *file;	 /* input file or interface, or NULL */
+	bool has_offset;
+	uint64_t offset; /* byte offset in file */
+	char *message;	 /* the one-line error, as printed on stderr */
 };
 
 struct report_counter {
@@ -63,6 +73,15 @@ int report_add_input(struct report *r, const char *input);
 void report_set_times(struct report *r, int64_t start_ns, int64_t end_ns);
 int report_add_source(struct report *r, const char *name, bool available,
 		      const char *reason);
+/* Marks source `name` as partial with a reason; -ENOENT if absent. */
+int report_set_source_partial(struct report *r, const char *name,
+			      const char *reason);
+/*
+ * Records an input error (file may be NULL). A report with errors is
+ * incomplete: the verdict says so whatever the findings are.
+ */
+int report_add_error(struct report *r, const char *source, const char *file,
+		     bool has_offset, uint64_t offset, const char *message);
 /* Sets (or replaces) a named counter ("frames", "flows", ...). */
 int report_set_counter(struct report *r, const char *name, uint64_t value);
 
@@ -143,6 +162,8 @@ const char *report_input_at(const struct report *r, size_t i);
 void report_times(const struct report *r, int64_t *start_ns, int64_t *end_ns);
 size_t report_source_count(const struct report *r);
 const struct report_source *report_source_at(const struct report *r, size_t i);
+size_t report_error_count(const struct report *r);
+const struct report_error *report_error_at(const struct report *r, size_t i);
 size_t report_counter_count(const struct report *r);
 const struct report_counter *report_counter_at(const struct report *r,
 					       size_t i);

@@ -164,9 +164,10 @@ static int put_kv(FILE *out, bool first, const char *key,
 	return 0;
 }
 
-static const char *verdict_name(int worst)
+static const char *verdict_name(const struct report *r, int worst)
 {
-	return worst == SEV_CRIT ? "critical"
+	return report_error_count(r) ? "incomplete"
+	       : worst == SEV_CRIT ? "critical"
 	       : worst == SEV_WARN ? "degraded"
 	       : worst >= 0	   ? "ok_with_notes"
 				   : "ok";
@@ -273,16 +274,17 @@ static int json_end(struct sink *s, struct report *r)
 		struct json_object *so = json_object_new_object();
 		json_object_object_add(so, "name", jstr(rs->name));
 		json_object_object_add(so, "status",
-				       json_object_new_string(rs->available
-							? "available"
-							: "unavailable"));
+				       json_object_new_string(
+					       !rs->available ? "unavailable"
+					       : rs->partial  ? "partial"
+							      : "available"));
 		json_object_object_add(so, "reason", jstr(rs->reason));
 		json_object_array_add(srcs, so);
 	}
 	put_kv(out, false, "sources", srcs);
 
 	struct json_object *sum = json_object_new_object();
-	json_object_object_add(sum, "verdict", json_object_new_string(verdict_name(worst)));
+	json_object_object_add(sum, "verdict", json_object_new_string(verdict_name(r, worst)));
 	json_object_object_add(sum, "worst_severity",
 			       worst >= 0 ? json_object_new_string(severity_name(worst))
 					  : NULL);
@@ -294,6 +296,21 @@ static int json_end(struct sink *s, struct report *r)
 				       json_object_new_uint64(c[i]));
 	json_object_object_add(sum, "by_severity", by);
 	put_kv(out, false, "summary", sum);
+
+	struct json_object *errs = json_object_new_array();
+	for (size_t i = 0; i < report_error_count(r); i++) {
+		const struct report_error *re = report_error_at(r, i);
+		struct json_object *eo = json_object_new_object();
+		json_object_object_add(eo, "source", jstr(re->source));
+		json_object_object_add(eo, "file", re->file ? jstr(re->file) : NULL);
+		json_object_object_add(eo, "offset",
+				       re->has_offset
+					       ? json_object_new_uint64(re->offset)
+					       : NULL);
+		json_object_object_add(eo, "message", jstr(re->message));
+		json_object_array_add(errs, eo);
+	}
+	put_kv(out, false, "errors", errs);
 
 	fputs(",\"findings\":[", out);
 	for (size_t i = 0; i < report_finding_count(r); i++) {

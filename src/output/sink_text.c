@@ -126,8 +126,19 @@ static void verdict(struct sink *s, const struct report *r)
 	report_count_by_severity(r, c);
 	int worst = report_worst_severity(r);
 	FILE *o = s->opts.out;
+	size_t ne = report_error_count(r);
 	fputs("Verdict: ", o);
-	if (worst == SEV_CRIT)
+	if (ne) {
+		/* Findings cover only what was read: say so first. */
+		fprintf(o, "INCOMPLETE: %zu input error%s: ", ne,
+			ne == 1 ? "" : "s");
+		for (size_t i = 0; i < ne; i++) {
+			if (i)
+				fputs("; ", o);
+			put_safe(o, report_error_at(r, i)->message);
+		}
+		fputc('\n', o);
+	} else if (worst == SEV_CRIT)
 		fprintf(o, "CRITICAL: %zu finding%s need%s action now\n",
 			c[SEV_CRIT], c[SEV_CRIT] == 1 ? "" : "s",
 			c[SEV_CRIT] == 1 ? "s" : "");
@@ -449,11 +460,11 @@ static int text_end(struct sink *s, struct report *r)
 		fprintf(o, "  ... and %zu more below\n", nf - top);
 	for (size_t i = 0; i < report_source_count(r); i++) {
 		const struct report_source *src = report_source_at(r, i);
-		if (src->available)
+		if (src->available && !src->partial)
 			continue;
 		fputs("Source ", o);
 		put_safe(o, src->name);
-		fputs(" unavailable: ", o);
+		fputs(src->available ? " partial: " : " unavailable: ", o);
 		put_safe(o, src->reason ? src->reason : "unknown reason");
 		fputc('\n', o);
 	}

@@ -110,6 +110,71 @@ run "flows --json cut short" flows --json "$T/cut.pcap"
 expect_error "flows --json cut short" 3 "$T/cut.pcap" "offset $off"
 assert_eq "$(jq -r .counters.frames "$OUT" 2>/dev/null)" $k "flows --json cut short: frames before the cut"
 
+# ---- merged files: a bad file ends only itself -------------------------------
+# demo.pcap + cut.pcap + a text file: every record of demo and the k before
+# the cut are reported, each bad file is one stderr line (name, offset), the
+# report says it is incomplete, status 3.
+run "reference demo" flows --json "$DEMO"
+n_demo=$(jq .counters.frames "$OUT")
+for cmd in flows analyze; do
+	run "$cmd merge with bad files" $cmd --json "$DEMO" "$T/cut.pcap" "$T/text.pcap"
+	assert_eq "$RC" 3 "$cmd merge with bad files: exit status"
+	assert_eq "$(wc -l <"$ERR")" 2 "$cmd merge with bad files: one stderr line per bad file"
+	grep -qF "netdx: $T/cut.pcap: offset $off: " "$ERR" ||
+		fail "$cmd merge: stderr does not name cut.pcap at offset $off: $(cat "$ERR")"
+	grep -qF "netdx: $T/text.pcap: offset 0: " "$ERR" ||
+		fail "$cmd merge: stderr does not name text.pcap: $(cat "$ERR")"
+	assert_eq "$(jq .counters.frames "$OUT")" $((n_demo + k)) "$cmd merge: frames = demo + records before the cut"
+	assert_eq "$(jq -r .summary.verdict "$OUT")" incomplete "$cmd merge: verdict"
+	assert_eq "$(jq -c '[.errors[] | [.source, .file, .offset]]' "$OUT")" \
+		"[[\"capture\",\"$T/cut.pcap\",$off],[\"capture\",\"$T/text.pcap\",null]]" \
+		"$cmd merge: errors array"
+	assert_eq "$(jq -r '.sources[] | select(.name == "capture") | .status' "$OUT")" partial \
+		"$cmd merge: capture source"
+done
+run "flows merge with bad files (text)" flows "$DEMO" "$T/cut.pcap"
+assert_eq "$RC" 3 "flows merge (text): exit status"
+assert_match "$(grep '^Verdict:' "$OUT")" "^Verdict: INCOMPLETE: 1 input error: $T/cut.pcap: offset $off: " \
+	"flows merge (text): verdict line names the error"
+
+# ---- gzip faults ---------------------------------------------------------------
+# A bad CRC or zero padding after the last record costs nothing: every record,
+# one "netdx: warning:" line, status as for the plain file. A fault inside the
+# records: the ones before it, then one error naming both offsets, status 3.
+flip_byte() { # FILE OFFSET
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %03o $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+if command -v gzip >/dev/null; then
+	gzip -c "$DEMO" >"$T/crc.pcap.gz"
+	gz_len=$(stat -c %s "$T/crc.pcap.gz")
+	flip_byte "$T/crc.pcap.gz" $((gz_len - 8))
+	{ gzip -c "$DEMO"; head -c 512 /dev/zero; } >"$T/pad.pcap.gz"
+	head -c $CUT "$DEMO" | gzip -c >"$T/mid.pcap.gz"
+	mid_len=$(stat -c %s "$T/mid.pcap.gz")
+	echo "not gzip" >>"$T/mid.pcap.gz"
+	for cmd in flows analyze; do
+		run "$cmd plain" $cmd --json "$DEMO"
+		want_rc=$RC want_verdict=$(jq -r .summary.verdict "$OUT")
+		for gz in crc pad; do
+			run "$cmd $gz.pcap.gz" $cmd --json "$T/$gz.pcap.gz"
+			assert_eq "$RC" "$want_rc" "$cmd $gz.pcap.gz: exit status as for the plain file"
+			assert_eq "$(jq .counters.frames "$OUT")" "$n_demo" "$cmd $gz.pcap.gz: every frame"
+			assert_eq "$(jq -r .summary.verdict "$OUT")" "$want_verdict" "$cmd $gz.pcap.gz: verdict"
+			assert_eq "$(wc -l <"$ERR")" 1 "$cmd $gz.pcap.gz: one stderr line"
+			assert_match "$(cat "$ERR")" "^netdx: warning: $T/$gz.pcap.gz: .*compressed offset [0-9]+ \\(uncompressed $(stat -c %s "$DEMO")\\)" \
+				"$cmd $gz.pcap.gz: warning names the offsets"
+		done
+		run "$cmd mid.pcap.gz" $cmd --json "$T/mid.pcap.gz"
+		expect_error "$cmd mid.pcap.gz" 3 "$T/mid.pcap.gz: offset $off: " \
+			"compressed offset $mid_len (uncompressed $CUT)"
+		assert_eq "$(jq .counters.frames "$OUT")" $k "$cmd mid.pcap.gz: records before the fault"
+	done
+else
+	info "gzip not installed: gzip fault cases not checked"
+fi
+
 echo x >"$T/unreadable.pcap"
 chmod 000 "$T/unreadable.pcap"
 if [[ $(id -u) -eq 0 ]]; then

@@ -604,3 +604,58 @@ Test(sink, lazy_table_fill_error_fails_the_render)
 		report_free(r);
 	}
 }
+
+Test(sink, input_errors_make_the_report_incomplete)
+{
+	struct report *r = report_new("flows");
+	report_add_source(r, "capture", true, NULL);
+	report_add_finding(r, mk("capture.truncated", SEV_WARN, 0.5, NULL));
+	char *js = render(r, "json", (struct sink_opts){ 0 });
+	struct json_object *root = json_tokener_parse(js), *v, *sum, *errs;
+	cr_assert_not_null(root, "unparseable: %s", js);
+	cr_assert(json_object_object_get_ex(root, "errors", &errs));
+	cr_expect_eq(json_object_array_length(errs), 0);
+	json_object_put(root);
+	free(js);
+
+	cr_assert_eq(report_set_source_partial(r, "capture", "input error"), 0);
+	cr_expect_eq(report_set_source_partial(r, "nosuch", "x"), -ENOENT);
+	cr_assert_eq(report_add_error(r, "capture", "b.pcap", true, 44,
+				      "b.pcap: offset 44: record truncated"), 0);
+	cr_assert_eq(report_add_error(r, "capture", NULL, false, 0,
+				      "link type 65000 is not supported"), 0);
+	char *txt = render(r, "text", (struct sink_opts){ 0 });
+	cr_expect(strstr(txt, "Verdict: INCOMPLETE: 2 input errors: b.pcap: offset 44: record truncated; link type 65000 is not supported\n"),
+		  "%s", txt);
+	cr_expect(strstr(txt, "Source capture partial: input error\n"), "%s", txt);
+	free(txt);
+	js = render(r, "json", (struct sink_opts){ 0 });
+	root = json_tokener_parse(js);
+	cr_assert_not_null(root, "unparseable: %s", js);
+	cr_assert(json_object_object_get_ex(root, "summary", &sum));
+	cr_assert(json_object_object_get_ex(sum, "verdict", &v));
+	cr_expect_str_eq(json_object_get_string(v), "incomplete");
+	cr_assert(json_object_object_get_ex(root, "errors", &errs));
+	cr_assert_eq(json_object_array_length(errs), 2);
+	struct json_object *e0 = json_object_array_get_idx(errs, 0);
+	cr_assert(json_object_object_get_ex(e0, "source", &v));
+	cr_expect_str_eq(json_object_get_string(v), "capture");
+	cr_assert(json_object_object_get_ex(e0, "file", &v));
+	cr_expect_str_eq(json_object_get_string(v), "b.pcap");
+	cr_assert(json_object_object_get_ex(e0, "offset", &v));
+	cr_expect_eq(json_object_get_uint64(v), 44);
+	cr_assert(json_object_object_get_ex(e0, "message", &v));
+	cr_expect_str_eq(json_object_get_string(v), "b.pcap: offset 44: record truncated");
+	struct json_object *e1 = json_object_array_get_idx(errs, 1);
+	cr_assert(json_object_object_get_ex(e1, "file", &v));
+	cr_expect(json_object_is_type(v, json_type_null));
+	cr_assert(json_object_object_get_ex(e1, "offset", &v));
+	cr_expect(json_object_is_type(v, json_type_null));
+	cr_assert(json_object_object_get_ex(root, "sources", &v));
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(v, 0),
+					    "status", &v));
+	cr_expect_str_eq(json_object_get_string(v), "partial");
+	json_object_put(root);
+	free(js);
+	report_free(r);
+}
