@@ -393,21 +393,24 @@ static bool merge_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
 /*
  * --all at --max-rows: a connection with problems takes the row of one
  * without (found by a forward scan: a kept row only gains problems, so the
- * scan never has to go back); otherwise it is left out and counted.
+ * scan never has to go back); otherwise it is left out. Each connection
+ * left out is counted once: a revived part of one was counted already.
  */
 static void keep_bounded(struct analyze_ctx *a, const struct tcp_conn_stats *st,
-			 uint64_t score)
+			 uint64_t score, bool revived)
 {
 	size_t *slot;
 
-	a->rows_omitted++;
-	if (score == 0)
+	if (score)
+		while (a->zero_scan < a->nc &&
+		       tcp_conn_problem_score(&a->conns[a->zero_scan]) != 0)
+			a->zero_scan++;
+	if (!score || a->zero_scan >= a->nc) {
+		if (!revived)
+			a->rows_omitted++;
 		return;
-	while (a->zero_scan < a->nc &&
-	       tcp_conn_problem_score(&a->conns[a->zero_scan]) != 0)
-		a->zero_scan++;
-	if (a->zero_scan >= a->nc)
-		return;
+	}
+	a->rows_omitted++; /* the connection whose row it takes */
 	slot = conn_slot(a, a->conns[a->zero_scan].stream, false);
 	if (slot)
 		*slot = 0;
@@ -443,7 +446,7 @@ static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st,
 		return;
 	}
 	if (a->all && !a->drill && a->max_rows && a->nc >= a->max_rows) {
-		keep_bounded(a, st, score);
+		keep_bounded(a, st, score, revived);
 		return;
 	}
 	if (a->nc == a->cc) {
