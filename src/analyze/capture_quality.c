@@ -737,6 +737,14 @@ static void copy_frames(struct evidence *ev, const uint64_t *f, uint8_t n,
 	ev->frame_count = total;
 }
 
+/* Adds ev; a full store is counted there, not an error for the run. */
+static int put(struct ev_store *out, const struct evidence *ev)
+{
+	int rc = ev_store_add(out, ev);
+
+	return rc == -ENOSPC ? 0 : rc;
+}
+
 static int emit_dups(struct cq *q, struct ev_store *out)
 {
 	struct evidence ev;
@@ -752,7 +760,7 @@ static int emit_dups(struct cq *q, struct ev_store *out)
 	ev_set_i64(&ev, "first_original", (int64_t)q->first_orig);
 	copy_frames(&ev, q->dup_frames, q->n_dup_frames,
 		    q->dup_exact + q->dup_near);
-	return ev_store_add(out, &ev);
+	return put(out, &ev);
 }
 
 int cq_finish(struct cq *q, const struct cap_stats *cs,
@@ -769,7 +777,7 @@ int cq_finish(struct cq *q, const struct cap_stats *cs,
 		ev_set_i64(&ev, "max_step_ns", q->back_max);
 		ev_set_i64(&ev, "max_step_frame", (int64_t)q->back_max_frame);
 		copy_frames(&ev, q->back_frames, q->n_back_frames, q->back_count);
-		rc = ev_store_add(out, &ev);
+		rc = put(out, &ev);
 	}
 	if (!rc && q->trunc) {
 		ev_init(&ev, "capture.truncated", EV_SRC_CAPTURE);
@@ -782,14 +790,17 @@ int cq_finish(struct cq *q, const struct cap_stats *cs,
 		if (cs && cs->snaplen)
 			ev_set_i64(&ev, "header_snaplen", cs->snaplen);
 		copy_frames(&ev, q->trunc_frames, q->n_trunc_frames, q->trunc);
-		rc = ev_store_add(out, &ev);
+		rc = put(out, &ev);
 	}
 	if (!rc && fs && fs->evicted) {
 		ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);
 		ev_set_i64(&ev, "evicted", (int64_t)fs->evicted);
+		ev_set_i64(&ev, "evictions", (int64_t)fs->evictions);
+		ev_set_i64(&ev, "returned", (int64_t)fs->evicted_returned);
+		ev_set_i64(&ev, "forgotten", (int64_t)fs->evicted_forgotten);
 		ev_set_i64(&ev, "created", (int64_t)fs->created);
 		ev_set_i64(&ev, "max_open", (int64_t)fs->max_open);
-		rc = ev_store_add(out, &ev);
+		rc = put(out, &ev);
 	}
 	if (!rc && cs && cs->live && cs->have_kernel_stats) {
 		ev_init(&ev, "capture.kernel_drops", EV_SRC_CAPTURE);
@@ -797,7 +808,7 @@ int cq_finish(struct cq *q, const struct cap_stats *cs,
 		ev_set_i64(&ev, "kernel_dropped", (int64_t)cs->kernel_dropped);
 		ev_set_i64(&ev, "iface_dropped", (int64_t)cs->iface_dropped);
 		ev_set_i64(&ev, "records", (int64_t)cs->records);
-		rc = ev_store_add(out, &ev);
+		rc = put(out, &ev);
 	}
 	return rc;
 }

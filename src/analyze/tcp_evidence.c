@@ -11,7 +11,7 @@ static void ev_begin(struct evidence *e, const char *kind,
 	e->t_start_ns = st->first_ns;
 	e->t_end_ns = st->last_ns;
 	ev_scope_set_flow(&e->scope, &st->key, st->stream);
-	ev_set_i64(e, "client", st->client);
+	ev_set_label(e, "client", st->client);
 }
 
 static void add_frame(struct evidence *e, uint64_t frame)
@@ -42,7 +42,7 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 	 */
 	if (d->retrans || d->ooo_retransmitted) {
 		ev_begin(&e, "tcp.retransmission", st);
-		ev_set_i64(&e, "sender", i);
+		ev_set_label(&e, "sender", i);
 		ev_set_i64(&e, "retrans", d->retrans);
 		ev_set_i64(&e, "fast", d->retrans_fast);
 		ev_set_i64(&e, "timeout", d->retrans_timeout);
@@ -50,7 +50,7 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 		/* What can be resent: segments with data, SYN or FIN. */
 		ev_set_i64(&e, "seq_pkts", (int64_t)d->seq_pkts);
 		ev_set_i64(&e, "retrans_bytes", (int64_t)d->retrans_bytes);
-		ev_set_i64(&e, "spurious_frame", (int64_t)d->spurious_frame);
+		ev_set_max(&e, "spurious_frame", (int64_t)d->spurious_frame);
 		/* EV_MAX_NUMS (10) are used: add a number only for one. */
 		ev_set_i64(&e, "upstream", d->ooo_retransmitted);
 		for (unsigned k = 0; k < TCP_STATS_FRAMES; k++)
@@ -62,11 +62,11 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 	}
 	if (d->rto_stalls) {
 		ev_begin(&e, "tcp.rto_stall", st);
-		ev_set_i64(&e, "sender", i);
+		ev_set_label(&e, "sender", i);
 		ev_set_i64(&e, "stalls", d->rto_stalls);
 		ev_set_i64(&e, "total_ns", d->rto_stall_total_ns);
-		ev_set_i64(&e, "max_ns", d->rto_stall_max_ns);
-		ev_set_i64(&e, "srtt_ns", d->rtt_avg_ns);
+		ev_set_max(&e, "max_ns", d->rto_stall_max_ns);
+		ev_set_max(&e, "srtt_ns", d->rtt_avg_ns);
 		add_frame(&e, d->stall_frame);
 		e.frame_count = d->retrans_timeout;
 		if ((rc = put(ev, &e)) < 0)
@@ -74,7 +74,7 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 	}
 	if (d->ooo_reordered || d->ooo_unknown) {
 		ev_begin(&e, "tcp.reordering", st);
-		ev_set_i64(&e, "sender", i);
+		ev_set_label(&e, "sender", i);
 		ev_set_i64(&e, "out_of_order", d->out_of_order);
 		ev_set_i64(&e, "reordered", d->ooo_reordered);
 		ev_set_i64(&e, "unknown", d->ooo_unknown);
@@ -88,7 +88,7 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 		const struct tcp_dir_stats *p = &st->d[!i];
 
 		ev_begin(&e, "tcp.zero_window", st);
-		ev_set_i64(&e, "receiver", i);
+		ev_set_label(&e, "receiver", i);
 		ev_set_i64(&e, "episodes", d->zero_windows);
 		ev_set_i64(&e, "total_ns", d->zero_window_ns);
 		ev_set_i64(&e, "probes", p->zw_probes);
@@ -100,11 +100,13 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 	}
 	if (d->window_full) {
 		ev_begin(&e, "tcp.window_full", st);
-		ev_set_i64(&e, "sender", i);
+		ev_set_label(&e, "sender", i);
 		ev_set_i64(&e, "window_full", d->window_full);
 		ev_set_i64(&e, "data_pkts", (int64_t)d->data_pkts);
-		ev_set_i64(&e, "max_bif", d->max_bif);
-		ev_set_i64(&e, "peer_wscale", st->d[!i].wscale);
+		ev_set_max(&e, "max_bif", d->max_bif);
+		/* Clamped as Wireshark does: a label takes few values. */
+		ev_set_label(&e, "peer_wscale", st->d[!i].wscale < 0 ? -1 :
+				 st->d[!i].wscale > 14 ? 14 : st->d[!i].wscale);
 		add_frame(&e, d->wf_frame);
 		e.frame_count = d->window_full;
 		if ((rc = put(ev, &e)) < 0)
@@ -124,8 +126,8 @@ int tcp_stats_add_evidence(const struct tcp_conn_stats *st,
 			return rc;
 	if (st->end == TCP_CONN_RST) {
 		ev_begin(&e, "tcp.reset", st);
-		ev_set_i64(&e, "by", st->end_by);
-		ev_set_i64(&e, "phase", st->rst_phase);
+		ev_set_label(&e, "by", st->end_by);
+		ev_set_label(&e, "phase", st->rst_phase);
 		ev_set_i64(&e, "data_bytes", (int64_t)(st->d[0].bytes +
 						       st->d[1].bytes));
 		ev_set_i64(&e, "syns", st->n_syn_times);
@@ -143,7 +145,7 @@ int tcp_stats_add_evidence(const struct tcp_conn_stats *st,
 			"retry5_ns", "retry6_ns", "retry7_ns",
 		};
 		for (unsigned k = 1; k < st->n_syn_times; k++)
-			ev_set_i64(&e, names[k - 1], st->syn_times_ns[k]);
+			ev_set_max(&e, names[k - 1], st->syn_times_ns[k]);
 		for (unsigned k = 0; k < st->n_syn_times; k++)
 			add_frame(&e, st->syn_frames[k]);
 		e.frame_count = st->d[st->client].syns;
@@ -186,5 +188,5 @@ int tcp_totals_add_evidence(const struct tcp_totals *t, struct ev_store *ev)
 	ev_set_i64(&e, "seq_pkts", (int64_t)t->seq_pkts);
 	ev_set_i64(&e, "retrans", (int64_t)t->retrans);
 	ev_set_i64(&e, "bytes", (int64_t)t->bytes);
-	return ev_store_add(ev, &e);
+	return put(ev, &e);
 }

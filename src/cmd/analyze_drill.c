@@ -183,12 +183,24 @@ static const char *back_cause_text(uint8_t c)
 int analyze_drill_packets(struct analyze_ctx *a, struct report *rep,
 			 const struct tcp_conn_stats *st)
 {
-	struct rtable *t = report_add_table(rep, "packets", pkt_cols,
-					    sizeof(pkt_cols) / sizeof(pkt_cols[0]));
+	char name[128] = "packets";
+	struct rtable *t;
 	static const char fl_chars[] = "FSRPAUEC";
 
 	size_t alen = st->key.family == 6 ? 16 : 4;
 
+	/* A bounded window: say what it left out (the statistics cover all). */
+	if (a->pkts_omitted) {
+		snprintf(name, sizeof(name),
+			 "packets (the first %zu of %llu; raise "
+			 "--stream-packets to list more)", a->np,
+			 (unsigned long long)(a->np + a->pkts_omitted));
+		if (report_set_counter(rep, "stream_packets_omitted",
+				       a->pkts_omitted) < 0)
+			return -ENOMEM;
+	}
+	t = report_add_table(rep, name, pkt_cols,
+			     sizeof(pkt_cols) / sizeof(pkt_cols[0]));
 	if (!t)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->np; i++) {

@@ -16,6 +16,14 @@
 #include "output/sink.h"
 
 #define TOP_CONNS 20		 /* connections in the table without --all */
+/* --stream/--flow: packets listed (168 B each: 16.8 MB); --stream-packets. */
+#define ANALYZE_STREAM_PKTS 100000
+/*
+ * Live --all: connection rows kept (888 B each: 444 MB, with the flow
+ * table's worst case of ~700 MB at the default --max-flows it fits a 2 GB
+ * machine); --max-rows. Files keep every row unless --max-rows is given.
+ */
+#define ANALYZE_LIVE_MAX_ROWS 500000
 /*
  * Report mode on files: capture time a finished connection (FIN both ways
  * or RST) stays in the table after its last packet (docs/tcp-analysis.md
@@ -52,6 +60,11 @@ struct analyze_ctx {
 	uint16_t fl_port[2];
 	struct pkt_row *prow;
 	size_t np, pcap_;
+	uint64_t max_pkts;	/* --stream-packets: rows kept (the first ones) */
+	uint64_t pkts_omitted;	/* packets of the stream past max_pkts */
+	uint64_t max_rows;	/* --max-rows: --all rows kept (0 all) */
+	uint64_t rows_omitted;	/* connections not listed because of it */
+	size_t zero_scan;	/* next row to try as a zero-score victim */
 	bool drilled_found;
 	struct tcp_conn_stats drilled;
 	/* Connections kept for the table: the worst TOP_CONNS, or all. */

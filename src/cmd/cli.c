@@ -79,6 +79,7 @@ enum {
 	OPT_CONFIG,
 	OPT_MAX_FLOWS,
 	OPT_IDLE,
+	OPT_MAX_EVIDENCE,
 	OPT_EXTRA_BASE = 2000,
 };
 
@@ -169,10 +170,15 @@ void cli_print_help(const struct cli_spec *spec)
 		       "                     the report then goes to stderr; a FIFO or device\n"
 		       "                     is written, never replaced; README \"Output files\")\n"
 		       "  --max-flows N      bound on open flows (default %u; beyond it the\n"
-		       "                     least recently used flow is evicted and counted)\n"
+		       "                     least recently used flow is evicted and counted);\n"
+		       "                     with the ended flows remembered it bounds memory\n"
+		       "                     on any number of flows: ~0.9 KB x N for analyze\n"
 		       "  --idle-timeout S   close flows idle for S seconds of capture time\n"
-		       "                     (default %lld)\n",
-		       CLI_MAX_INPUTS, 1000000u, 3600LL);
+		       "                     (default %lld)\n"
+		       "  --max-evidence N   evidence records kept in detail (default %u, about\n"
+		       "                     600 bytes each); beyond it records are summed per\n"
+		       "                     kind, so findings still count every case\n",
+		       CLI_MAX_INPUTS, 1000000u, 3600LL, 100000u);
 	}
 	printf("Output:\n"
 	       "  --json             JSON output (schema: docs/json.md)\n"
@@ -263,6 +269,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 	if (spec->packet_source) {
 		LOPT("max-flows", required_argument, OPT_MAX_FLOWS);
 		LOPT("idle-timeout", required_argument, OPT_IDLE);
+		LOPT("max-evidence", required_argument, OPT_MAX_EVIDENCE);
 		ns += (size_t)snprintf(sopts + ns, sizeof(sopts) - ns,
 				       "r:i:f:c:d:w:");
 	}
@@ -348,6 +355,16 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 						 "option --max-flows: %s is out of range (1..100000000)",
 						 optarg);
 			o->max_flows = (size_t)v;
+			break;
+		}
+		case OPT_MAX_EVIDENCE: {
+			uint64_t v = 0;
+			ret = cli_parse_u64("--max-evidence", optarg, &v, err);
+			if (!ret && (v < 1 || v > 10000000))
+				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
+						 "option --max-evidence: %s is out of range (1..10000000)",
+						 optarg);
+			o->max_evidence = (size_t)v;
 			break;
 		}
 		case OPT_IDLE:

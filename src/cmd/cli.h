@@ -34,6 +34,7 @@ struct cli_opts {
 	bool color;	    /* decided from TTY and NO_COLOR */
 	size_t max_flows;   /* --max-flows */
 	double idle_timeout; /* --idle-timeout SECONDS */
+	size_t max_evidence; /* --max-evidence (0: the store's default) */
 };
 
 /*

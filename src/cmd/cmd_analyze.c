@@ -109,6 +109,29 @@ static int set_flow(void *ctx, const char *v, struct nd_err *e)
 	return 0;
 }
 
+static int set_stream_packets(void *ctx, const char *v, struct nd_err *e)
+{
+	struct analyze_ctx *a = ctx;
+	int ret = cli_parse_u64("--stream-packets", v, &a->max_pkts, e);
+
+	if (!ret && (a->max_pkts < 1 || a->max_pkts > 100000000))
+		return nd_err_set(e, ND_ERR_USAGE, EINVAL,
+				  "--stream-packets expects 1..100000000, got '%s'",
+				  v);
+	return ret;
+}
+
+static int set_max_rows(void *ctx, const char *v, struct nd_err *e)
+{
+	struct analyze_ctx *a = ctx;
+	int ret = cli_parse_u64("--max-rows", v, &a->max_rows, e);
+
+	if (!ret && (a->max_rows < 1 || a->max_rows > 1000000000))
+		return nd_err_set(e, ND_ERR_USAGE, EINVAL,
+				  "--max-rows expects 1..1000000000, got '%s'", v);
+	return ret;
+}
+
 static int set_write_evidence(void *ctx, const char *v, struct nd_err *e)
 {
 	(void)e;
@@ -135,6 +158,17 @@ static const struct cli_extra analyze_extra[] = {
 	{ "flow", 0, true, "'A:PORT B:PORT'",
 	  "drill down into the TCP connection between these endpoints",
 	  set_flow, 0 },
+	{ "stream-packets", 0, true, "N",
+	  "--stream/--flow: list the first N packets of the connection "
+	  "(default 100000, 168 bytes each); the rest are counted, the "
+	  "statistics cover all",
+	  set_stream_packets, 0 },
+	{ "max-rows", 0, true, "N",
+	  "--all: keep at most N connection rows (888 bytes each; default "
+	  "500000 live, unlimited for files); beyond it the rows with the "
+	  "fewest problems are left out and counted (findings still count "
+	  "every connection)",
+	  set_max_rows, 0 },
 	{ "write-evidence", 0, true, "FILE",
 	  "write the frames behind the findings (listed frames and whole "
 	  "connections a finding is about) to a capture file ('-': stdout, "
@@ -312,6 +346,39 @@ static bool merge_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st)
 	return true;
 }
 
+/*
+ * --all at --max-rows: a connection with problems takes the row of one
+ * without (found by a forward scan: a kept row only gains problems, so the
+ * scan never has to go back); otherwise it is left out. Each connection
+ * left out is counted once: a revived part of one was counted already.
+ */
+static void keep_bounded(struct analyze_ctx *a, const struct tcp_conn_stats *st,
+			 uint64_t score, bool revived)
+{
+	size_t *slot;
+
+	if (score)
+		while (a->zero_scan < a->nc &&
+		       tcp_conn_problem_score(&a->conns[a->zero_scan]) != 0)
+			a->zero_scan++;
+	if (!score || a->zero_scan >= a->nc) {
+		if (!revived)
+			a->rows_omitted++;
+		return;
+	}
+	a->rows_omitted++; /* the connection whose row it takes */
+	slot = conn_slot(a, a->conns[a->zero_scan].stream, false);
+	if (slot)
+		*slot = 0;
+	slot = conn_slot(a, st->stream, true);
+	if (!slot)
+		return;
+	*slot = a->zero_scan + 1;
+	if (a->zero_scan < TOP_CONNS)
+		a->top_score[a->zero_scan] = score;
+	a->conns[a->zero_scan++] = *st;
+}
+
 static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st,
 		      bool revived)
 {
@@ -332,6 +399,10 @@ static void keep_conn(struct analyze_ctx *a, const struct tcp_conn_stats *st,
 		a->conns[lo] = *st;
 		a->top_score[lo] = score;
 		top_find_lo(a);
+		return;
+	}
+	if (a->all && !a->drill && a->max_rows && a->nc >= a->max_rows) {
+		keep_bounded(a, st, score, revived);
 		return;
 	}
 	if (a->nc == a->cc) {
@@ -440,6 +511,10 @@ static void drill_frame(struct analyze_ctx *a, const struct pipeline_frame *pf)
 		}
 		if (!a->have_stream || r->stream != a->stream)
 			continue;
+		if (a->np >= a->max_pkts) {
+			a->pkts_omitted++;
+			continue;
+		}
 		if (a->np == a->pcap_) {
 			size_t nc = a->pcap_ ? a->pcap_ * 2 : 256;
 			struct pkt_row *n = realloc(a->prow, nc * sizeof(*n));
@@ -684,6 +759,10 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (report_set_counter(pc->rep, "tcp_connections", a->totals.conns) < 0)
 		goto nomem;
+	if (a->rows_omitted &&
+	    report_set_counter(pc->rep, "connections_omitted",
+			       a->rows_omitted) < 0)
+		goto nomem;
 	if (a->write_evidence) {
 		int ret = write_evidence(a, pc, err);
 
@@ -702,7 +781,10 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 	}
 	if (a->nc)
 		qsort(a->conns, a->nc, sizeof(*a->conns), cmp_conn);
-	t = report_add_table(pc->rep, a->all ? "connections" :
+	t = report_add_table(pc->rep, a->rows_omitted ?
+			     "connections (most problems first; rows beyond "
+			     "--max-rows left out, see connections_omitted)" :
+			     a->all ? "connections" :
 				      "connections (most problems first)",
 			     conn_cols, sizeof(conn_cols) / sizeof(conn_cols[0]));
 	if (!t)
@@ -764,6 +846,10 @@ int cmd_analyze(int argc, char **argv)
 	ret = cli_begin(&spec, argc, argv, &o);
 	if (ret >= 0)
 		return ret;
+	if (!a.max_pkts)
+		a.max_pkts = ANALYZE_STREAM_PKTS;
+	if (!a.max_rows && o.iface)
+		a.max_rows = ANALYZE_LIVE_MAX_ROWS;
 	if (!o.n_inputs && !o.iface) {
 		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
 			   "analyze: no input (give FILE or -i IFACE)");

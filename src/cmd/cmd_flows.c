@@ -105,7 +105,16 @@ struct flows_ctx {
 	bool have_t0;
 	int64_t t0_ns; /* first frame of the capture: "start" is relative to it */
 	bool oom;
+	uint64_t max_rows;     /* --max-rows: rows kept (0 all) */
+	uint64_t rows_omitted; /* conversations without a row because of it */
 };
+
+/*
+ * Live captures keep at most this many rows (80 bytes, 120 with --tcp,
+ * plus a 4-byte index each: 248 MB), so that a long capture fits a 2 GB
+ * machine next to the flow table; --max-rows changes it.
+ */
+#define FLOWS_LIVE_MAX_ROWS 2000000
 
 static inline struct flow_row *row_ptr(const struct flows_ctx *c, uint32_t i)
 {
@@ -116,6 +125,17 @@ static inline struct flow_tcp_row *tcp_ptr(const struct flows_ctx *c,
 					   uint32_t i)
 {
 	return &c->tblk[i >> ROW_BLK_SHIFT][i & (ROW_BLK - 1)];
+}
+
+static int set_max_rows(void *ctx, const char *v, struct nd_err *e)
+{
+	struct flows_ctx *c = ctx;
+	int ret = cli_parse_u64("--max-rows", v, &c->max_rows, e);
+
+	if (!ret && (c->max_rows < 1 || c->max_rows > UINT32_MAX - 1))
+		return nd_err_set(e, ND_ERR_USAGE, EINVAL,
+				  "--max-rows expects 1..4294967294, got '%s'", v);
+	return ret;
 }
 
 static const struct cli_extra flows_extra[] = {
@@ -129,6 +149,11 @@ static const struct cli_extra flows_extra[] = {
 	  "stable tab-separated rows: proto addrA portA addrB portB pkts_ab "
 	  "bytes_ab pkts_ba bytes_ba start duration conv state",
 	  NULL, offsetof(struct flows_ctx, tsv) },
+	{ "max-rows", 0, true, "N",
+	  "keep at most N conversation rows (80 bytes each, 120 with --tcp; "
+	  "default 2000000 live, unlimited for files); later conversations "
+	  "are counted (rows_omitted), not listed",
+	  set_max_rows, 0 },
 };
 
 static void on_frame(void *ctx, const struct pipeline_frame *pf)
@@ -257,7 +282,10 @@ static int64_t row_append(struct flows_ctx *c)
 	return i;
 }
 
-/* The row of a conversation, created (one-way, empty) on first sight. */
+/*
+ * The row of a conversation, created (one-way, empty) on first sight; -1
+ * without memory, -2 when --max-rows leaves it out.
+ */
 static int64_t row_for(struct flows_ctx *c, int fam, uint64_t id)
 {
 	int64_t i;
@@ -266,6 +294,8 @@ static int64_t row_for(struct flows_ctx *c, int fam, uint64_t id)
 		return -1;
 	if (c->idx[fam][id])
 		return (int64_t)c->idx[fam][id] - 1;
+	if (c->max_rows && c->n >= c->max_rows)
+		return -2;
 	i = row_append(c);
 	if (i < 0)
 		return -1;
@@ -293,6 +323,12 @@ static void on_flow_end(void *ctx, const struct flow *f)
 	if (!flow_counted(f))
 		return;
 	i = row_for(c, fam, f->conv_id);
+	if (i == -2) {
+		/* A revived part reports again: count the conversation once. */
+		if (f->part == 0)
+			c->rows_omitted++;
+		return;
+	}
 	if (i < 0) {
 		c->oom = true;
 		return;
@@ -327,6 +363,8 @@ static void on_tcp_stats(void *ctx, const struct flow *f,
 	if (!flow_counted(f) || !c->want_stats)
 		return;
 	i = row_for(c, FLOW_FAM_TCP, f->conv_id);
+	if (i == -2)
+		return; /* no row: on_flow_end counts it */
 	if (i < 0) {
 		c->oom = true;
 		return;
@@ -723,7 +761,14 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (add_reasm_counters(pc) < 0)
 		goto nomem;
-	if (!report_add_lazy_table(pc->rep, "flows", flow_cols,
+	if (c->rows_omitted &&
+	    report_set_counter(pc->rep, "rows_omitted", c->rows_omitted) < 0)
+		goto nomem;
+	if (!report_add_lazy_table(pc->rep, c->rows_omitted ?
+				   "flows (the first conversations to end; the "
+				   "rest, beyond --max-rows, counted in "
+				   "rows_omitted)" : "flows",
+				   flow_cols,
 				   c->only_tcp ? sizeof(flow_cols) /
 							 sizeof(flow_cols[0])
 					       : FLOW_COLS_BASE,
@@ -800,6 +845,8 @@ int cmd_flows(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	pc.o = &o;
+	if (!c.max_rows && o.iface)
+		c.max_rows = FLOWS_LIVE_MAX_ROWS;
 	/* Statistics need the TCP analysis; --tsv stays as it always was. */
 	pc.tcp_analysis = c.only_tcp && !c.tsv;
 	c.want_stats = pc.tcp_analysis;

@@ -40,7 +40,7 @@ static int setup_rules(struct packet_cmd *pc, struct nd_err *err)
 		if (ret < 0)
 			return ret;
 	}
-	pc->ev = ev_store_new(0);
+	pc->ev = ev_store_new(o->max_evidence);
 	if (!pc->ev)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 	return 0;

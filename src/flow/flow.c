@@ -405,7 +405,11 @@ static void end_flow(struct flow_table *t, struct flow *f, enum flow_end why)
 		t->st.idled++;
 		break;
 	case FLOW_END_EVICTED:
-		t->st.evicted++;
+		t->st.evictions++;
+		if (!(f->evicted & FLOW_EVICTED_ONCE)) {
+			f->evicted |= FLOW_EVICTED_ONCE;
+			t->st.evicted++;
+		}
 		break;
 	case FLOW_END_REUSED:
 		t->st.reused++;
@@ -443,7 +447,11 @@ static void remember(struct flow_table *t, struct flow *f)
 	f->lru_ns = t->epoch_ns;
 	list_push(t, f, LIST_ENDED);
 	while (t->lists[LIST_ENDED].n > t->lim.max_flows) {
-		destroy(t, t->lists[LIST_ENDED].tail);
+		struct flow *old = t->lists[LIST_ENDED].tail;
+
+		if (old->evicted & FLOW_EVICTED_ONCE)
+			t->st.evicted_forgotten++;
+		destroy(t, old);
 		t->st.forgotten++;
 	}
 }
@@ -732,6 +740,11 @@ static struct flow *revive(struct flow_table *t, struct flow *f)
 		list_unlink(t, f);
 	}
 	make_room(t);
+	/* Came back after an eviction: its analysis is now split (once). */
+	if (f->end == FLOW_END_EVICTED && !(f->evicted & FLOW_EVICTED_RETURNED)) {
+		f->evicted |= FLOW_EVICTED_RETURNED;
+		t->st.evicted_returned++;
+	}
 	f->part++;
 	f->end = FLOW_END_OPEN;
 	f->lru_ns = t->epoch_ns;

@@ -75,6 +75,7 @@ struct flow {
 	struct flow_tcp_summary tcp;
 	uint8_t first_dir;  /* direction of the first packet: its source is "A" */
 	uint8_t depth;      /* encapsulation level of the transport header (0 outer) */
+	uint8_t evicted;    /* FLOW_EVICTED_* bits: each eviction fact counted once */
 	enum flow_end end;
 	/*
 	 * 0 for a new conversation. A packet for a 4-tuple whose flow already
@@ -90,6 +91,10 @@ struct flow {
 	uint64_t first_frame;
 	struct flow *lru_prev, *lru_next;
 };
+
+/* flow.evicted bits. */
+#define FLOW_EVICTED_ONCE 1u	 /* evicted while open at least once */
+#define FLOW_EVICTED_RETURNED 2u /* had packets after an eviction */
 
 struct flow_limits {
 	size_t max_flows;	   /* open flows; LRU eviction beyond (counted) */
@@ -120,7 +125,20 @@ struct flow_analyzer {
 
 struct flow_table_stats {
 	uint64_t created;
-	uint64_t evicted;    /* removed while open because the table was full */
+	/*
+	 * Eviction (removed while open because the table was full), counted
+	 * so that nothing is counted twice: evicted = conversations evicted
+	 * at least once; evictions = every eviction (a conversation that keeps
+	 * coming back is evicted again); evicted_returned = evicted
+	 * conversations with later packets (revived: the row continues, the
+	 * analysis restarted, so it is split into partial parts);
+	 * evicted_forgotten = evicted conversations whose ended record was
+	 * forgotten too (a later packet would start a new conversation).
+	 */
+	uint64_t evicted;
+	uint64_t evictions;
+	uint64_t evicted_returned;
+	uint64_t evicted_forgotten;
 	uint64_t idled;
 	uint64_t closed;
 	uint64_t open;

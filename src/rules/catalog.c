@@ -69,12 +69,16 @@ static const struct catalog_entry CATALOG[] = {
 	{
 		.id = "capture.flows_evicted",
 		.severity = SEV_WARN,
-		.title = "Flow table was full: analysis is incomplete",
+		.title = "Flow table was full: open conversations were evicted",
 		.cause = "{evicted} of {created} conversations were pushed out "
 			 "of the flow table while still open because it was full "
-			 "(at most {max_open} open at once). Their later packets "
-			 "started new, partial conversations, so per-connection "
-			 "statistics and TCP analysis for them are incomplete.",
+			 "(at most {max_open} open at once; {evictions} "
+			 "evictions in all). {returned} of them had later "
+			 "packets: their rows continue, but their per-connection "
+			 "statistics and TCP analysis restarted at each return, "
+			 "so they are split into partial parts. The other "
+			 "{not_returned} had no later packet while the table "
+			 "remembered them: they lost nothing.",
 		.remedy = "Raise the flow limit (e.g. '--max-flows'), filter "
 			  "the capture to the traffic of interest ('-f \"port "
 			  "443\"'), or split the file by time ('editcap -i').",

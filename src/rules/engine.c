@@ -145,6 +145,10 @@ int engine_run(const struct engine *eng, const struct ev_store *ev,
 					  strerror(-rc));
 	}
 	int rc = report_set_counter(rep, "findings_suppressed", rs.suppressed);
+	/* A full store folded (or dropped) records: the report says so. */
+	if (!rc && ev_store_folded(ev))
+		rc = report_set_counter(rep, "evidence_aggregated",
+					ev_store_folded(ev));
 	if (!rc && ev_store_dropped(ev))
 		rc = report_set_counter(rep, "evidence_dropped",
 					ev_store_dropped(ev));

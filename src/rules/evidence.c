@@ -28,14 +28,31 @@ static struct ev_num *ev_slot(struct evidence *ev, const char *name)
 	return n;
 }
 
-int ev_set_i64(struct evidence *ev, const char *name, int64_t v)
+static int set_i64(struct evidence *ev, const char *name, int64_t v,
+		   enum ev_merge merge)
 {
 	struct ev_num *n = ev_slot(ev, name);
 	if (!n)
 		return -ENOSPC;
 	n->type = EV_NUM_I64;
+	n->merge = (uint8_t)merge;
 	n->v.i = v;
 	return 0;
+}
+
+int ev_set_i64(struct evidence *ev, const char *name, int64_t v)
+{
+	return set_i64(ev, name, v, EV_MERGE_SUM);
+}
+
+int ev_set_max(struct evidence *ev, const char *name, int64_t v)
+{
+	return set_i64(ev, name, v, EV_MERGE_MAX);
+}
+
+int ev_set_label(struct evidence *ev, const char *name, int64_t v)
+{
+	return set_i64(ev, name, v, EV_MERGE_LABEL);
 }
 
 int ev_set_f64(struct evidence *ev, const char *name, double v)
@@ -44,6 +61,7 @@ int ev_set_f64(struct evidence *ev, const char *name, double v)
 	if (!n)
 		return -ENOSPC;
 	n->type = EV_NUM_F64;
+	n->merge = EV_MERGE_SUM;
 	n->v.d = v;
 	return 0;
 }
@@ -281,10 +299,11 @@ const char *ev_source_name(enum ev_source s)
 	return (unsigned)s < EV_SRC_COUNT ? names[s] : "?";
 }
 
+/* v[0..max) records, then aggregates (only once the records are full). */
 struct ev_store {
 	struct evidence *v;
 	size_t len, cap, max;
-	uint64_t dropped;
+	uint64_t dropped, folded;
 };
 
 struct ev_store *ev_store_new(size_t max_records)
@@ -303,22 +322,117 @@ void ev_store_free(struct ev_store *st)
 	free(st);
 }
 
-int ev_store_add(struct ev_store *st, const struct evidence *ev)
+/* Same kind and the same labels, in either record. */
+static bool same_aggregate(const struct evidence *a, const struct evidence *e)
 {
-	if (st->len >= st->max) {
-		st->dropped++;
+	if (a->kind != e->kind && strcmp(a->kind, e->kind) != 0)
+		return false;
+	for (unsigned i = 0; i < e->n_nums; i++) {
+		const struct ev_num *n = &e->nums[i], *m;
+
+		if (n->merge != EV_MERGE_LABEL)
+			continue;
+		m = ev_find(a, n->name);
+		if (!m || m->merge != EV_MERGE_LABEL || m->v.i != n->v.i)
+			return false;
+	}
+	for (unsigned i = 0; i < a->n_nums; i++)
+		if (a->nums[i].merge == EV_MERGE_LABEL &&
+		    !ev_find(e, a->nums[i].name))
+			return false;
+	return true;
+}
+
+static void fold_num(struct evidence *a, const struct ev_num *n)
+{
+	struct ev_num *m = (struct ev_num *)ev_find(a, n->name);
+
+	if (!m) {
+		/* A number the first record lacked: start it (if room). */
+		if (a->n_nums < EV_MAX_NUMS)
+			a->nums[a->n_nums++] = *n;
+		return;
+	}
+	if (m->merge == EV_MERGE_LABEL || m->type != n->type)
+		return;
+	if (m->type == EV_NUM_F64) {
+		if (m->merge != EV_MERGE_MAX)
+			m->v.d += n->v.d;
+		else if (n->v.d > m->v.d)
+			m->v.d = n->v.d;
+	} else if (m->merge == EV_MERGE_MAX)
+		m->v.i = m->v.i >= n->v.i ? m->v.i : n->v.i;
+	else /* wraps rather than overflowing (unsigned arithmetic) */
+		m->v.i = (int64_t)((uint64_t)m->v.i + (uint64_t)n->v.i);
+}
+
+static void fold(struct evidence *a, const struct evidence *e)
+{
+	for (unsigned i = 0; i < e->n_nums && i < EV_MAX_NUMS; i++)
+		fold_num(a, &e->nums[i]);
+	for (unsigned i = 0; i < e->n_frames && i < EV_MAX_FRAMES &&
+			     a->n_frames < EV_MAX_FRAMES; i++)
+		a->frames[a->n_frames++] = e->frames[i];
+	a->frame_count += e->frame_count;
+	if (e->t_start_ns && (!a->t_start_ns || e->t_start_ns < a->t_start_ns))
+		a->t_start_ns = e->t_start_ns;
+	if (e->t_end_ns > a->t_end_ns)
+		a->t_end_ns = e->t_end_ns;
+	a->aggregated += ev_records(e);
+}
+
+static int grow(struct ev_store *st, size_t limit)
+{
+	size_t nc = st->cap ? st->cap * 2 : 64;
+	struct evidence *nv;
+
+	if (nc > limit)
+		nc = limit;
+	nv = realloc(st->v, nc * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	st->v = nv;
+	st->cap = nc;
+	return 0;
+}
+
+/* The store is full: fold ev into its aggregate, or start one. */
+static int add_folded(struct ev_store *st, const struct evidence *ev)
+{
+	struct evidence *a;
+
+	for (size_t i = st->max; i < st->len; i++) {
+		if (same_aggregate(&st->v[i], ev)) {
+			fold(&st->v[i], ev);
+			st->folded += ev_records(ev);
+			return 0;
+		}
+	}
+	if (st->len - st->max >= EV_STORE_MAX_AGGREGATES) {
+		st->dropped += ev_records(ev);
 		return -ENOSPC;
 	}
-	if (st->len == st->cap) {
-		size_t nc = st->cap ? st->cap * 2 : 64;
-		if (nc > st->max)
-			nc = st->max;
-		struct evidence *nv = realloc(st->v, nc * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		st->v = nv;
-		st->cap = nc;
-	}
+	if (st->len == st->cap && grow(st, st->max + EV_STORE_MAX_AGGREGATES) < 0)
+		return -ENOMEM;
+	a = &st->v[st->len++];
+	*a = *ev;
+	memset(&a->scope, 0, sizeof(a->scope));
+	a->text[0] = 0;
+	a->aggregated = ev_records(ev);
+	if (a->n_nums > EV_MAX_NUMS)
+		a->n_nums = EV_MAX_NUMS;
+	if (a->n_frames > EV_MAX_FRAMES)
+		a->n_frames = EV_MAX_FRAMES;
+	st->folded += ev_records(ev);
+	return 0;
+}
+
+int ev_store_add(struct ev_store *st, const struct evidence *ev)
+{
+	if (st->len >= st->max)
+		return add_folded(st, ev);
+	if (st->len == st->cap && grow(st, st->max) < 0)
+		return -ENOMEM;
 	st->v[st->len] = *ev;
 	/* Never trust a caller's text to be terminated. */
 	st->v[st->len].text[EV_TEXT_MAX - 1] = 0;
@@ -339,6 +453,11 @@ const struct evidence *ev_store_at(const struct ev_store *st, size_t i)
 uint64_t ev_store_dropped(const struct ev_store *st)
 {
 	return st ? st->dropped : 0;
+}
+
+uint64_t ev_store_folded(const struct ev_store *st)
+{
+	return st ? st->folded : 0;
 }
 
 const struct evidence *ev_store_next(const struct ev_store *st,

@@ -51,10 +51,18 @@ struct ev_scope {
 
 enum ev_num_type { EV_NUM_I64 = 0, EV_NUM_F64 };
 
+/*
+ * How a number folds when a full store aggregates records (ev_store_add):
+ * counts add up, maxima keep the largest, labels (which side, which phase)
+ * are part of the aggregate's identity.
+ */
+enum ev_merge { EV_MERGE_SUM = 0, EV_MERGE_MAX, EV_MERGE_LABEL };
+
 /* A named number. name must be a string literal (or outlive every copy). */
 struct ev_num {
 	const char *name;
-	enum ev_num_type type;
+	uint8_t type;  /* enum ev_num_type */
+	uint8_t merge; /* enum ev_merge */
 	union {
 		int64_t i;
 		double d;
@@ -81,6 +89,11 @@ struct evidence {
 	uint64_t frames[EV_MAX_FRAMES];
 	uint64_t frame_count;		  /* how many frames in total */
 	char text[EV_TEXT_MAX];		  /* optional note, NUL-terminated */
+	/*
+	 * 0: one record. N > 0: an aggregate a full store made of N records
+	 * of this kind and labels (no scope, no text; sums and maxima).
+	 */
+	uint64_t aggregated;
 };
 
 /* Resets ev and sets kind and source. */
@@ -88,6 +101,14 @@ void ev_init(struct evidence *ev, const char *kind, enum ev_source src);
 /* Adds a number; returns -ENOSPC when EV_MAX_NUMS are already set. */
 int ev_set_i64(struct evidence *ev, const char *name, int64_t v);
 int ev_set_f64(struct evidence *ev, const char *name, double v);
+/* Same, for a maximum (folds by max) or a label (folds by equality). */
+int ev_set_max(struct evidence *ev, const char *name, int64_t v);
+int ev_set_label(struct evidence *ev, const char *name, int64_t v);
+/* Records e stands for: 1, or the count of an aggregate. */
+static inline uint64_t ev_records(const struct evidence *e)
+{
+	return e->aggregated ? e->aggregated : 1;
+}
 /* Looks a number up by name; returns false when absent. Converts types. */
 bool ev_get_i64(const struct evidence *ev, const char *name, int64_t *out);
 bool ev_get_f64(const struct evidence *ev, const char *name, double *out);
@@ -116,22 +137,30 @@ void ev_scope_format(const struct ev_scope *s, char *buf, size_t n);
 const char *ev_source_name(enum ev_source s);
 
 /*
- * The store: grows on demand up to max records. Beyond the cap records are
- * counted per call and dropped (ev_store_dropped()), so memory stays
- * bounded; producers aggregate (one record per flow or per run, not per
- * packet) so the cap is rarely reached, and the report says when it is.
+ * The store: grows on demand up to max records. Beyond the cap a record is
+ * folded into an aggregate of its kind and labels (at most
+ * EV_STORE_MAX_AGGREGATES of them, after the records), so a rule still
+ * counts every case while memory stays bounded; only a record that finds
+ * no aggregate slot is dropped. Both are counted and reported. Producers
+ * aggregate first (one record per flow or per run, not per packet).
  */
 #define EV_STORE_DEFAULT_MAX 100000
+#define EV_STORE_MAX_AGGREGATES 256
 
 struct ev_store;
 
 struct ev_store *ev_store_new(size_t max_records);
 void ev_store_free(struct ev_store *st);
-/* Copies ev in. 0 ok; -ENOSPC (counted as dropped) at the cap; -ENOMEM. */
+/*
+ * Copies ev in, or folds it into an aggregate past the cap: 0. -ENOSPC
+ * (counted as dropped) when no aggregate slot is left; -ENOMEM.
+ */
 int ev_store_add(struct ev_store *st, const struct evidence *ev);
 size_t ev_store_len(const struct ev_store *st);
 const struct evidence *ev_store_at(const struct ev_store *st, size_t i);
 uint64_t ev_store_dropped(const struct ev_store *st);
+/* Records folded into aggregates because the store was full. */
+uint64_t ev_store_folded(const struct ev_store *st);
 /*
  * Iterates records of one kind: pass *pos = 0 first; returns the next match
  * at or after *pos (and advances *pos past it) or NULL at the end.

@@ -157,13 +157,33 @@ int rule_capture_flows_evicted(struct rule_ctx *ctx, const struct ev_store *ev,
 		struct finding *f = finding_new("capture.flows_evicted");
 		if (!f)
 			return -ENOMEM;
-		f->impact = rule_share(n, created);
+		int64_t back = rule_num_i(e, "returned");
+		int64_t gone = rule_num_i(e, "forgotten");
+
+		/* Only a conversation that came back lost analysis. */
+		if (back == 0 && gone == 0)
+			f->severity = SEV_LOW;
+		f->impact = rule_share(back ? back : n, created);
 		finding_set_i64(f, "evicted", n);
+		finding_set_i64(f, "evictions", rule_num_i(e, "evictions"));
+		finding_set_i64(f, "returned", back);
+		finding_set_i64(f, "not_returned", n - back);
 		finding_set_i64(f, "created", created);
 		finding_set_i64(f, "max_open", rule_num_i(e, "max_open"));
 		int rc = finding_add_line(
-			f, "%lld flows evicted of %lld",
-			(long long)n, (long long)created);
+			f, "%lld of %lld conversations evicted (%lld evictions); "
+			   "%lld came back and were analysed in parts, %lld "
+			   "did not",
+			(long long)n, (long long)created,
+			(long long)rule_num_i(e, "evictions"), (long long)back,
+			(long long)(n - back));
+		if (!rc && gone)
+			rc = finding_add_line(
+				f, "%lld evicted conversations were later "
+				   "forgotten too (ended ones beyond "
+				   "--max-flows): a packet of theirs after that "
+				   "would start a new conversation (a split row)",
+				(long long)gone);
 		if ((rc = finish(ctx, f, NULL, rc)) < 0)
 			return rc;
 	}

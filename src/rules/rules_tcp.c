@@ -16,14 +16,20 @@ struct top {
 	const struct evidence *e[TOP_N];
 	double key[TOP_N];
 	size_t n;
-	size_t flows; /* distinct records seen */
+	size_t flows; /* connections seen (an aggregate counts all it holds) */
+	size_t folded; /* of them, in aggregates: no per-connection detail */
 };
 
 static void top_add(struct top *t, const struct evidence *e, double key)
 {
 	size_t i;
 
-	t->flows++;
+	t->flows += ev_records(e);
+	/* An aggregate (full evidence store) names no connection to list. */
+	if (e->aggregated) {
+		t->folded += e->aggregated;
+		return;
+	}
 	if (t->n == TOP_N && key <= t->key[TOP_N - 1])
 		return;
 	i = t->n < TOP_N ? t->n++ : TOP_N - 1;
@@ -86,10 +92,17 @@ static int finish(struct rule_ctx *ctx, struct finding *f, int rc)
 
 static int more_line(struct finding *f, const struct top *t)
 {
+	int rc = 0;
+
 	if (t->flows > t->n)
-		return finding_add_line(f, "... and %zu more connections",
-					t->flows - t->n);
-	return 0;
+		rc = finding_add_line(f, "... and %zu more connections",
+				      t->flows - t->n);
+	if (!rc && t->folded)
+		rc = finding_add_line(
+			f, "(%zu of them counted without per-connection "
+			   "detail: the evidence store was full, see "
+			   "--max-evidence)", t->folded);
+	return rc;
 }
 
 /* Per-host aggregation: address of endpoint ep of a flow scope. */
@@ -111,6 +124,8 @@ static void peer_add(struct peers *p, const struct evidence *e, int ep,
 	const struct flow_key *k = &e->scope.flow;
 	size_t len = k->family == 6 ? 16 : 4, i;
 
+	if (!(e->scope.parts & EV_SCOPE_FLOW))
+		return; /* an aggregate: no host to name */
 	for (i = 0; i < p->n; i++)
 		if (p->v[i].family == k->family &&
 		    memcmp(p->v[i].addr, k->addr[ep], len) == 0)
@@ -174,7 +189,7 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 		bytes += rule_num_i(e, "retrans_bytes");
 		/* Rank by rate, weighted so 1 of 2 does not beat 50 of 1000. */
 		top_add(&t, e, rule_share(r, dp) * (double)r);
-		if (rule_share(r, dp) > worst && dp >= 20)
+		if (rule_share(r, dp) > worst && dp >= 20 && !e->aggregated)
 			worst = rule_share(r, dp);
 		peer_add(&pr, e, rule_num_i(e, "sender") ? 0 : 1, r, dp);
 	}
@@ -310,7 +325,7 @@ int rule_tcp_spurious_retransmissions(struct rule_ctx *ctx,
 			finding_add_frames(f, &fr, 1, 0);
 	}
 	f->frame_count = (uint64_t)n;
-	if (t.flows == 1)
+	if (t.flows == 1 && t.n == 1)
 		f->scope = t.e[0]->scope;
 	return finish(ctx, f, rc);
 }
@@ -452,7 +467,7 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 		total += tot;
 		probes += rule_num_i(e, "probes");
 		linux_probes += rule_num_i(e, "probes_linux");
-		if (tot > max)
+		if (tot > max && !e->aggregated)
 			max = tot;
 		top_add(&t, e, (double)tot);
 	}
@@ -551,17 +566,17 @@ int rule_tcp_resets(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
-		int64_t ph = rule_num_i(e, "phase");
+		int64_t ph = rule_num_i(e, "phase"), k = (int64_t)ev_records(e);
 
-		n++;
+		n += k;
 		if (ph >= 0 && ph < 5)
-			by_phase[ph]++;
+			by_phase[ph] += k;
 		if (ph == TCP_RST_REFUSED)
 			continue; /* tcp.closed_port tells these */
 		if (rule_num_i(e, "by") == rule_num_i(e, "client"))
-			by_client++;
+			by_client += k;
 		else
-			by_server++;
+			by_server += k;
 		/* Aborts of connections that carried data matter most. */
 		top_add(&t, e, (ph == TCP_RST_ABORT ? 1e12 : 0) +
 				       (double)rule_num_i(e, "data_bytes"));
@@ -613,7 +628,7 @@ int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
 	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
 		if (rule_num_i(e, "phase") != TCP_RST_REFUSED)
 			continue;
-		n++;
+		n += (int64_t)ev_records(e);
 		top_add(&t, e, 0);
 		/* Per server port: the refusing endpoint (never the client). */
 		int srv = rule_num_i(e, "client") ? 0 : 1;
@@ -681,7 +696,7 @@ int rule_tcp_syn_unanswered(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	while ((e = ev_store_next(ev, "tcp.syn_unanswered", &pos))) {
-		n++;
+		n += (int64_t)ev_records(e);
 		attempts += rule_num_i(e, "attempts");
 		top_add(&t, e, (double)rule_num_i(e, "attempts"));
 	}

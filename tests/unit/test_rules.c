@@ -163,6 +163,8 @@ Test(rules, flows_evicted_and_kernel_drops)
 	struct evidence ev;
 	ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);
 	ev_set_i64(&ev, "evicted", 12);
+	ev_set_i64(&ev, "evictions", 30);
+	ev_set_i64(&ev, "returned", 3);
 	ev_set_i64(&ev, "created", 1000);
 	ev_set_i64(&ev, "max_open", 100);
 	ev_store_add(st, &ev);
@@ -177,7 +179,22 @@ Test(rules, flows_evicted_and_kernel_drops)
 	cr_assert_eq(c.n, 1);
 	cr_assert_eq(c.f[0]->severity, SEV_WARN);
 	cr_assert_not_null(strstr(c.f[0]->explanation, "12 of 1000"));
+	cr_assert_not_null(strstr(c.f[0]->explanation, "30 evictions in all). 3 of them had later packets"),
+			   "%s", c.f[0]->explanation);
+	cr_assert_not_null(strstr(c.f[0]->explanation, "The other 9 had no later packet"));
 	collected_free(&c);
+	/* Evicted conversations that never came back lost no analysis. */
+	struct ev_store *st2 = ev_store_new(0);
+	ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "evicted", 12);
+	ev_set_i64(&ev, "evictions", 12);
+	ev_set_i64(&ev, "created", 1000);
+	ev_store_add(st2, &ev);
+	c = run_one("capture.flows_evicted", st2, &th);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.f[0]->severity, SEV_LOW);
+	collected_free(&c);
+	ev_store_free(st2);
 
 	c = run_one("capture.kernel_drops", st, &th);
 	cr_assert_eq(c.n, 1);
@@ -201,8 +218,9 @@ Test(rules, engine_filters_min_severity_and_ignore)
 	struct evidence ev;
 	ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);
 	ev_set_i64(&ev, "evicted", 5);
+	ev_set_i64(&ev, "returned", 1);
 	ev_set_i64(&ev, "created", 10);
-	ev_store_add(st, &ev); /* warn */
+	ev_store_add(st, &ev); /* warn: one came back */
 
 	struct engine eng;
 	struct nd_err err = { 0 };
@@ -363,9 +381,20 @@ Test(rules, evidence_store_cap_and_joins)
 	struct ev_store *st = ev_store_new(3);
 	struct evidence ev;
 	ev_init(&ev, "tcp.retransmission", EV_SRC_CAPTURE);
+	ev_set_i64(&ev, "retrans", 2);
 	for (int i = 0; i < 5; i++)
+		cr_assert_eq(ev_store_add(st, &ev), 0);
+	/* Past the cap: one aggregate (no scope) that sums the rest. */
+	cr_assert_eq(ev_store_len(st), 4);
+	cr_assert_eq(ev_store_folded(st), 2);
+	cr_assert_eq(ev_store_at(st, 3)->aggregated, 2);
+	cr_assert_eq(rule_num_i(ev_store_at(st, 3), "retrans"), 4);
+	/* Every label value needs its aggregate; beyond the slots: dropped. */
+	for (int i = 0; i < EV_STORE_MAX_AGGREGATES + 1; i++) {
+		ev_set_label(&ev, "sender", i);
 		ev_store_add(st, &ev);
-	cr_assert_eq(ev_store_len(st), 3);
+	}
+	cr_assert_eq(ev_store_len(st), 3 + EV_STORE_MAX_AGGREGATES);
 	cr_assert_eq(ev_store_dropped(st), 2);
 
 	struct engine eng;
@@ -374,10 +403,16 @@ Test(rules, evidence_store_cap_and_joins)
 	struct report *rep = report_new("analyze");
 	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
 	bool seen = false;
-	for (size_t i = 0; i < report_counter_count(rep); i++)
+	bool folded = false;
+	for (size_t i = 0; i < report_counter_count(rep); i++) {
 		if (!strcmp(report_counter_at(rep, i)->name, "evidence_dropped"))
 			seen = report_counter_at(rep, i)->value == 2;
+		if (!strcmp(report_counter_at(rep, i)->name, "evidence_aggregated"))
+			folded = report_counter_at(rep, i)->value ==
+				 2 + EV_STORE_MAX_AGGREGATES - 1;
+	}
 	cr_assert(seen, "evidence_dropped counter missing");
+	cr_assert(folded, "evidence_aggregated counter missing");
 	report_free(rep);
 	ev_store_free(st);
 

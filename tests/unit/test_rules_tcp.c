@@ -2,6 +2,7 @@
 /* TCP rules on synthetic per-connection statistics (through tcp_stats_add_evidence). */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/tcp_evidence.h"
@@ -504,4 +505,101 @@ Test(rules_tcp, syn_unanswered_schedule)
 	col = run_one("tcp.syn_unanswered", st, &th);
 	cr_assert_eq(col.n, 0);
 	ev_store_free(st);
+}
+
+/* Like store_of, with the store capped at cap records. */
+static struct ev_store *store_capped(const struct tcp_conn_stats *v, size_t n,
+				     size_t cap)
+{
+	struct ev_store *st = ev_store_new(cap);
+	struct tcp_totals t = { 0 };
+
+	cr_assert_not_null(st);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(tcp_stats_add_evidence(&v[i], st), 0);
+		tcp_totals_add(&t, &v[i]);
+	}
+	cr_assert_eq(tcp_totals_add_evidence(&t, st), 0, "a full store is not an error");
+	return st;
+}
+
+/*
+ * A full evidence store degrades instead of failing the run: with the
+ * store capped at 1,000 records, 5,000 unanswered-SYN connections still
+ * give one finding that counts 5,000 (issue 8, item 2).
+ */
+Test(rules_tcp, syn_unanswered_counts_every_case_past_the_store_cap)
+{
+	enum { N = 5000, CAP = 1000 };
+	struct tcp_conn_stats *c = calloc(N, sizeof(*c));
+	struct thresholds th;
+	struct ev_store *st;
+	struct collected col;
+
+	cr_assert_not_null(c);
+	thresholds_init(&th);
+	for (int i = 0; i < N; i++) {
+		conn(&c[i], (uint64_t)i, (uint16_t)(1024 + i), 80);
+		c[i].synack_seen = c[i].established = false;
+		c[i].handshake_rtt_ns = -1;
+		c[i].d[1].syns = c[i].d[1].pkts = 2;
+		c[i].n_syn_times = 2;
+		c[i].syn_times_ns[1] = 1000000000LL;
+		c[i].syn_frames[0] = 1 + (uint64_t)i;
+	}
+	st = store_capped(c, N, CAP);
+	/* Bounded: the records plus one aggregate per kind. */
+	cr_assert_leq(ev_store_len(st), CAP + 2);
+	cr_assert_eq(ev_store_folded(st), N - CAP + 1); /* + tcp.totals */
+	cr_assert_eq(ev_store_dropped(st), 0);
+	col = run_one("tcp.syn_unanswered", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_eq(num(col.f[0], "count"), N);
+	cr_assert_eq(num(col.f[0], "attempts"), 2 * N);
+	cr_assert(has_line(col.f[0], "... and 4995 more connections"));
+	cr_assert(has_line(col.f[0], "4000 of them counted without"));
+	collected_free(&col);
+	ev_store_free(st);
+	free(c);
+}
+
+/* Labels keep their meaning in aggregates: refused vs aborted resets. */
+Test(rules_tcp, resets_split_by_phase_past_the_store_cap)
+{
+	enum { N = 5000, CAP = 1000 };
+	struct tcp_conn_stats *c = calloc(N, sizeof(*c));
+	struct thresholds th;
+	struct ev_store *st;
+	struct collected col;
+
+	cr_assert_not_null(c);
+	thresholds_init(&th);
+	for (int i = 0; i < N; i++) {
+		conn(&c[i], (uint64_t)i, (uint16_t)(1024 + i), 81);
+		c[i].end = TCP_CONN_RST;
+		if (i % 5 < 3) { /* 3000 refused by the server */
+			c[i].synack_seen = c[i].established = false;
+			c[i].end_by = 0;
+			c[i].rst_phase = TCP_RST_REFUSED;
+		} else { /* 2000 aborted by the client */
+			c[i].end_by = 1;
+			c[i].rst_phase = TCP_RST_ABORT;
+			c[i].d[0].bytes = 10;
+		}
+		c[i].rst_frame = 1 + (uint64_t)i;
+	}
+	st = store_capped(c, N, CAP);
+	col = run_one("tcp.closed_port", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_eq(num(col.f[0], "count"), 3000);
+	collected_free(&col);
+	col = run_one("tcp.resets", st, &th);
+	cr_assert_eq(col.n, 1);
+	cr_assert_eq(num(col.f[0], "count"), N);
+	cr_assert_eq(num(col.f[0], "refused"), 3000);
+	cr_assert_eq(num(col.f[0], "aborted"), 2000);
+	cr_assert_eq(num(col.f[0], "by_client"), 2000);
+	collected_free(&col);
+	ev_store_free(st);
+	free(c);
 }
