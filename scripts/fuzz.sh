@@ -10,12 +10,14 @@
 #       tests/fuzz/seeds/TARGET (libFuzzer -merge=1). Named seeds (crafted
 #       inputs and crash regressions) are always kept as they are; inputs
 #       named by their SHA-1 (libFuzzer's naming) stay only when they add
-#       coverage beyond the named seeds and each other.
+#       coverage beyond the named seeds and each other, and only up to
+#       FUZZ_SEED_MAX bytes (default 16384).
 set -euo pipefail
 
 FZ=${FZ:-.output/fuzz}
-SEEDS=tests/fuzz/seeds
+SEEDS=${SEEDS:-tests/fuzz/seeds}
 FUZZ_TIME=${FUZZ_TIME:-600}
+FUZZ_SEED_MAX=${FUZZ_SEED_MAX:-16384}
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
 is_sha() { [[ $(basename "$1") =~ ^[0-9a-f]{40}$ ]]; }
@@ -42,10 +44,16 @@ minimise() {
 	for f in "$SEEDS/$t"/*; do
 		[[ -f $f ]] && ! is_sha "$f" && cp "$f" "$tmp/"
 	done
-	local dirs=("$SEEDS/$t")
-	[[ -d $FZ/corpus/$t ]] && dirs+=("$FZ/corpus/$t")
-	"$bin" -merge=1 "$tmp" "${dirs[@]}" 2>"$tmp.log" ||
-		{ tail -20 "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log"; die "merge of $t failed"; }
+	# Candidates: SHA-named seeds and new inputs up to FUZZ_SEED_MAX bytes
+	# (the committed seeds stay small; a bigger input rarely covers more).
+	local cand=$tmp.in
+	mkdir -p "$cand"
+	for f in "$SEEDS/$t"/* "$FZ/corpus/$t"/*; do
+		[[ -f $f ]] && is_sha "$f" &&
+			(($(stat -c %s "$f") <= FUZZ_SEED_MAX)) && ln -sf "$(realpath "$f")" "$cand/"
+	done
+	"$bin" -merge=1 "$tmp" "$cand" 2>"$tmp.log" ||
+		{ tail -20 "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log" "$cand"; die "merge of $t failed"; }
 	local before after
 	before=$(find "$SEEDS/$t" -type f | wc -l)
 	for f in "$SEEDS/$t"/*; do
@@ -55,8 +63,8 @@ minimise() {
 		is_sha "$f" && cp "$f" "$SEEDS/$t/"
 	done
 	after=$(find "$SEEDS/$t" -type f | wc -l)
-	echo "fuzz-corpus: $t: $before -> $after seeds ($(du -sk "$SEEDS/$t" | cut -f1) KiB)"
-	rm -rf "$tmp" "$tmp.log"
+	echo "fuzz-corpus: $t: $before -> $after seeds ($(cat "$SEEDS/$t"/* | wc -c) bytes)"
+	rm -rf "$tmp" "$tmp.log" "$cand"
 }
 
 case ${1:-} in
