@@ -106,7 +106,7 @@ $(SANO)/replay/%: $(SANO)/tests/fuzz/%.o $(SANO)/tests/fuzz/replay.o $(SAN_LIB_O
 $(FZ)/%: tests/fuzz/%.c $(LIB_SRCS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c,$^) $(PKG_LIBS) -lm
+	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(filter %.c,$^) $(PKG_LIBS) -lm
 
 deps:
 	$(Q)scripts/deps.sh
