@@ -105,6 +105,21 @@ static void fb_gre(struct fb *f)
 	fb_ipv4(f, 47);
 }
 
+/* n GRE levels carrying Ethernet (TEB, 0x6558): two encapsulations each. */
+static void fb_gres_teb(struct fb *f, int n)
+{
+	fb_init_tcp(f);
+	fb_ipv4(f, 6);
+	for (int i = 0; i < n; i++) {
+		fb_eth(f, 0x0800);
+		uint8_t *g = fb_push(f, 4);
+		g[0] = g[1] = 0;
+		be16(g + 2, 0x6558);
+		fb_ipv4(f, 47);
+	}
+	fb_eth(f, 0x0800);
+}
+
 /* Ethernet + n 802.1Q tags + IPv4 + TCP. */
 static void fb_vlans(struct fb *f, int n)
 {
@@ -199,6 +214,21 @@ Test(decode_depth, gre_8_levels_reach_tcp)
 	cr_assert(reaches_tcp(&p), "n_l4 %u", p.n_l4);
 	cr_assert_eq(p.too_deep, 0);
 	cr_assert(p.tunnels & PT_GRE);
+}
+
+/* The widest case for the encapsulation limit: 2 entered per level. */
+Test(decode_depth, gre_teb_8_levels_reach_tcp)
+{
+	struct fb f;
+	struct packet p;
+	fb_gres_teb(&f, 8);
+	cr_assert_eq(dec(&p, &f), DECODE_OK);
+	cr_assert(reaches_tcp(&p), "n_l4 %u", p.n_l4);
+	cr_assert_eq(p.too_deep, 0);
+	fb_gres_teb(&f, 10);
+	dec(&p, &f);
+	cr_assert_not(reaches_tcp(&p));
+	cr_assert_neq(p.too_deep, 0); /* IP headers run out first */
 }
 
 /* tshark reaches the TCP at 30 levels; we stop at the limit and say so. */
