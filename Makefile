@@ -5,6 +5,8 @@
 #   make demo       deps + run netdx on the bundled example capture
 #   make bench      benchmarks against libpcap floor and peers (not part of test)
 #   make fuzz       build libFuzzer targets (clang)
+#   make fuzz-run T=pipeline   fuzz one target FUZZ_TIME s (default 600)
+#   make fuzz-corpus           minimise seeds + new corpus into tests/fuzz/seeds
 #   make fixtures   regenerate committed fixture captures
 #   switches: V=1 (show commands), CC=clang, SAN=1 (build ./netdx with ASan+UBSan)
 
@@ -67,7 +69,8 @@ REPLAY_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(SANO)/replay/%)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FZ)/%)
 
 .PHONY: all clean deps test demo bench fuzz fixtures install unit san-unit \
-	corpus-test replay e2e check-deps golden clang-check lint
+	corpus-test replay e2e check-deps golden clang-check lint \
+	fuzz-run fuzz-corpus
 
 all: netdx
 
@@ -111,7 +114,7 @@ $(SANO)/replay/%: $(SANO)/tests/fuzz/%.o $(SANO)/tests/fuzz/replay.o $(SAN_LIB_O
 $(FZ)/%: tests/fuzz/%.c $(LIB_SRCS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c,$^) $(PKG_LIBS) -lm
+	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(filter %.c,$^) $(PKG_LIBS) -lm
 
 # BPF object and skeleton per *.bpf.c (none yet: the kernel-drops work adds
 # them, with vmlinux.h and bpftool). A user object that includes X.skel.h
@@ -171,6 +174,13 @@ bench: deps
 	$(Q)bench/run.sh
 
 fuzz: $(FUZZ_BINS)
+
+# Real fuzzing, not part of make test; see docs/testing.md.
+fuzz-run: $(FZ)/fuzz_$(T)
+	$(Q)FZ=$(FZ) scripts/fuzz.sh run $(T) $(FUZZ_FLAGS)
+
+fuzz-corpus: $(FUZZ_BINS)
+	$(Q)FZ=$(FZ) scripts/fuzz.sh corpus
 
 fixtures:
 	$(Q)tests/fixtures/make-fixtures.sh

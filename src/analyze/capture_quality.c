@@ -403,6 +403,10 @@ struct cq {
 	uint32_t max_trunc_caplen;
 	uint8_t n_trunc_frames;
 	uint64_t trunc_frames[EV_MAX_FRAMES];
+	/* frames a decode limit stopped (packet.too_deep), per limit */
+	uint64_t deep, deep_by[4];
+	uint8_t n_deep_frames;
+	uint64_t deep_frames[EV_MAX_FRAMES];
 };
 
 static void sset_free(struct sset *s)
@@ -667,6 +671,18 @@ static __attribute__((cold, noinline)) void note_back(struct cq *q,
 	}
 }
 
+/* Decoding stopped at a limit: its inner conversations are missing. */
+static __attribute__((cold, noinline)) void note_deep(struct cq *q,
+						      const struct cap_frame *fr,
+						      uint8_t lim)
+{
+	q->deep++;
+	keep_frame(q->deep_frames, &q->n_deep_frames, fr->num);
+	for (int i = 0; i < 4; i++)
+		if (lim & (1u << i))
+			q->deep_by[i]++;
+}
+
 bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	      const struct packet *pkt)
 {
@@ -686,6 +702,8 @@ bool cq_frame(struct cq *q, const struct cap_frame *fr,
 		if (pkt && pkt->truncated)
 			q->headers_cut++;
 	}
+	if (__builtin_expect(pkt && pkt->too_deep, 0))
+		note_deep(q, fr, pkt->too_deep);
 
 	/*
 	 * One pass over the bytes. The exact fingerprint is one NH sum over
@@ -763,6 +781,11 @@ static int emit_dups(struct cq *q, struct ev_store *out)
 	return put(out, &ev);
 }
 
+uint64_t cq_too_deep(const struct cq *q)
+{
+	return q ? q->deep : 0;
+}
+
 int cq_finish(struct cq *q, const struct cap_stats *cs,
 	      const struct flow_table_stats *fs, struct ev_store *out)
 {
@@ -791,6 +814,22 @@ int cq_finish(struct cq *q, const struct cap_stats *cs,
 			ev_set_i64(&ev, "header_snaplen", cs->snaplen);
 		copy_frames(&ev, q->trunc_frames, q->n_trunc_frames, q->trunc);
 		rc = put(out, &ev);
+	}
+	if (!rc && q->deep) {
+		/* Bits of enum pkt_limit, in order: one count per limit. */
+		ev_init(&ev, "capture.decode_depth", EV_SRC_CAPTURE);
+		ev_set_i64(&ev, "frames", (int64_t)q->frames);
+		ev_set_i64(&ev, "too_deep", (int64_t)q->deep);
+		ev_set_i64(&ev, "by_layers", (int64_t)q->deep_by[0]);
+		ev_set_i64(&ev, "by_ip", (int64_t)q->deep_by[1]);
+		ev_set_i64(&ev, "by_transport", (int64_t)q->deep_by[2]);
+		ev_set_i64(&ev, "by_tunnels", (int64_t)q->deep_by[3]);
+		ev_set_i64(&ev, "max_layers", PKT_MAX_LAYERS);
+		ev_set_i64(&ev, "max_ip", PKT_MAX_IP);
+		ev_set_i64(&ev, "max_transport", PKT_MAX_L4);
+		ev_set_i64(&ev, "max_tunnels", PKT_MAX_DEPTH);
+		copy_frames(&ev, q->deep_frames, q->n_deep_frames, q->deep);
+		rc = ev_store_add(out, &ev);
 	}
 	if (!rc && fs && fs->evicted) {
 		ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);

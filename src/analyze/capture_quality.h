@@ -18,6 +18,9 @@
  *                           forgotten first_duplicate first_original
  *   capture.time_backwards  frames count max_step_ns max_step_frame
  *   capture.truncated       frames truncated headers_cut snaplen [header_snaplen]
+ *   capture.decode_depth    frames too_deep by_layers by_ip by_transport
+ *                           by_tunnels max_layers max_ip max_transport
+ *                           max_tunnels (frames a decode limit stopped)
  *   capture.flows_evicted   evicted created max_open
  *   capture.kernel_drops    received kernel_dropped iface_dropped records
  * Frame references list the first affected frames.
@@ -62,9 +65,12 @@ void cq_free(struct cq *q);
 bool cq_frame(struct cq *q, const struct cap_frame *fr,
 	      const struct packet *pkt);
 
+/* Frames whose decoding a decode limit stopped (packet.too_deep). */
+uint64_t cq_too_deep(const struct cq *q);
+
 /*
- * Writes the evidence records: duplicate, time_backwards, truncated and
- * flows_evicted only when their count is not 0; kernel_drops whenever the
+ * Writes the evidence records: duplicate, time_backwards, truncated,
+ * decode_depth and flows_evicted only when their count is not 0; kernel_drops whenever the
  * live capture reported kernel statistics (0 drops is news too). cs and
  * fs may be NULL (not available). 0 or negative errno from the store.
  */

@@ -351,6 +351,11 @@ uint64_t pipeline_frames(const struct pipeline *p)
 	return p->frames;
 }
 
+uint64_t pipeline_too_deep(const struct pipeline *p)
+{
+	return cq_too_deep(p->cq);
+}
+
 void pipeline_free(struct pipeline *p)
 {
 	if (!p)

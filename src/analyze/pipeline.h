@@ -76,6 +76,8 @@ const struct cap_source *pipeline_source(const struct pipeline *p);
 /* IP fragment tracking: completed, pending, timed out, evicted ... */
 void pipeline_reasm_stats(const struct pipeline *p, struct ipr_stats *st);
 uint64_t pipeline_frames(const struct pipeline *p);
+/* Frames a decode limit stopped (inner headers not decoded). */
+uint64_t pipeline_too_deep(const struct pipeline *p);
 /* Earliest and latest capture time seen (0, 0 before any frame). */
 void pipeline_time_range(const struct pipeline *p, int64_t *first_ns,
 			 int64_t *last_ns);

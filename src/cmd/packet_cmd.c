@@ -157,6 +157,10 @@ static int fill_meta(struct packet_cmd *pc, int run,
 		ret = report_set_counter(pc->rep, "flows", fs.created);
 	if (!ret)
 		ret = report_set_counter(pc->rep, "flows_evicted", fs.evicted);
+	/* Only when it happened: the counter names a problem. */
+	if (!ret && pipeline_too_deep(pc->p))
+		ret = report_set_counter(pc->rep, "frames_too_deep",
+					 pipeline_too_deep(pc->p));
 	if (!ret && cs.live && cs.have_kernel_stats)
 		ret = report_set_counter(pc->rep, "kernel_dropped",
 					 cs.kernel_dropped);

@@ -48,10 +48,18 @@ void dx_short(struct dctx *d, enum pkt_proto proto, uint32_t off,
 		dx_anom(d, PA_MALFORMED, proto, off);
 }
 
+void dx_too_deep(struct dctx *d, enum pkt_limit lim, enum pkt_proto proto,
+		 uint32_t off)
+{
+	/* The flag always holds, like truncated: the list may be full. */
+	d->pkt->too_deep |= (uint8_t)lim;
+	dx_anom(d, PA_DEPTH, proto, off);
+}
+
 bool dx_enter(struct dctx *d, enum pkt_proto proto, uint32_t off)
 {
 	if (d->depth >= PKT_MAX_DEPTH) {
-		dx_anom(d, PA_DEPTH, proto, off);
+		dx_too_deep(d, PL_TUNNELS, proto, off);
 		return false;
 	}
 	d->depth++;
@@ -126,6 +134,7 @@ static inline enum decode_result decode(struct packet *pkt, int linktype,
 	pkt->truncated = false;
 	pkt->malformed = false;
 	pkt->arp = false;
+	pkt->too_deep = 0;
 
 	if (!data)
 		caplen = 0;

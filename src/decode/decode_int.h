@@ -34,6 +34,9 @@ void dx_anom(struct dctx *d, enum pkt_anom_code code, enum pkt_proto proto,
 /* Header of need bytes does not fit: records truncated or malformed. */
 void dx_short(struct dctx *d, enum pkt_proto proto, uint32_t off,
 	      uint32_t need, uint32_t end, uint32_t wend);
+/* A decode limit stopped the frame: PA_DEPTH and the too_deep bit. */
+void dx_too_deep(struct dctx *d, enum pkt_limit lim, enum pkt_proto proto,
+		 uint32_t off);
 /* Enter one more encapsulation level; false (PA_DEPTH) past the cap. */
 bool dx_enter(struct dctx *d, enum pkt_proto proto, uint32_t off);
 
@@ -47,7 +50,7 @@ static inline bool dx_layer(struct dctx *d, enum pkt_proto proto, uint32_t off,
 	struct packet *pkt = d->pkt;
 
 	if (pkt->n_layers >= PKT_MAX_LAYERS) {
-		dx_anom(d, PA_DEPTH, proto, off);
+		dx_too_deep(d, PL_LAYERS, proto, off);
 		return false;
 	}
 	/* len counts the bytes present: a header cut by the snaplen is short. */

@@ -30,7 +30,7 @@ static struct pkt_ip *ip_new(struct dctx *d, enum pkt_proto proto,
 	struct packet *pkt = d->pkt;
 
 	if (pkt->n_ip >= PKT_MAX_IP) {
-		dx_anom(d, PA_DEPTH, proto, off);
+		dx_too_deep(d, PL_IP, proto, off);
 		return NULL;
 	}
 	struct pkt_ip *ip = &pkt->ip[pkt->n_ip];

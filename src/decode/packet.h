@@ -12,13 +12,25 @@
  * Decoders never abort a run: they record an anomaly and stop going deeper.
  */
 
-#define PKT_MAX_LAYERS 24
-#define PKT_MAX_IP 6
-#define PKT_MAX_L4 6
+/*
+ * Decode limits: they bound the work per frame (every layer is a fixed
+ * amount of work) and the size of struct packet. The deepest real stacks
+ * we know carry 4 IP headers (an ERSPAN mirror of VXLAN overlay traffic
+ * that carries GTP-U; Geneve in Geneve under a VXLAN underlay); the limits
+ * allow twice that and more: 8 nested tunnels of any kind (VXLAN, Geneve,
+ * GRE with or without Ethernet, ERSPAN, GTP-U, IP-in-IP, Teredo) still
+ * reach the innermost transport header, behind up to 20 VLAN tags (where
+ * tshark 4.0 stops following VLAN tags) and an MPLS label stack. Frames
+ * deeper than that are decoded down to the limit, flagged (too_deep) and
+ * counted by the capture-quality analyzer. See docs/decode.md.
+ */
+#define PKT_MAX_LAYERS 64 /* headers in all: 8 x 4 per tunnel + 20 VLAN + 12 */
+#define PKT_MAX_IP 10	  /* 8 tunnels + the inner IP + a quoted one (ICMP error) */
+#define PKT_MAX_L4 10	  /* GRE/outer UDP per tunnel + inner + quoted */
 #define PKT_MAX_ANOM 8
 #define PKT_MAX_SACK 4
-/* Encapsulation depth cap (VXLAN in GRE in VLAN ...). */
-#define PKT_MAX_DEPTH 12
+/* Encapsulations entered: 2 per tunnel at most (GRE + Ethernet), + MPLS. */
+#define PKT_MAX_DEPTH 18
 
 enum pkt_proto {
 	PP_NONE = 0,
@@ -75,10 +87,18 @@ enum pkt_anom_code {
 	PA_TRUNCATED = 1, /* snaplen ran out inside a header */
 	PA_MALFORMED,	  /* impossible bytes (bad version, length < header ...) */
 	PA_UNKNOWN_LINKTYPE,
-	PA_DEPTH,	  /* encapsulation deeper than PKT_MAX_DEPTH */
+	PA_DEPTH,	  /* a decode limit was reached (packet.too_deep says which) */
 	PA_IP_FRAGMENT,	  /* informative: reassembly comes later */
 	PA_BAD_OPTION,	  /* a TCP/IP option with an impossible length */
 	PA_BAD_LENGTH,	  /* a length claims more than the frame can hold */
+};
+
+/* The decode limit(s) that stopped a frame (bits in packet.too_deep). */
+enum pkt_limit {
+	PL_LAYERS = 1u << 0,  /* PKT_MAX_LAYERS headers */
+	PL_IP = 1u << 1,      /* PKT_MAX_IP IP headers */
+	PL_L4 = 1u << 2,      /* PKT_MAX_L4 transport headers */
+	PL_TUNNELS = 1u << 3, /* PKT_MAX_DEPTH encapsulations */
 };
 
 struct pkt_anom {
@@ -167,6 +187,7 @@ struct packet {
 	bool truncated; /* some header was cut by snaplen */
 	bool malformed;	/* some header had impossible bytes */
 	bool arp;
+	uint8_t too_deep; /* enum pkt_limit bits: inner headers not decoded */
 	struct pkt_layer layers[PKT_MAX_LAYERS];
 	struct pkt_ip ip[PKT_MAX_IP];
 	struct pkt_l4 l4[PKT_MAX_L4];

@@ -19,7 +19,7 @@ struct pkt_l4 *dx_l4(struct dctx *d, uint8_t proto, uint32_t off)
 	struct packet *pkt = d->pkt;
 
 	if (pkt->n_l4 >= PKT_MAX_L4) {
-		dx_anom(d, PA_DEPTH, PP_OTHER_L4, off);
+		dx_too_deep(d, PL_L4, PP_OTHER_L4, off);
 		return NULL;
 	}
 	uint8_t idx = pkt->n_l4++;

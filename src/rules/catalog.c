@@ -67,6 +67,27 @@ static const struct catalog_entry CATALOG[] = {
 		.refs = { "tcpdump(1) -s" },
 	},
 	{
+		.id = "capture.decode_depth",
+		.severity = SEV_LOW,
+		.title = "Frames nested deeper than netdx decodes",
+		.cause = "{too_deep} of {frames} frames ({share_pct}%) carry "
+			 "more headers than netdx decodes in one frame (at most "
+			 "{max_layers} headers, {max_ip} IP headers, "
+			 "{max_transport} transport headers and {max_tunnels} "
+			 "nested encapsulations: 8 tunnels inside each other "
+			 "still reach the inner connection). Their outer layers "
+			 "are counted; the headers past the limit were not "
+			 "decoded, so conversations inside them are missing from "
+			 "the flows and the TCP analysis. Real overlays nest far "
+			 "less: such frames are usually crafted, looped through a "
+			 "misconfigured tunnel, or corrupt.",
+		.remedy = "Look at the listed frames ('tshark -r FILE -Y "
+			  "frame.number==N -V'). For a tunnel loop, check the "
+			  "tunnel endpoints' routes; to analyse the inner "
+			  "traffic, capture it where it is decapsulated.",
+		.refs = { "tshark(1) -V" },
+	},
+	{
 		.id = "capture.flows_evicted",
 		.severity = SEV_WARN,
 		.title = "Flow table was full: open conversations were evicted",

@@ -11,6 +11,7 @@ static const struct rule RULES[] = {
 	{ "capture.duplicate_packets", rule_capture_duplicate_packets },
 	{ "capture.time_backwards", rule_capture_time_backwards },
 	{ "capture.truncated", rule_capture_truncated },
+	{ "capture.decode_depth", rule_capture_decode_depth },
 	/* TCP (src/rules/rules_tcp.c) */
 	{ "tcp.retransmissions", rule_tcp_retransmissions },
 	{ "tcp.spurious_retransmissions", rule_tcp_spurious_retransmissions },

@@ -28,6 +28,8 @@ int rule_capture_time_backwards(struct rule_ctx *ctx, const struct ev_store *ev,
 				const struct thresholds *th);
 int rule_capture_truncated(struct rule_ctx *ctx, const struct ev_store *ev,
 			   const struct thresholds *th);
+int rule_capture_decode_depth(struct rule_ctx *ctx, const struct ev_store *ev,
+			      const struct thresholds *th);
 int rule_capture_flows_evicted(struct rule_ctx *ctx, const struct ev_store *ev,
 			       const struct thresholds *th);
 int rule_capture_kernel_drops(struct rule_ctx *ctx, const struct ev_store *ev,

@@ -145,6 +145,52 @@ int rule_capture_truncated(struct rule_ctx *ctx, const struct ev_store *ev,
 	return 0;
 }
 
+int rule_capture_decode_depth(struct rule_ctx *ctx, const struct ev_store *ev,
+			      const struct thresholds *th)
+{
+	static const struct {
+		const char *key, *max, *what;
+	} by[] = {
+		{ "by_layers", "max_layers", "headers" },
+		{ "by_ip", "max_ip", "IP headers" },
+		{ "by_transport", "max_transport", "transport headers" },
+		{ "by_tunnels", "max_tunnels", "nested encapsulations" },
+	};
+	size_t pos = 0;
+	const struct evidence *e;
+	while ((e = ev_store_next(ev, "capture.decode_depth", &pos))) {
+		int64_t n = rule_num_i(e, "too_deep"), frames = rule_num_i(e, "frames");
+		/* Every such frame hides traffic: no threshold. */
+		if (n <= 0)
+			continue;
+		struct finding *f = finding_new("capture.decode_depth");
+		if (!f)
+			return -ENOMEM;
+		double sh = rule_share(n, frames);
+		f->impact = sh;
+		finding_set_i64(f, "too_deep", n);
+		finding_set_i64(f, "frames", frames);
+		finding_set_f64(f, "share_pct", sh * 100);
+		for (size_t i = 0; i < sizeof(by) / sizeof(by[0]); i++)
+			finding_set_i64(f, by[i].max, rule_num_i(e, by[i].max));
+		int rc = finding_add_line(
+			f, "%lld of %lld frames not decoded past a decode limit",
+			(long long)n, (long long)frames);
+		for (size_t i = 0; !rc && i < sizeof(by) / sizeof(by[0]); i++) {
+			int64_t k = rule_num_i(e, by[i].key);
+			if (k > 0)
+				rc = finding_add_line(
+					f, "%lld frames: more than %lld %s",
+					(long long)k,
+					(long long)rule_num_i(e, by[i].max),
+					by[i].what);
+		}
+		if ((rc = finish(ctx, f, e, rc)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int rule_capture_flows_evicted(struct rule_ctx *ctx, const struct ev_store *ev,
 			       const struct thresholds *th)
 {
