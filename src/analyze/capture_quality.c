@@ -750,9 +750,8 @@ static void copy_frames(struct evidence *ev, const uint64_t *f, uint8_t n,
 			uint64_t total)
 {
 	for (uint8_t i = 0; i < n; i++)
-		ev->frames[i] = f[i];
-	ev->n_frames = n;
-	ev->frame_count = total;
+		ev_add_frame(ev, f[i]);
+	ev->ref_count = total;
 }
 
 /* Adds ev; a full store is counted there, not an error for the run. */
@@ -766,16 +765,16 @@ static int put(struct ev_store *out, const struct evidence *ev)
 static int emit_dups(struct cq *q, struct ev_store *out)
 {
 	struct evidence ev;
-	ev_init(&ev, "capture.duplicate", EV_SRC_CAPTURE);
-	ev_set_i64(&ev, "frames", (int64_t)q->frames);
-	ev_set_i64(&ev, "duplicates", (int64_t)(q->dup_exact + q->dup_near));
-	ev_set_i64(&ev, "exact", (int64_t)q->dup_exact);
-	ev_set_i64(&ev, "near", (int64_t)q->dup_near);
-	ev_set_f64(&ev, "window_ms", (double)q->window_ns / 1e6);
-	ev_set_i64(&ev, "memory", q->memory);
-	ev_set_i64(&ev, "forgotten", (int64_t)q->forgotten);
-	ev_set_i64(&ev, "first_duplicate", (int64_t)q->first_dup);
-	ev_set_i64(&ev, "first_original", (int64_t)q->first_orig);
+	ev_init(&ev, EVK_CAPTURE_DUPLICATE, EV_SRC_CAPTURE);
+	ev_set_i64(&ev, EVF_FRAMES, (int64_t)q->frames);
+	ev_set_i64(&ev, EVF_DUPLICATES, (int64_t)(q->dup_exact + q->dup_near));
+	ev_set_i64(&ev, EVF_EXACT, (int64_t)q->dup_exact);
+	ev_set_i64(&ev, EVF_NEAR, (int64_t)q->dup_near);
+	ev_set_f64(&ev, EVF_WINDOW_MS, (double)q->window_ns / 1e6);
+	ev_set_i64(&ev, EVF_MEMORY, q->memory);
+	ev_set_i64(&ev, EVF_FORGOTTEN, (int64_t)q->forgotten);
+	ev_set_i64(&ev, EVF_FIRST_DUPLICATE, (int64_t)q->first_dup);
+	ev_set_i64(&ev, EVF_FIRST_ORIGINAL, (int64_t)q->first_orig);
 	copy_frames(&ev, q->dup_frames, q->n_dup_frames,
 		    q->dup_exact + q->dup_near);
 	return put(out, &ev);
@@ -794,59 +793,59 @@ int cq_finish(struct cq *q, const struct cap_stats *cs,
 	if (q->dup_exact + q->dup_near)
 		rc = emit_dups(q, out);
 	if (!rc && q->back_count) {
-		ev_init(&ev, "capture.time_backwards", EV_SRC_CAPTURE);
-		ev_set_i64(&ev, "frames", (int64_t)q->frames);
-		ev_set_i64(&ev, "count", (int64_t)q->back_count);
-		ev_set_i64(&ev, "max_step_ns", q->back_max);
-		ev_set_i64(&ev, "max_step_frame", (int64_t)q->back_max_frame);
+		ev_init(&ev, EVK_CAPTURE_TIME_BACKWARDS, EV_SRC_CAPTURE);
+		ev_set_i64(&ev, EVF_FRAMES, (int64_t)q->frames);
+		ev_set_i64(&ev, EVF_COUNT, (int64_t)q->back_count);
+		ev_set_i64(&ev, EVF_MAX_STEP_NS, q->back_max);
+		ev_set_i64(&ev, EVF_MAX_STEP_FRAME, (int64_t)q->back_max_frame);
 		copy_frames(&ev, q->back_frames, q->n_back_frames, q->back_count);
 		rc = put(out, &ev);
 	}
 	if (!rc && q->trunc) {
-		ev_init(&ev, "capture.truncated", EV_SRC_CAPTURE);
+		ev_init(&ev, EVK_CAPTURE_TRUNCATED, EV_SRC_CAPTURE);
 		/* The cut actually observed: file headers often claim a bogus snaplen. */
 		uint32_t snap = q->max_trunc_caplen;
-		ev_set_i64(&ev, "frames", (int64_t)q->frames);
-		ev_set_i64(&ev, "truncated", (int64_t)q->trunc);
-		ev_set_i64(&ev, "headers_cut", (int64_t)q->headers_cut);
-		ev_set_i64(&ev, "snaplen", snap);
+		ev_set_i64(&ev, EVF_FRAMES, (int64_t)q->frames);
+		ev_set_i64(&ev, EVF_TRUNCATED, (int64_t)q->trunc);
+		ev_set_i64(&ev, EVF_HEADERS_CUT, (int64_t)q->headers_cut);
+		ev_set_i64(&ev, EVF_SNAPLEN, snap);
 		if (cs && cs->snaplen)
-			ev_set_i64(&ev, "header_snaplen", cs->snaplen);
+			ev_set_i64(&ev, EVF_HEADER_SNAPLEN, cs->snaplen);
 		copy_frames(&ev, q->trunc_frames, q->n_trunc_frames, q->trunc);
 		rc = put(out, &ev);
 	}
 	if (!rc && q->deep) {
 		/* Bits of enum pkt_limit, in order: one count per limit. */
-		ev_init(&ev, "capture.decode_depth", EV_SRC_CAPTURE);
-		ev_set_i64(&ev, "frames", (int64_t)q->frames);
-		ev_set_i64(&ev, "too_deep", (int64_t)q->deep);
-		ev_set_i64(&ev, "by_layers", (int64_t)q->deep_by[0]);
-		ev_set_i64(&ev, "by_ip", (int64_t)q->deep_by[1]);
-		ev_set_i64(&ev, "by_transport", (int64_t)q->deep_by[2]);
-		ev_set_i64(&ev, "by_tunnels", (int64_t)q->deep_by[3]);
-		ev_set_i64(&ev, "max_layers", PKT_MAX_LAYERS);
-		ev_set_i64(&ev, "max_ip", PKT_MAX_IP);
-		ev_set_i64(&ev, "max_transport", PKT_MAX_L4);
-		ev_set_i64(&ev, "max_tunnels", PKT_MAX_DEPTH);
+		ev_init(&ev, EVK_CAPTURE_DECODE_DEPTH, EV_SRC_CAPTURE);
+		ev_set_i64(&ev, EVF_FRAMES, (int64_t)q->frames);
+		ev_set_i64(&ev, EVF_TOO_DEEP, (int64_t)q->deep);
+		ev_set_i64(&ev, EVF_BY_LAYERS, (int64_t)q->deep_by[0]);
+		ev_set_i64(&ev, EVF_BY_IP, (int64_t)q->deep_by[1]);
+		ev_set_i64(&ev, EVF_BY_TRANSPORT, (int64_t)q->deep_by[2]);
+		ev_set_i64(&ev, EVF_BY_TUNNELS, (int64_t)q->deep_by[3]);
+		ev_set_i64(&ev, EVF_MAX_LAYERS, PKT_MAX_LAYERS);
+		ev_set_i64(&ev, EVF_MAX_IP, PKT_MAX_IP);
+		ev_set_i64(&ev, EVF_MAX_TRANSPORT, PKT_MAX_L4);
+		ev_set_i64(&ev, EVF_MAX_TUNNELS, PKT_MAX_DEPTH);
 		copy_frames(&ev, q->deep_frames, q->n_deep_frames, q->deep);
 		rc = ev_store_add(out, &ev);
 	}
 	if (!rc && fs && fs->evicted) {
-		ev_init(&ev, "capture.flows_evicted", EV_SRC_CAPTURE);
-		ev_set_i64(&ev, "evicted", (int64_t)fs->evicted);
-		ev_set_i64(&ev, "evictions", (int64_t)fs->evictions);
-		ev_set_i64(&ev, "returned", (int64_t)fs->evicted_returned);
-		ev_set_i64(&ev, "forgotten", (int64_t)fs->evicted_forgotten);
-		ev_set_i64(&ev, "created", (int64_t)fs->created);
-		ev_set_i64(&ev, "max_open", (int64_t)fs->max_open);
+		ev_init(&ev, EVK_CAPTURE_FLOWS_EVICTED, EV_SRC_CAPTURE);
+		ev_set_i64(&ev, EVF_EVICTED, (int64_t)fs->evicted);
+		ev_set_i64(&ev, EVF_EVICTIONS, (int64_t)fs->evictions);
+		ev_set_i64(&ev, EVF_RETURNED, (int64_t)fs->evicted_returned);
+		ev_set_i64(&ev, EVF_FORGOTTEN, (int64_t)fs->evicted_forgotten);
+		ev_set_i64(&ev, EVF_CREATED, (int64_t)fs->created);
+		ev_set_i64(&ev, EVF_MAX_OPEN, (int64_t)fs->max_open);
 		rc = put(out, &ev);
 	}
 	if (!rc && cs && cs->live && cs->have_kernel_stats) {
-		ev_init(&ev, "capture.kernel_drops", EV_SRC_CAPTURE);
-		ev_set_i64(&ev, "received", (int64_t)cs->kernel_received);
-		ev_set_i64(&ev, "kernel_dropped", (int64_t)cs->kernel_dropped);
-		ev_set_i64(&ev, "iface_dropped", (int64_t)cs->iface_dropped);
-		ev_set_i64(&ev, "records", (int64_t)cs->records);
+		ev_init(&ev, EVK_CAPTURE_KERNEL_DROPS, EV_SRC_CAPTURE);
+		ev_set_i64(&ev, EVF_RECEIVED, (int64_t)cs->kernel_received);
+		ev_set_i64(&ev, EVF_KERNEL_DROPPED, (int64_t)cs->kernel_dropped);
+		ev_set_i64(&ev, EVF_IFACE_DROPPED, (int64_t)cs->iface_dropped);
+		ev_set_i64(&ev, EVF_RECORDS, (int64_t)cs->records);
 		rc = put(out, &ev);
 	}
 	return rc;

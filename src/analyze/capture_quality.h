@@ -9,8 +9,8 @@
 #include "capture/capture.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
-#include "rules/evidence.h"
-#include "rules/thresholds.h"
+#include "evidence/evidence.h"
+#include "evidence/thresholds.h"
 
 /*
  * Evidence kinds produced (one record each per run, at cq_finish):

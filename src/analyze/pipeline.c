@@ -245,15 +245,15 @@ static int reasm_evidence(struct pipeline *p)
 	ipr_get_stats(p->reasm, &s);
 	if (s.fragments == 0)
 		return 0;
-	ev_init(&ev, "ip.reassembly", EV_SRC_CAPTURE);
-	ev_set_i64(&ev, "fragments", (int64_t)s.fragments);
-	ev_set_i64(&ev, "completed", (int64_t)s.completed);
-	ev_set_i64(&ev, "incomplete", (int64_t)s.pending);
-	ev_set_i64(&ev, "timed_out", (int64_t)s.timed_out);
-	ev_set_i64(&ev, "evicted", (int64_t)s.evicted);
-	ev_set_i64(&ev, "dropped", (int64_t)s.dropped);
-	ev_set_i64(&ev, "overlaps", (int64_t)s.overlaps);
-	ev_set_i64(&ev, "uncaptured", (int64_t)s.uncaptured);
+	ev_init(&ev, EVK_IP_REASSEMBLY, EV_SRC_CAPTURE);
+	ev_set_i64(&ev, EVF_FRAGMENTS, (int64_t)s.fragments);
+	ev_set_i64(&ev, EVF_COMPLETED, (int64_t)s.completed);
+	ev_set_i64(&ev, EVF_INCOMPLETE, (int64_t)s.pending);
+	ev_set_i64(&ev, EVF_TIMED_OUT, (int64_t)s.timed_out);
+	ev_set_i64(&ev, EVF_EVICTED, (int64_t)s.evicted);
+	ev_set_i64(&ev, EVF_DROPPED, (int64_t)s.dropped);
+	ev_set_i64(&ev, EVF_OVERLAPS, (int64_t)s.overlaps);
+	ev_set_i64(&ev, EVF_UNCAPTURED, (int64_t)s.uncaptured);
 	int r = ev_store_add(p->opts.ev, &ev);
 	return r == -ENOSPC ? 0 : r;
 }

@@ -13,8 +13,8 @@
 #include "core/err.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
-#include "rules/evidence.h"
-#include "rules/thresholds.h"
+#include "evidence/evidence.h"
+#include "evidence/thresholds.h"
 
 #define PIPELINE_MAX_TCP PKT_MAX_L4
 

@@ -4,14 +4,14 @@
 
 #include <errno.h>
 
-static void ev_begin(struct evidence *e, const char *kind,
+static void ev_begin(struct evidence *e, enum ev_kind kind,
 		     const struct tcp_conn_stats *st)
 {
 	ev_init(e, kind, EV_SRC_CAPTURE);
 	e->t_start_ns = st->first_ns;
 	e->t_end_ns = st->last_ns;
 	ev_scope_set_flow(&e->scope, &st->key, st->stream);
-	ev_set_label(e, "client", st->client);
+	ev_set_i64(e, EVF_CLIENT, st->client);
 }
 
 static void add_frame(struct evidence *e, uint64_t frame)
@@ -41,74 +41,73 @@ static int dir_evidence(const struct tcp_conn_stats *st, int i,
 	 * capture point); the others are the reordering evidence.
 	 */
 	if (d->retrans || d->ooo_retransmitted) {
-		ev_begin(&e, "tcp.retransmission", st);
-		ev_set_label(&e, "sender", i);
-		ev_set_i64(&e, "retrans", d->retrans);
-		ev_set_i64(&e, "fast", d->retrans_fast);
-		ev_set_i64(&e, "timeout", d->retrans_timeout);
-		ev_set_i64(&e, "spurious", d->spurious);
+		ev_begin(&e, EVK_TCP_RETRANS, st);
+		ev_set_i64(&e, EVF_SENDER, i);
+		ev_set_i64(&e, EVF_RETRANS, d->retrans);
+		ev_set_i64(&e, EVF_FAST, d->retrans_fast);
+		ev_set_i64(&e, EVF_TIMEOUT, d->retrans_timeout);
+		ev_set_i64(&e, EVF_SPURIOUS, d->spurious);
 		/* What can be resent: segments with data, SYN or FIN. */
-		ev_set_i64(&e, "seq_pkts", (int64_t)d->seq_pkts);
-		ev_set_i64(&e, "retrans_bytes", (int64_t)d->retrans_bytes);
-		ev_set_max(&e, "spurious_frame", (int64_t)d->spurious_frame);
-		/* EV_MAX_NUMS (10) are used: add a number only for one. */
-		ev_set_i64(&e, "upstream", d->ooo_retransmitted);
+		ev_set_i64(&e, EVF_SEQ_PKTS, (int64_t)d->seq_pkts);
+		ev_set_i64(&e, EVF_RETRANS_BYTES, (int64_t)d->retrans_bytes);
+		ev_set_i64(&e, EVF_SPURIOUS_FRAME, (int64_t)d->spurious_frame);
+		ev_set_i64(&e, EVF_UPSTREAM, d->ooo_retransmitted);
 		for (unsigned k = 0; k < TCP_STATS_FRAMES; k++)
 			add_frame(&e, d->retrans_frames[k]);
 		add_frame(&e, d->ooo_retransmitted_frame);
-		e.frame_count = (uint64_t)d->retrans + d->ooo_retransmitted;
+		e.ref_count = (uint64_t)d->retrans + d->ooo_retransmitted;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
 	if (d->rto_stalls) {
-		ev_begin(&e, "tcp.rto_stall", st);
-		ev_set_label(&e, "sender", i);
-		ev_set_i64(&e, "stalls", d->rto_stalls);
-		ev_set_i64(&e, "total_ns", d->rto_stall_total_ns);
-		ev_set_max(&e, "max_ns", d->rto_stall_max_ns);
-		ev_set_max(&e, "srtt_ns", d->rtt_avg_ns);
+		ev_begin(&e, EVK_TCP_RTO_STALL, st);
+		ev_set_i64(&e, EVF_SENDER, i);
+		ev_set_i64(&e, EVF_STALLS, d->rto_stalls);
+		ev_set_i64(&e, EVF_TOTAL_NS, d->rto_stall_total_ns);
+		ev_set_i64(&e, EVF_MAX_NS, d->rto_stall_max_ns);
+		ev_set_i64(&e, EVF_SRTT_NS, d->rtt_avg_ns);
 		add_frame(&e, d->stall_frame);
-		e.frame_count = d->retrans_timeout;
+		e.ref_count = d->retrans_timeout;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
 	if (d->ooo_reordered || d->ooo_unknown) {
-		ev_begin(&e, "tcp.reordering", st);
-		ev_set_label(&e, "sender", i);
-		ev_set_i64(&e, "out_of_order", d->out_of_order);
-		ev_set_i64(&e, "reordered", d->ooo_reordered);
-		ev_set_i64(&e, "unknown", d->ooo_unknown);
-		ev_set_i64(&e, "data_pkts", (int64_t)d->data_pkts);
+		ev_begin(&e, EVK_TCP_REORDERING, st);
+		ev_set_i64(&e, EVF_SENDER, i);
+		ev_set_i64(&e, EVF_OUT_OF_ORDER, d->out_of_order);
+		ev_set_i64(&e, EVF_REORDERED, d->ooo_reordered);
+		ev_set_i64(&e, EVF_UNKNOWN, d->ooo_unknown);
+		ev_set_i64(&e, EVF_DATA_PKTS, (int64_t)d->data_pkts);
 		add_frame(&e, d->ooo_reordered_frame);
-		e.frame_count = (uint64_t)d->ooo_reordered + d->ooo_unknown;
+		e.ref_count = (uint64_t)d->ooo_reordered + d->ooo_unknown;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
 	if (d->zero_windows) {
 		const struct tcp_dir_stats *p = &st->d[!i];
 
-		ev_begin(&e, "tcp.zero_window", st);
-		ev_set_label(&e, "receiver", i);
-		ev_set_i64(&e, "episodes", d->zero_windows);
-		ev_set_i64(&e, "total_ns", d->zero_window_ns);
-		ev_set_i64(&e, "probes", p->zw_probes);
-		ev_set_i64(&e, "probes_linux", p->zw_probes_linux);
+		ev_begin(&e, EVK_TCP_ZERO_WINDOW, st);
+		ev_set_i64(&e, EVF_RECEIVER, i);
+		ev_set_i64(&e, EVF_EPISODES, d->zero_windows);
+		ev_set_i64(&e, EVF_TOTAL_NS, d->zero_window_ns);
+		ev_set_i64(&e, EVF_PROBES, p->zw_probes);
+		ev_set_i64(&e, EVF_PROBES_LINUX, p->zw_probes_linux);
 		add_frame(&e, d->zw_frame);
-		e.frame_count = d->zero_windows;
+		e.ref_count = d->zero_windows;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
 	if (d->window_full) {
-		ev_begin(&e, "tcp.window_full", st);
-		ev_set_label(&e, "sender", i);
-		ev_set_i64(&e, "window_full", d->window_full);
-		ev_set_i64(&e, "data_pkts", (int64_t)d->data_pkts);
-		ev_set_max(&e, "max_bif", d->max_bif);
+		ev_begin(&e, EVK_TCP_WINDOW_FULL, st);
+		ev_set_i64(&e, EVF_SENDER, i);
+		ev_set_i64(&e, EVF_WINDOW_FULL, d->window_full);
+		ev_set_i64(&e, EVF_DATA_PKTS, (int64_t)d->data_pkts);
+		ev_set_i64(&e, EVF_MAX_BIF, d->max_bif);
 		/* Clamped as Wireshark does: a label takes few values. */
-		ev_set_label(&e, "peer_wscale", st->d[!i].wscale < 0 ? -1 :
+		ev_set_i64(&e, EVF_PEER_WSCALE, st->d[!i].wscale < 0 ? -1 :
 				 st->d[!i].wscale > 14 ? 14 : st->d[!i].wscale);
 		add_frame(&e, d->wf_frame);
-		e.frame_count = d->window_full;
+		e.ref_count = d->window_full;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
@@ -125,12 +124,12 @@ int tcp_stats_add_evidence(const struct tcp_conn_stats *st,
 		if ((rc = dir_evidence(st, i, ev)) < 0)
 			return rc;
 	if (st->end == TCP_CONN_RST) {
-		ev_begin(&e, "tcp.reset", st);
-		ev_set_label(&e, "by", st->end_by);
-		ev_set_label(&e, "phase", st->rst_phase);
-		ev_set_i64(&e, "data_bytes", (int64_t)(st->d[0].bytes +
+		ev_begin(&e, EVK_TCP_RESET, st);
+		ev_set_i64(&e, EVF_BY, st->end_by);
+		ev_set_i64(&e, EVF_PHASE, st->rst_phase);
+		ev_set_i64(&e, EVF_DATA_BYTES, (int64_t)(st->d[0].bytes +
 						       st->d[1].bytes));
-		ev_set_i64(&e, "syns", st->n_syn_times);
+		ev_set_i64(&e, EVF_SYNS, st->n_syn_times);
 		add_frame(&e, st->rst_frame);
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
@@ -138,17 +137,18 @@ int tcp_stats_add_evidence(const struct tcp_conn_stats *st,
 	/* D1: SYNs with no SYN-ACK and no RST back. */
 	if (st->syn_seen && !st->synack_seen && !st->d[!st->client].rsts &&
 	    !st->d[!st->client].pkts) {
-		ev_begin(&e, "tcp.syn_unanswered", st);
-		ev_set_i64(&e, "attempts", st->d[st->client].syns);
-		static const char *const names[TCP_STATS_SYN_MAX - 1] = {
-			"retry1_ns", "retry2_ns", "retry3_ns", "retry4_ns",
-			"retry5_ns", "retry6_ns", "retry7_ns",
+		ev_begin(&e, EVK_TCP_SYN_UNANSWERED, st);
+		ev_set_i64(&e, EVF_ATTEMPTS, st->d[st->client].syns);
+		static const enum ev_field names[TCP_STATS_SYN_MAX - 1] = {
+			EVF_RETRY1_NS, EVF_RETRY2_NS, EVF_RETRY3_NS,
+			EVF_RETRY4_NS, EVF_RETRY5_NS, EVF_RETRY6_NS,
+			EVF_RETRY7_NS,
 		};
 		for (unsigned k = 1; k < st->n_syn_times; k++)
-			ev_set_max(&e, names[k - 1], st->syn_times_ns[k]);
+			ev_set_i64(&e, names[k - 1], st->syn_times_ns[k]);
 		for (unsigned k = 0; k < st->n_syn_times; k++)
 			add_frame(&e, st->syn_frames[k]);
-		e.frame_count = st->d[st->client].syns;
+		e.ref_count = st->d[st->client].syns;
 		if ((rc = put(ev, &e)) < 0)
 			return rc;
 	}
@@ -182,11 +182,11 @@ int tcp_totals_add_evidence(const struct tcp_totals *t, struct ev_store *ev)
 {
 	struct evidence e;
 
-	ev_init(&e, "tcp.totals", EV_SRC_CAPTURE);
-	ev_set_i64(&e, "conns", (int64_t)t->conns);
-	ev_set_i64(&e, "data_pkts", (int64_t)t->data_pkts);
-	ev_set_i64(&e, "seq_pkts", (int64_t)t->seq_pkts);
-	ev_set_i64(&e, "retrans", (int64_t)t->retrans);
-	ev_set_i64(&e, "bytes", (int64_t)t->bytes);
+	ev_init(&e, EVK_TCP_TOTALS, EV_SRC_CAPTURE);
+	ev_set_i64(&e, EVF_CONNS, (int64_t)t->conns);
+	ev_set_i64(&e, EVF_DATA_PKTS, (int64_t)t->data_pkts);
+	ev_set_i64(&e, EVF_SEQ_PKTS, (int64_t)t->seq_pkts);
+	ev_set_i64(&e, EVF_RETRANS, (int64_t)t->retrans);
+	ev_set_i64(&e, EVF_BYTES, (int64_t)t->bytes);
 	return put(ev, &e);
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "analyze/tcp_stats.h"
-#include "rules/evidence.h"
+#include "evidence/evidence.h"
 
 /*
  * Adds the evidence of one finished connection: at most one record per

@@ -8,7 +8,7 @@
 
 #include "analyze/tcp_evidence.h"
 #include "output/report.h"
-#include "rules/evidence.h"
+#include "evidence/evidence.h"
 
 /* Open addressing, twice the entries it may hold: probes stay short. */
 #define SEEN_SLOTS (2u * TCP_FOLLOW_MAX_SEEN)

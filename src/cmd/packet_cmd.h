@@ -7,8 +7,8 @@
 #include "cmd/cli.h"
 #include "output/report.h"
 #include "rules/engine.h"
-#include "rules/evidence.h"
-#include "rules/thresholds.h"
+#include "evidence/evidence.h"
+#include "evidence/thresholds.h"
 
 /*
  * A packet command fills name, opts and hooks, then calls packet_cmd_run().

@@ -8,9 +8,9 @@
 
 #include "core/err.h"
 #include "rules/catalog.h"
-#include "rules/evidence.h"
+#include "evidence/evidence.h"
 #include "rules/finding.h"
-#include "rules/thresholds.h"
+#include "evidence/thresholds.h"
 
 struct report;
 struct rule_ctx;

@@ -7,9 +7,22 @@
 #include <stdint.h>
 
 #include "rules/catalog.h"
-#include "rules/evidence.h"
+#include "evidence/evidence.h"
 
 #define FINDING_MAX_NUMS 16
+
+/* A finding's named number, as the explanation and the sinks show it. */
+enum ev_num_type { EV_NUM_I64 = 0, EV_NUM_F64 };
+
+/* name must be a string literal (or outlive every copy). */
+struct ev_num {
+	const char *name;
+	uint8_t type; /* enum ev_num_type */
+	union {
+		int64_t i;
+		double d;
+	} v;
+};
 
 /*
  * id, title, remedy and references come from the catalog entry (static);

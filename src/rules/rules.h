@@ -6,11 +6,11 @@
 #include "rules/engine.h"
 
 /* Helpers shared by rule files: a named integer of evidence (0 if absent). */
-static inline int64_t rule_num_i(const struct evidence *ev, const char *name)
+static inline int64_t rule_num_i(const struct evidence *ev, enum ev_field f)
 {
 	int64_t v = 0;
 
-	ev_get_i64(ev, name, &v);
+	ev_get_i64(ev, f, &v);
 	return v;
 }
 

@@ -59,10 +59,13 @@ static void frame_list(const struct evidence *e, char *buf, size_t n)
 	size_t off = 0;
 
 	buf[0] = 0;
-	for (unsigned i = 0; i < e->n_frames && off < n; i++) {
+	uint64_t fr[EV_MAX_FRAMES];
+	size_t nf = ev_frames(e, fr, EV_MAX_FRAMES);
+
+	for (size_t i = 0; i < nf && off < n; i++) {
 		int w = snprintf(buf + off, n - off, "%s%llu",
 				 i ? ", " : " frames ",
-				 (unsigned long long)e->frames[i]);
+				 (unsigned long long)fr[i]);
 		if (w < 0)
 			break;
 		off += (size_t)w;
@@ -72,8 +75,12 @@ static void frame_list(const struct evidence *e, char *buf, size_t n)
 /* Frames of the listed worst records, and scope when only one flow. */
 static void finish_refs(struct finding *f, const struct top *t, uint64_t total)
 {
-	for (size_t i = 0; i < t->n; i++)
-		finding_add_frames(f, t->e[i]->frames, t->e[i]->n_frames, 0);
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t fr[EV_MAX_FRAMES];
+		size_t nf = ev_frames(t->e[i], fr, EV_MAX_FRAMES);
+
+		finding_add_frames(f, fr, nf, 0);
+	}
 	f->frame_count = total;
 	if (t->flows == 1 && t->n == 1)
 		f->scope = t->e[0]->scope;
@@ -157,9 +164,9 @@ static void peer_name(const struct peer *p, char *buf, size_t n)
 static int64_t totals_seq_pkts(const struct ev_store *ev)
 {
 	size_t pos = 0;
-	const struct evidence *e = ev_store_next(ev, "tcp.totals", &pos);
+	const struct evidence *e = ev_store_next(ev, EVK_TCP_TOTALS, &pos);
 
-	return e ? rule_num_i(e, "seq_pkts") : 0;
+	return e ? rule_num_i(e, EVF_SEQ_PKTS) : 0;
 }
 
 int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
@@ -174,24 +181,24 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	/* Resends include W7 segments the IP ID shows were resent ("upstream"). */
-	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
-		int64_t r = rule_num_i(e, "retrans") - rule_num_i(e, "spurious") +
-			    rule_num_i(e, "upstream");
-		int64_t dp = rule_num_i(e, "seq_pkts");
+	while ((e = ev_store_next(ev, EVK_TCP_RETRANS, &pos))) {
+		int64_t r = rule_num_i(e, EVF_RETRANS) - rule_num_i(e, EVF_SPURIOUS) +
+			    rule_num_i(e, EVF_UPSTREAM);
+		int64_t dp = rule_num_i(e, EVF_SEQ_PKTS);
 
 		if (r <= 0)
 			continue;
 		n += r;
-		up += rule_num_i(e, "upstream");
-		fast += rule_num_i(e, "fast");
-		rto += rule_num_i(e, "timeout");
+		up += rule_num_i(e, EVF_UPSTREAM);
+		fast += rule_num_i(e, EVF_FAST);
+		rto += rule_num_i(e, EVF_TIMEOUT);
 		lossy_pkts += dp;
-		bytes += rule_num_i(e, "retrans_bytes");
+		bytes += rule_num_i(e, EVF_RETRANS_BYTES);
 		/* Rank by rate, weighted so 1 of 2 does not beat 50 of 1000. */
 		top_add(&t, e, rule_share(r, dp) * (double)r);
 		if (rule_share(r, dp) > worst && dp >= 20 && !e->aggregated)
 			worst = rule_share(r, dp);
-		peer_add(&pr, e, rule_num_i(e, "sender") ? 0 : 1, r, dp);
+		peer_add(&pr, e, rule_num_i(e, EVF_SENDER) ? 0 : 1, r, dp);
 	}
 	if (n < th_get(th, TH_TCP_RETRANS_MIN_COUNT) || n == 0)
 		return 0;
@@ -220,12 +227,12 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_f64(f, "worst_share_pct", worst * 100);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], fr[96], u[160] = "";
-		int64_t eu = rule_num_i(t.e[i], "upstream");
-		int64_t r = rule_num_i(t.e[i], "retrans") - rule_num_i(t.e[i], "spurious") +
+		int64_t eu = rule_num_i(t.e[i], EVF_UPSTREAM);
+		int64_t r = rule_num_i(t.e[i], EVF_RETRANS) - rule_num_i(t.e[i], EVF_SPURIOUS) +
 			    eu;
-		int64_t dp = rule_num_i(t.e[i], "seq_pkts");
+		int64_t dp = rule_num_i(t.e[i], EVF_SEQ_PKTS);
 
-		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], EVF_SENDER), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
 		if (eu > 0)
 			snprintf(u, sizeof(u),
@@ -236,8 +243,8 @@ int rule_tcp_retransmissions(struct rule_ctx *ctx, const struct ev_store *ev,
 			f, "%s: %lld of %lld segments resent (%.1f%%), "
 			   "%lld fast, %lld after a timeout%s;%s",
 			c, (long long)r, (long long)dp, rule_share(r, dp) * 100,
-			(long long)rule_num_i(t.e[i], "fast"),
-			(long long)rule_num_i(t.e[i], "timeout"), u, fr);
+			(long long)rule_num_i(t.e[i], EVF_FAST),
+			(long long)rule_num_i(t.e[i], EVF_TIMEOUT), u, fr);
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -286,10 +293,10 @@ int rule_tcp_spurious_retransmissions(struct rule_ctx *ctx,
 	int64_t n = 0, all = 0;
 	int rc = 0;
 
-	while ((e = ev_store_next(ev, "tcp.retransmission", &pos))) {
-		int64_t s = rule_num_i(e, "spurious");
+	while ((e = ev_store_next(ev, EVK_TCP_RETRANS, &pos))) {
+		int64_t s = rule_num_i(e, EVF_SPURIOUS);
 
-		all += rule_num_i(e, "retrans");
+		all += rule_num_i(e, EVF_RETRANS);
 		if (s <= 0)
 			continue;
 		n += s;
@@ -307,19 +314,19 @@ int rule_tcp_spurious_retransmissions(struct rule_ctx *ctx,
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160];
 
-		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], EVF_SENDER), c, sizeof(c));
 		rc = finding_add_line(f, "%s: %lld spurious of %lld resends; "
 					 "first at frame %lld",
-				      c, (long long)rule_num_i(t.e[i], "spurious"),
-				      (long long)rule_num_i(t.e[i], "retrans"),
+				      c, (long long)rule_num_i(t.e[i], EVF_SPURIOUS),
+				      (long long)rule_num_i(t.e[i], EVF_RETRANS),
 				      (long long)rule_num_i(t.e[i],
-						       "spurious_frame"));
+						       EVF_SPURIOUS_FRAME));
 	}
 	if (!rc)
 		rc = more_line(f, &t);
 	/* The retransmission frames listed are a superset: use the firsts. */
 	for (size_t i = 0; i < t.n; i++) {
-		uint64_t fr = (uint64_t)rule_num_i(t.e[i], "spurious_frame");
+		uint64_t fr = (uint64_t)rule_num_i(t.e[i], EVF_SPURIOUS_FRAME);
 
 		if (fr)
 			finding_add_frames(f, &fr, 1, 0);
@@ -340,8 +347,8 @@ int rule_tcp_reordering(struct rule_ctx *ctx, const struct ev_store *ev,
 	int rc = 0;
 
 	/* Only W7 segments the IP ID does not show as resent (evidence). */
-	while ((e = ev_store_next(ev, "tcp.reordering", &pos))) {
-		int64_t r = rule_num_i(e, "reordered"), u = rule_num_i(e, "unknown");
+	while ((e = ev_store_next(ev, EVK_TCP_REORDERING, &pos))) {
+		int64_t r = rule_num_i(e, EVF_REORDERED), u = rule_num_i(e, EVF_UNKNOWN);
 
 		if (r + u <= 0)
 			continue;
@@ -362,16 +369,16 @@ int rule_tcp_reordering(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], fr[96];
-		int64_t r = rule_num_i(t.e[i], "reordered");
-		int64_t u = rule_num_i(t.e[i], "unknown");
+		int64_t r = rule_num_i(t.e[i], EVF_REORDERED);
+		int64_t u = rule_num_i(t.e[i], EVF_UNKNOWN);
 
-		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], EVF_SENDER), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
 		rc = finding_add_line(f, "%s: %lld of %lld data segments out "
 					 "of order (%lld reordered per IP ID, "
 					 "%lld cause unknown);%s",
 				      c, (long long)(r + u),
-				      (long long)rule_num_i(t.e[i], "data_pkts"),
+				      (long long)rule_num_i(t.e[i], EVF_DATA_PKTS),
 				      (long long)r, (long long)u, fr);
 	}
 	if (!rc)
@@ -402,16 +409,16 @@ int rule_tcp_rto_stalls(struct rule_ctx *ctx, const struct ev_store *ev,
 	double min_ns = th_get(th, TH_TCP_RTO_STALL_MIN_MS) * 1e6;
 	int rc = 0;
 
-	while ((e = ev_store_next(ev, "tcp.rto_stall", &pos))) {
-		int64_t mx = rule_num_i(e, "max_ns");
+	while ((e = ev_store_next(ev, EVK_TCP_RTO_STALL, &pos))) {
+		int64_t mx = rule_num_i(e, EVF_MAX_NS);
 
 		if ((double)mx < min_ns)
 			continue;
-		n += rule_num_i(e, "stalls");
-		total += rule_num_i(e, "total_ns");
+		n += rule_num_i(e, EVF_STALLS);
+		total += rule_num_i(e, EVF_TOTAL_NS);
 		if (mx > max)
 			max = mx;
-		top_add(&t, e, (double)rule_num_i(e, "total_ns"));
+		top_add(&t, e, (double)rule_num_i(e, EVF_TOTAL_NS));
 	}
 	if (n == 0)
 		return 0;
@@ -427,20 +434,19 @@ int rule_tcp_rto_stalls(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], rtt[48] = "";
-		int64_t srtt = rule_num_i(t.e[i], "srtt_ns");
+		int64_t srtt = rule_num_i(t.e[i], EVF_SRTT_NS);
 
-		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], EVF_SENDER), c, sizeof(c));
 		if (srtt > 0)
 			snprintf(rtt, sizeof(rtt), " (average RTT %.1f ms)",
 				 (double)srtt / 1e6);
 		rc = finding_add_line(
 			f, "%s: %lld stalls, %.0f ms in total, longest %.0f ms "
 			   "ending at frame %llu%s",
-			c, (long long)rule_num_i(t.e[i], "stalls"),
-			(double)rule_num_i(t.e[i], "total_ns") / 1e6,
-			(double)rule_num_i(t.e[i], "max_ns") / 1e6,
-			(unsigned long long)(t.e[i]->n_frames ?
-					     t.e[i]->frames[0] : 0), rtt);
+			c, (long long)rule_num_i(t.e[i], EVF_STALLS),
+			(double)rule_num_i(t.e[i], EVF_TOTAL_NS) / 1e6,
+			(double)rule_num_i(t.e[i], EVF_MAX_NS) / 1e6,
+			(unsigned long long)ev_first_frame(t.e[i]), rtt);
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -458,15 +464,15 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 	double min_ns = th_get(th, TH_TCP_ZERO_WINDOW_MIN_MS) * 1e6;
 	int rc = 0;
 
-	while ((e = ev_store_next(ev, "tcp.zero_window", &pos))) {
-		int64_t tot = rule_num_i(e, "total_ns");
+	while ((e = ev_store_next(ev, EVK_TCP_ZERO_WINDOW, &pos))) {
+		int64_t tot = rule_num_i(e, EVF_TOTAL_NS);
 
 		if ((double)tot < min_ns)
 			continue;
-		n += rule_num_i(e, "episodes");
+		n += rule_num_i(e, EVF_EPISODES);
 		total += tot;
-		probes += rule_num_i(e, "probes");
-		linux_probes += rule_num_i(e, "probes_linux");
+		probes += rule_num_i(e, EVF_PROBES);
+		linux_probes += rule_num_i(e, EVF_PROBES_LINUX);
 		if (tot > max && !e->aggregated)
 			max = tot;
 		top_add(&t, e, (double)tot);
@@ -487,7 +493,7 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char a[64], b[64];
 		const struct evidence *x = t.e[i];
-		int r = rule_num_i(x, "receiver") ? 1 : 0;
+		int r = rule_num_i(x, EVF_RECEIVER) ? 1 : 0;
 
 		flow_format_endpoint(&x->scope.flow, r, a, sizeof(a));
 		flow_format_endpoint(&x->scope.flow, !r, b, sizeof(b));
@@ -497,11 +503,11 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 			   "probes, which Wireshark calls Keep-Alive); first "
 			   "at frame %llu",
 			a, (unsigned long long)x->scope.conv_id, b,
-			(long long)rule_num_i(x, "episodes"),
-			(double)rule_num_i(x, "total_ns") / 1e6,
-			(long long)rule_num_i(x, "probes"),
-			(long long)rule_num_i(x, "probes_linux"),
-			(unsigned long long)(x->n_frames ? x->frames[0] : 0));
+			(long long)rule_num_i(x, EVF_EPISODES),
+			(double)rule_num_i(x, EVF_TOTAL_NS) / 1e6,
+			(long long)rule_num_i(x, EVF_PROBES),
+			(long long)rule_num_i(x, EVF_PROBES_LINUX),
+			(unsigned long long)ev_first_frame(x));
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -519,11 +525,11 @@ int rule_tcp_window_full(struct rule_ctx *ctx, const struct ev_store *ev,
 	bool unknown_scale = false;
 	int rc = 0;
 
-	while ((e = ev_store_next(ev, "tcp.window_full", &pos))) {
-		n += rule_num_i(e, "window_full");
-		if (rule_num_i(e, "peer_wscale") < 0)
+	while ((e = ev_store_next(ev, EVK_TCP_WINDOW_FULL, &pos))) {
+		n += rule_num_i(e, EVF_WINDOW_FULL);
+		if (rule_num_i(e, EVF_PEER_WSCALE) < 0)
 			unknown_scale = true;
-		top_add(&t, e, (double)rule_num_i(e, "window_full"));
+		top_add(&t, e, (double)rule_num_i(e, EVF_WINDOW_FULL));
 	}
 	if (n == 0 || n < th_get(th, TH_TCP_WINDOW_FULL_MIN_COUNT))
 		return 0;
@@ -536,14 +542,14 @@ int rule_tcp_window_full(struct rule_ctx *ctx, const struct ev_store *ev,
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		char c[160], fr[96];
 
-		conn_name(t.e[i], (int)rule_num_i(t.e[i], "sender"), c, sizeof(c));
+		conn_name(t.e[i], (int)rule_num_i(t.e[i], EVF_SENDER), c, sizeof(c));
 		frame_list(t.e[i], fr, sizeof(fr));
 		rc = finding_add_line(
 			f, "%s: %lld of %lld data segments filled the window "
 			   "(largest in flight %lld bytes);%s",
-			c, (long long)rule_num_i(t.e[i], "window_full"),
-			(long long)rule_num_i(t.e[i], "data_pkts"),
-			(long long)rule_num_i(t.e[i], "max_bif"), fr);
+			c, (long long)rule_num_i(t.e[i], EVF_WINDOW_FULL),
+			(long long)rule_num_i(t.e[i], EVF_DATA_PKTS),
+			(long long)rule_num_i(t.e[i], EVF_MAX_BIF), fr);
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -565,21 +571,21 @@ int rule_tcp_resets(struct rule_ctx *ctx, const struct ev_store *ev,
 	int64_t n = 0, by_phase[5] = { 0 }, by_client = 0, by_server = 0;
 	int rc = 0;
 
-	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
-		int64_t ph = rule_num_i(e, "phase"), k = (int64_t)ev_records(e);
+	while ((e = ev_store_next(ev, EVK_TCP_RESET, &pos))) {
+		int64_t ph = rule_num_i(e, EVF_PHASE), k = (int64_t)ev_records(e);
 
 		n += k;
 		if (ph >= 0 && ph < 5)
 			by_phase[ph] += k;
 		if (ph == TCP_RST_REFUSED)
 			continue; /* tcp.closed_port tells these */
-		if (rule_num_i(e, "by") == rule_num_i(e, "client"))
+		if (rule_num_i(e, EVF_BY) == rule_num_i(e, EVF_CLIENT))
 			by_client += k;
 		else
 			by_server += k;
 		/* Aborts of connections that carried data matter most. */
 		top_add(&t, e, (ph == TCP_RST_ABORT ? 1e12 : 0) +
-				       (double)rule_num_i(e, "data_bytes"));
+				       (double)rule_num_i(e, EVF_DATA_BYTES));
 	}
 	int64_t other = n - by_phase[TCP_RST_REFUSED];
 	if (other <= 0 || other < th_get(th, TH_TCP_RESETS_MIN_COUNT))
@@ -598,16 +604,16 @@ int rule_tcp_resets(struct rule_ctx *ctx, const struct ev_store *ev,
 	for (size_t i = 0; i < t.n && !rc; i++) {
 		const struct evidence *x = t.e[i];
 		char c[160];
-		int by = rule_num_i(x, "by") ? 1 : 0;
+		int by = rule_num_i(x, EVF_BY) ? 1 : 0;
 
 		conn_name(x, by, c, sizeof(c));
 		rc = finding_add_line(
 			f, "%s: RST from the %s, %s, after %lld payload "
 			   "bytes; frame %llu",
-			c, by == rule_num_i(x, "client") ? "client" : "server",
-			tcp_rst_phase_name((enum tcp_rst_phase)rule_num_i(x, "phase")),
-			(long long)rule_num_i(x, "data_bytes"),
-			(unsigned long long)(x->n_frames ? x->frames[0] : 0));
+			c, by == rule_num_i(x, EVF_CLIENT) ? "client" : "server",
+			tcp_rst_phase_name((enum tcp_rst_phase)rule_num_i(x, EVF_PHASE)),
+			(long long)rule_num_i(x, EVF_DATA_BYTES),
+			(unsigned long long)ev_first_frame(x));
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -625,13 +631,13 @@ int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
 	int64_t n = 0;
 	int rc = 0;
 
-	while ((e = ev_store_next(ev, "tcp.reset", &pos))) {
-		if (rule_num_i(e, "phase") != TCP_RST_REFUSED)
+	while ((e = ev_store_next(ev, EVK_TCP_RESET, &pos))) {
+		if (rule_num_i(e, EVF_PHASE) != TCP_RST_REFUSED)
 			continue;
 		n += (int64_t)ev_records(e);
 		top_add(&t, e, 0);
 		/* Per server port: the refusing endpoint (never the client). */
-		int srv = rule_num_i(e, "client") ? 0 : 1;
+		int srv = rule_num_i(e, EVF_CLIENT) ? 0 : 1;
 		peer_add(&pr, e, srv, e->scope.flow.port[srv], 0);
 	}
 	if (n == 0 || n < th_get(th, TH_TCP_CLOSED_PORT_MIN_COUNT))
@@ -645,10 +651,9 @@ int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
 		const struct evidence *x = t.e[i];
 		char c[160];
 
-		conn_name(x, (int)rule_num_i(x, "client"), c, sizeof(c));
+		conn_name(x, (int)rule_num_i(x, EVF_CLIENT), c, sizeof(c));
 		rc = finding_add_line(f, "%s: SYN answered by RST at frame %llu",
-				      c, (unsigned long long)(x->n_frames ?
-							      x->frames[0] : 0));
+				      c, (unsigned long long)ev_first_frame(x));
 	}
 	if (!rc)
 		rc = more_line(f, &t);
@@ -666,9 +671,9 @@ int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
 /* "1.0 s, 3.0 s" from the retry offsets of a record. */
 static void schedule(const struct evidence *e, char *buf, size_t n)
 {
-	static const char *const names[] = {
-		"retry1_ns", "retry2_ns", "retry3_ns", "retry4_ns",
-		"retry5_ns", "retry6_ns", "retry7_ns",
+	static const enum ev_field names[] = {
+		EVF_RETRY1_NS, EVF_RETRY2_NS, EVF_RETRY3_NS, EVF_RETRY4_NS,
+		EVF_RETRY5_NS, EVF_RETRY6_NS, EVF_RETRY7_NS,
 	};
 	size_t off = 0;
 	int64_t v;
@@ -695,10 +700,10 @@ int rule_tcp_syn_unanswered(struct rule_ctx *ctx, const struct ev_store *ev,
 	char first_sched[96] = "";
 	int rc = 0;
 
-	while ((e = ev_store_next(ev, "tcp.syn_unanswered", &pos))) {
+	while ((e = ev_store_next(ev, EVK_TCP_SYN_UNANSWERED, &pos))) {
 		n += (int64_t)ev_records(e);
-		attempts += rule_num_i(e, "attempts");
-		top_add(&t, e, (double)rule_num_i(e, "attempts"));
+		attempts += rule_num_i(e, EVF_ATTEMPTS);
+		top_add(&t, e, (double)rule_num_i(e, EVF_ATTEMPTS));
 	}
 	if (n == 0 || n < th_get(th, TH_TCP_SYN_UNANSWERED_MIN_COUNT))
 		return 0;
@@ -712,13 +717,13 @@ int rule_tcp_syn_unanswered(struct rule_ctx *ctx, const struct ev_store *ev,
 		const struct evidence *x = t.e[i];
 		char c[160], s[96], fr[96];
 
-		conn_name(x, (int)rule_num_i(x, "client"), c, sizeof(c));
+		conn_name(x, (int)rule_num_i(x, EVF_CLIENT), c, sizeof(c));
 		schedule(x, s, sizeof(s));
 		frame_list(x, fr, sizeof(fr));
 		if (i == 0)
 			snprintf(first_sched, sizeof(first_sched), "%s", s);
 		rc = finding_add_line(f, "%s: %lld SYNs%s%s;%s", c,
-				      (long long)rule_num_i(x, "attempts"),
+				      (long long)rule_num_i(x, EVF_ATTEMPTS),
 				      s[0] ? ", retries at " : "", s, fr);
 	}
 	if (!rc)

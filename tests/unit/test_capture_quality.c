@@ -44,16 +44,16 @@ static void mkpkt(struct packet *p)
 	p->ip[0].off = 14;
 }
 
-static const struct evidence *find(const struct ev_store *st, const char *kind)
+static const struct evidence *find(const struct ev_store *st, enum ev_kind kind)
 {
 	size_t pos = 0;
 	return ev_store_next(st, kind, &pos);
 }
 
-static int64_t num(const struct evidence *e, const char *name)
+static int64_t num(const struct evidence *e, enum ev_field f)
 {
 	int64_t v = -1;
-	cr_assert(ev_get_i64(e, name, &v), "%s missing", name);
+	cr_assert(ev_get_i64(e, f, &v), "%s missing", ev_field_name(f));
 	return v;
 }
 
@@ -75,21 +75,21 @@ Test(capture_quality, replayed_file_is_exact_duplicates_and_time_backwards)
 		}
 	struct ev_store *st = ev_store_new(0);
 	cr_assert_eq(cq_finish(q, NULL, NULL, st), 0);
-	const struct evidence *d = find(st, "capture.duplicate");
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
 	cr_assert_not_null(d);
-	cr_assert_eq(num(d, "duplicates"), 1000);
-	cr_assert_eq(num(d, "exact"), 1000);
-	cr_assert_eq(num(d, "near"), 0);
-	cr_assert_eq(num(d, "first_duplicate"), 1001);
-	cr_assert_eq(num(d, "first_original"), 1);
-	cr_assert_eq(d->frames[0], 1001);
-	const struct evidence *t = find(st, "capture.time_backwards");
+	cr_assert_eq(num(d, EVF_DUPLICATES), 1000);
+	cr_assert_eq(num(d, EVF_EXACT), 1000);
+	cr_assert_eq(num(d, EVF_NEAR), 0);
+	cr_assert_eq(num(d, EVF_FIRST_DUPLICATE), 1001);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 1);
+	cr_assert_eq(d->refs[0].id, 1001);
+	const struct evidence *t = find(st, EVK_CAPTURE_TIME_BACKWARDS);
 	cr_assert_not_null(t);
-	cr_assert_eq(num(t, "count"), 1);
-	cr_assert_eq(num(t, "max_step_ns"), 999000000LL);
-	cr_assert_eq(num(t, "max_step_frame"), 1001);
-	cr_assert_null(find(st, "capture.truncated"));
-	cr_assert_null(find(st, "capture.kernel_drops"));
+	cr_assert_eq(num(t, EVF_COUNT), 1);
+	cr_assert_eq(num(t, EVF_MAX_STEP_NS), 999000000LL);
+	cr_assert_eq(num(t, EVF_MAX_STEP_FRAME), 1001);
+	cr_assert_null(find(st, EVK_CAPTURE_TRUNCATED));
+	cr_assert_null(find(st, EVK_CAPTURE_KERNEL_DROPS));
 
 	/* The rule turns it into a warn finding (50% share). */
 	struct thresholds th;
@@ -132,10 +132,10 @@ Test(capture_quality, memory_bound_forgets_oldest)
 	cr_assert(cq_frame(q, &fr, NULL));
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "duplicates"), 1);
-	cr_assert_gt(num(d, "forgotten"), 0);
-	cr_assert_eq(num(d, "memory"), 1024);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_DUPLICATES), 1);
+	cr_assert_gt(num(d, EVF_FORGOTTEN), 0);
+	cr_assert_eq(num(d, EVF_MEMORY), 1024);
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -164,10 +164,10 @@ Test(capture_quality, near_copy_on_other_interface_within_window)
 	cr_assert(!cq_frame(q, &f3, &pkt));
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "near"), 1);
-	cr_assert_eq(num(d, "exact"), 0);
-	cr_assert_eq(num(d, "first_original"), 1);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_NEAR), 1);
+	cr_assert_eq(num(d, EVF_EXACT), 0);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 1);
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -195,14 +195,14 @@ Test(capture_quality, truncation_and_nonpacket_records)
 	struct ev_store *st = ev_store_new(0);
 	struct cap_stats cs = { .snaplen = 40 };
 	cq_finish(q, &cs, NULL, st);
-	const struct evidence *t = find(st, "capture.truncated");
+	const struct evidence *t = find(st, EVK_CAPTURE_TRUNCATED);
 	cr_assert_not_null(t);
-	cr_assert_eq(num(t, "frames"), 10);
-	cr_assert_eq(num(t, "truncated"), 4);
-	cr_assert_eq(num(t, "headers_cut"), 1);
-	cr_assert_eq(num(t, "snaplen"), 40);
-	cr_assert_eq(t->frame_count, 4);
-	cr_assert_null(find(st, "capture.time_backwards"));
+	cr_assert_eq(num(t, EVF_FRAMES), 10);
+	cr_assert_eq(num(t, EVF_TRUNCATED), 4);
+	cr_assert_eq(num(t, EVF_HEADERS_CUT), 1);
+	cr_assert_eq(num(t, EVF_SNAPLEN), 40);
+	cr_assert_eq(t->ref_count, 4);
+	cr_assert_null(find(st, EVK_CAPTURE_TIME_BACKWARDS));
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -217,10 +217,10 @@ Test(capture_quality, injected_kernel_drops_and_evictions)
 				       .max_open = 1000 };
 	struct ev_store *st = ev_store_new(0);
 	cr_assert_eq(cq_finish(q, &cs, &fs, st), 0);
-	const struct evidence *k = find(st, "capture.kernel_drops");
+	const struct evidence *k = find(st, EVK_CAPTURE_KERNEL_DROPS);
 	cr_assert_not_null(k);
-	cr_assert_eq(num(k, "kernel_dropped"), 2500);
-	cr_assert_not_null(find(st, "capture.flows_evicted"));
+	cr_assert_eq(num(k, EVF_KERNEL_DROPPED), 2500);
+	cr_assert_not_null(find(st, EVK_CAPTURE_FLOWS_EVICTED));
 
 	struct engine eng;
 	struct nd_err err = { 0 };
@@ -241,7 +241,7 @@ Test(capture_quality, injected_kernel_drops_and_evictions)
 	cs.kernel_dropped = 0;
 	st = ev_store_new(0);
 	cq_finish(q, &cs, NULL, st);
-	cr_assert_not_null(find(st, "capture.kernel_drops"));
+	cr_assert_not_null(find(st, EVK_CAPTURE_KERNEL_DROPS));
 	rep = report_new("analyze");
 	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
 	cr_assert_eq(report_finding_count(rep), 0);
@@ -251,7 +251,7 @@ Test(capture_quality, injected_kernel_drops_and_evictions)
 	cs.live = false;
 	st = ev_store_new(0);
 	cq_finish(q, &cs, NULL, st);
-	cr_assert_null(find(st, "capture.kernel_drops"));
+	cr_assert_null(find(st, EVK_CAPTURE_KERNEL_DROPS));
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -283,11 +283,11 @@ Test(capture_quality, copies_of_same_timestamp_and_backward_frames)
 	}
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
 	cr_assert_not_null(d);
-	cr_assert_eq(num(d, "exact"), 200);
-	cr_assert_eq(num(d, "first_duplicate"), 201);
-	cr_assert_eq(num(d, "first_original"), 1);
+	cr_assert_eq(num(d, EVF_EXACT), 200);
+	cr_assert_eq(num(d, EVF_FIRST_DUPLICATE), 201);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 1);
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -316,10 +316,10 @@ Test(capture_quality, side_set_memory_bound)
 	cr_assert(cq_frame(q, &fr, NULL));
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "exact"), 1);
-	cr_assert_eq(num(d, "first_original"), 2990);
-	cr_assert_gt(num(d, "forgotten"), 0);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_EXACT), 1);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 2990);
+	cr_assert_gt(num(d, EVF_FORGOTTEN), 0);
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -351,9 +351,9 @@ Test(capture_quality, near_window_expiry_with_many_frames)
 	cr_assert(!cq_frame(q, &fr, &pkt));
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "near"), 1);
-	cr_assert_eq(num(d, "first_original"), 4991);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_NEAR), 1);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 4991);
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -407,10 +407,10 @@ Test(capture_quality, near_set_count_bound_and_repeated_packets)
 	cr_assert(cq_frame(q, &fr, &pkt));
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "near"), 2);
-	cr_assert_eq(num(d, "exact"), 0);
-	cr_assert_eq(num(d, "first_original"), 1000 + 68706);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_NEAR), 2);
+	cr_assert_eq(num(d, EVF_EXACT), 0);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 1000 + 68706);
 	ev_store_free(st);
 	cq_free(q);
 }
@@ -457,12 +457,12 @@ Test(capture_quality, near_ring_growth_keeps_candidates)
 	cr_assert(!cq_frame(q, &fr, &pkt));
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "near"), 4);
-	cr_assert_eq(num(d, "exact"), 0);
-	cr_assert_eq(num(d, "first_original"), 1);
-	cr_assert_eq(d->frames[0], 3001);
-	cr_assert_eq(d->frames[3], 3004);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_NEAR), 4);
+	cr_assert_eq(num(d, EVF_EXACT), 0);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 1);
+	cr_assert_eq(d->refs[0].id, 3001);
+	cr_assert_eq(d->refs[3].id, 3004);
 	ev_store_free(st);
 	cq_free(q);
 
@@ -551,9 +551,9 @@ Test(capture_quality, fingerprint_covers_head_and_tail_bytes)
 	}
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "exact"), (int64_t)exact);
-	cr_assert_eq(num(d, "near"), (int64_t)near);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_EXACT), (int64_t)exact);
+	cr_assert_eq(num(d, EVF_NEAR), (int64_t)near);
 	cr_assert_gt(exact, 260 + 100);
 	cr_assert_eq(near, 130 * 14);
 	ev_store_free(st);
@@ -583,12 +583,12 @@ static void expect_dups(struct cq *q, int64_t exact, uint64_t first_dup,
 {
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
 	cr_assert_not_null(d);
-	cr_assert_eq(num(d, "exact"), exact);
-	cr_assert_eq(num(d, "first_duplicate"), (int64_t)first_dup);
-	cr_assert_eq(num(d, "first_original"), (int64_t)first_orig);
-	cr_assert_eq(num(d, "forgotten"), forgotten);
+	cr_assert_eq(num(d, EVF_EXACT), exact);
+	cr_assert_eq(num(d, EVF_FIRST_DUPLICATE), (int64_t)first_dup);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), (int64_t)first_orig);
+	cr_assert_eq(num(d, EVF_FORGOTTEN), forgotten);
 	ev_store_free(st);
 }
 
@@ -839,15 +839,15 @@ static void near_model_run(const char *window_ms, int64_t t0, int n,
 	}
 	struct ev_store *st = ev_store_new(0);
 	cr_assert_eq(cq_finish(q, NULL, NULL, st), 0);
-	const struct evidence *d = find(st, "capture.duplicate");
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
 	cr_assert(m.dups > 0, "the run must produce near copies");
 	cr_assert_not_null(d);
-	cr_assert_eq(num(d, "near"), (int64_t)m.dups);
-	cr_assert_eq(num(d, "exact"), 0);
-	cr_assert_eq(num(d, "first_duplicate"), (int64_t)m.first_dup);
-	cr_assert_eq(num(d, "first_original"), (int64_t)m.first_orig);
+	cr_assert_eq(num(d, EVF_NEAR), (int64_t)m.dups);
+	cr_assert_eq(num(d, EVF_EXACT), 0);
+	cr_assert_eq(num(d, EVF_FIRST_DUPLICATE), (int64_t)m.first_dup);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), (int64_t)m.first_orig);
 	for (int k = 0; k < EV_MAX_FRAMES && (uint64_t)k < m.dups; k++)
-		cr_assert_eq(d->frames[k], m.frames[k]);
+		cr_assert_eq(d->refs[k].id, m.frames[k]);
 	ev_store_free(st);
 	free(m.c);
 	free(m.newest);
@@ -924,10 +924,10 @@ Test(capture_quality, near_window_boundary)
 	cr_assert(cq_frame(q, &fr, &pkt));
 	struct ev_store *st = ev_store_new(0);
 	cq_finish(q, NULL, NULL, st);
-	const struct evidence *d = find(st, "capture.duplicate");
-	cr_assert_eq(num(d, "near"), 2);
-	cr_assert_eq(num(d, "first_original"), 1);
-	cr_assert_eq(d->frames[1], 8);
+	const struct evidence *d = find(st, EVK_CAPTURE_DUPLICATE);
+	cr_assert_eq(num(d, EVF_NEAR), 2);
+	cr_assert_eq(num(d, EVF_FIRST_ORIGINAL), 1);
+	cr_assert_eq(d->refs[1].id, 8);
 	ev_store_free(st);
 	cq_free(q);
 }

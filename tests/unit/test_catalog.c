@@ -8,7 +8,7 @@
 
 #include "rules/catalog.h"
 #include "rules/rules.h"
-#include "rules/thresholds.h"
+#include "evidence/thresholds.h"
 
 static char *slurp(const char *path)
 {

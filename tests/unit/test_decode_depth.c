@@ -264,10 +264,10 @@ static void write_pcap(FILE *o, const struct fb *const *frames, int n)
 	}
 }
 
-static int64_t num(const struct evidence *e, const char *name)
+static int64_t num(const struct evidence *e, enum ev_field f)
 {
 	int64_t v = -1;
-	cr_assert(ev_get_i64(e, name, &v), "%s missing", name);
+	cr_assert(ev_get_i64(e, f, &v), "%s missing", ev_field_name(f));
 	return v;
 }
 
@@ -311,15 +311,15 @@ Test(decode_depth, pipeline_counts_and_reports)
 	cr_assert_eq(pipeline_frames(p), 3);
 	cr_assert_eq(pipeline_too_deep(p), 2);
 	size_t pos = 0;
-	const struct evidence *ev = ev_store_next(st, "capture.decode_depth", &pos);
+	const struct evidence *ev = ev_store_next(st, EVK_CAPTURE_DECODE_DEPTH, &pos);
 	cr_assert_not_null(ev);
-	cr_assert_eq(num(ev, "frames"), 3);
-	cr_assert_eq(num(ev, "too_deep"), 2);
-	cr_assert_eq(num(ev, "by_layers"), 1); /* the VLAN stack */
-	cr_assert_eq(num(ev, "max_layers"), PKT_MAX_LAYERS);
-	cr_assert_eq(ev->frame_count, 2);
-	cr_assert_eq(ev->frames[0], 1);
-	cr_assert_eq(ev->frames[1], 2);
+	cr_assert_eq(num(ev, EVF_FRAMES), 3);
+	cr_assert_eq(num(ev, EVF_TOO_DEEP), 2);
+	cr_assert_eq(num(ev, EVF_BY_LAYERS), 1); /* the VLAN stack */
+	cr_assert_eq(num(ev, EVF_MAX_LAYERS), PKT_MAX_LAYERS);
+	cr_assert_eq(ev->ref_count, 2);
+	cr_assert_eq(ev->refs[0].id, 1);
+	cr_assert_eq(ev->refs[1].id, 2);
 
 	/* The 8-level VXLAN frame's inner TCP made a flow. */
 	struct flow_table_stats fs;

@@ -6,7 +6,7 @@
 #include "tcp_harness.h"
 #include "analyze/tcp_follow.h"
 #include "rules/engine.h"
-#include "rules/thresholds.h"
+#include "evidence/thresholds.h"
 
 #define SEC 1000000000LL
 

@@ -1,107 +1,130 @@
 // SPDX-License-Identifier: MIT
 /* Evidence records, scope join predicates, and the bounded evidence store. */
-#include "rules/evidence.h"
+#include "evidence/evidence.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ev_init(struct evidence *ev, const char *kind, enum ev_source src)
+void ev_init(struct evidence *ev, enum ev_kind kind, enum ev_source src)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->source = src;
+	ev->kind = (uint16_t)kind;
+	ev->source = (uint8_t)src;
 }
 
-static struct ev_num *ev_slot(struct evidence *ev, const char *name)
+/* Slot of f in ev's kind, or -1 (and the record marked invalid). */
+static int slot(struct evidence *ev, enum ev_field f, enum ev_type type)
 {
-	for (unsigned i = 0; i < ev->n_nums; i++)
-		if (strcmp(ev->nums[i].name, name) == 0)
-			return &ev->nums[i];
-	if (ev->n_nums >= EV_MAX_NUMS)
+	int pos = ev_field_pos(ev->kind, f);
+
+	if (pos < 0 || ev_kind_def(ev->kind)->fields[pos].type != type) {
+		ev->invalid = 1;
+		return -1;
+	}
+	ev->set |= 1u << pos;
+	return pos;
+}
+
+int ev_set_i64(struct evidence *ev, enum ev_field f, int64_t v)
+{
+	int pos = slot(ev, f, EV_I64);
+
+	if (pos < 0)
+		return -EINVAL;
+	ev->v[pos].i = v;
+	return 0;
+}
+
+int ev_set_f64(struct evidence *ev, enum ev_field f, double v)
+{
+	int pos = slot(ev, f, EV_F64);
+
+	if (pos < 0)
+		return -EINVAL;
+	ev->v[pos].d = v;
+	return 0;
+}
+
+int ev_set_str(struct evidence *ev, enum ev_field f, const char *s)
+{
+	int pos = slot(ev, f, EV_STR);
+
+	if (pos < 0)
+		return -EINVAL;
+	ev->v[pos].s = s ? s : "";
+	return 0;
+}
+
+/* The declaration of a field read by a rule; NULL when unset. */
+static const struct ev_field_def *get(const struct evidence *ev,
+				      enum ev_field f, int *pos)
+{
+	*pos = ev_field_pos(ev->kind, f);
+	/* A field the kind never has: a rule reading the wrong kind. */
+	assert(*pos >= 0 && "field not declared for this evidence kind");
+	if (*pos < 0 || !(ev->set & (1u << *pos)))
 		return NULL;
-	struct ev_num *n = &ev->nums[ev->n_nums++];
-	n->name = name;
+	return &ev_kind_def(ev->kind)->fields[*pos];
+}
+
+bool ev_get_i64(const struct evidence *ev, enum ev_field f, int64_t *out)
+{
+	int pos;
+	const struct ev_field_def *d = get(ev, f, &pos);
+
+	if (!d || d->type == EV_STR)
+		return false;
+	*out = d->type == EV_I64 ? ev->v[pos].i : (int64_t)ev->v[pos].d;
+	return true;
+}
+
+bool ev_get_f64(const struct evidence *ev, enum ev_field f, double *out)
+{
+	int pos;
+	const struct ev_field_def *d = get(ev, f, &pos);
+
+	if (!d || d->type == EV_STR)
+		return false;
+	*out = d->type == EV_F64 ? ev->v[pos].d : (double)ev->v[pos].i;
+	return true;
+}
+
+const char *ev_get_str(const struct evidence *ev, enum ev_field f)
+{
+	int pos;
+	const struct ev_field_def *d = get(ev, f, &pos);
+
+	return d && d->type == EV_STR ? ev->v[pos].s : NULL;
+}
+
+void ev_add_ref(struct evidence *ev, enum ev_ref_kind kind, uint64_t id)
+{
+	if (ev->n_refs < EV_MAX_REFS)
+		ev->refs[ev->n_refs++] = (struct ev_ref){ .kind = kind, .id = id };
+	ev->ref_count++;
+}
+
+size_t ev_frames(const struct evidence *ev, uint64_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < ev->n_refs && n < max; i++)
+		if (ev->refs[i].kind == EV_REF_FRAME)
+			out[n++] = ev->refs[i].id;
 	return n;
 }
 
-static int set_i64(struct evidence *ev, const char *name, int64_t v,
-		   enum ev_merge merge)
+uint64_t ev_first_frame(const struct evidence *ev)
 {
-	struct ev_num *n = ev_slot(ev, name);
-	if (!n)
-		return -ENOSPC;
-	n->type = EV_NUM_I64;
-	n->merge = (uint8_t)merge;
-	n->v.i = v;
-	return 0;
-}
+	uint64_t fr = 0;
 
-int ev_set_i64(struct evidence *ev, const char *name, int64_t v)
-{
-	return set_i64(ev, name, v, EV_MERGE_SUM);
-}
-
-int ev_set_max(struct evidence *ev, const char *name, int64_t v)
-{
-	return set_i64(ev, name, v, EV_MERGE_MAX);
-}
-
-int ev_set_label(struct evidence *ev, const char *name, int64_t v)
-{
-	return set_i64(ev, name, v, EV_MERGE_LABEL);
-}
-
-int ev_set_f64(struct evidence *ev, const char *name, double v)
-{
-	struct ev_num *n = ev_slot(ev, name);
-	if (!n)
-		return -ENOSPC;
-	n->type = EV_NUM_F64;
-	n->merge = EV_MERGE_SUM;
-	n->v.d = v;
-	return 0;
-}
-
-static const struct ev_num *ev_find(const struct evidence *ev, const char *name)
-{
-	for (unsigned i = 0; i < ev->n_nums; i++)
-		if (strcmp(ev->nums[i].name, name) == 0)
-			return &ev->nums[i];
-	return NULL;
-}
-
-bool ev_get_i64(const struct evidence *ev, const char *name, int64_t *out)
-{
-	const struct ev_num *n = ev_find(ev, name);
-	if (!n)
-		return false;
-	*out = n->type == EV_NUM_I64 ? n->v.i : (int64_t)n->v.d;
-	return true;
-}
-
-bool ev_get_f64(const struct evidence *ev, const char *name, double *out)
-{
-	const struct ev_num *n = ev_find(ev, name);
-	if (!n)
-		return false;
-	*out = n->type == EV_NUM_F64 ? n->v.d : (double)n->v.i;
-	return true;
-}
-
-void ev_add_frame(struct evidence *ev, uint64_t frame)
-{
-	if (ev->n_frames < EV_MAX_FRAMES)
-		ev->frames[ev->n_frames++] = frame;
-	ev->frame_count++;
-}
-
-void ev_set_text(struct evidence *ev, const char *text)
-{
-	snprintf(ev->text, sizeof(ev->text), "%s", text ? text : "");
+	ev_frames(ev, &fr, 1);
+	return fr;
 }
 
 void ev_scope_set_flow(struct ev_scope *s, const struct flow_key *k,
@@ -299,11 +322,26 @@ const char *ev_source_name(enum ev_source s)
 	return (unsigned)s < EV_SRC_COUNT ? names[s] : "?";
 }
 
+/* Grown array of record indices of one kind. */
+struct ev_index {
+	uint32_t *ix;
+	size_t len, cap;
+};
+
+/* Chunk of the string arena; strings never move once copied. */
+struct ev_chunk {
+	struct ev_chunk *next;
+	size_t used, cap;
+	char buf[];
+};
+
 /* v[0..max) records, then aggregates (only once the records are full). */
 struct ev_store {
 	struct evidence *v;
 	size_t len, cap, max;
 	uint64_t dropped, folded;
+	struct ev_index by_kind[EV_N_KINDS];
+	struct ev_chunk *strings;
 };
 
 struct ev_store *ev_store_new(size_t max_records)
@@ -318,62 +356,123 @@ void ev_store_free(struct ev_store *st)
 {
 	if (!st)
 		return;
+	for (unsigned k = 0; k < EV_N_KINDS; k++)
+		free(st->by_kind[k].ix);
+	while (st->strings) {
+		struct ev_chunk *c = st->strings;
+		st->strings = c->next;
+		free(c);
+	}
 	free(st->v);
 	free(st);
+}
+
+#define EV_CHUNK_SIZE 16384
+
+/* The store's own copy of s (at most EV_STR_MAX bytes), or NULL. */
+static const char *str_copy(struct ev_store *st, const char *s)
+{
+	size_t n = strnlen(s, EV_STR_MAX);
+	struct ev_chunk *c = st->strings;
+
+	if (!c || c->cap - c->used < n + 1) {
+		c = malloc(sizeof(*c) + EV_CHUNK_SIZE);
+		if (!c)
+			return NULL;
+		c->next = st->strings;
+		c->used = 0;
+		c->cap = EV_CHUNK_SIZE;
+		st->strings = c;
+	}
+	char *d = c->buf + c->used;
+	memcpy(d, s, n);
+	d[n] = 0;
+	c->used += n + 1;
+	return d;
+}
+
+/* Replaces the borrowed strings of a stored record by the store's copies. */
+static int own_strings(struct ev_store *st, struct evidence *e)
+{
+	const struct ev_kind_def *k = ev_kind_def(e->kind);
+
+	for (unsigned i = 0; i < k->n_fields; i++) {
+		if (k->fields[i].type != EV_STR || !(e->set & (1u << i)))
+			continue;
+		e->v[i].s = str_copy(st, e->v[i].s);
+		if (!e->v[i].s)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool value_eq(const struct ev_field_def *d, const union ev_value *a,
+		     const union ev_value *b)
+{
+	if (d->type == EV_STR)
+		return strcmp(a->s, b->s) == 0;
+	if (d->type == EV_F64)
+		return a->d == b->d;
+	return a->i == b->i;
 }
 
 /* Same kind and the same labels, in either record. */
 static bool same_aggregate(const struct evidence *a, const struct evidence *e)
 {
-	if (a->kind != e->kind && strcmp(a->kind, e->kind) != 0)
-		return false;
-	for (unsigned i = 0; i < e->n_nums; i++) {
-		const struct ev_num *n = &e->nums[i], *m;
+	const struct ev_kind_def *k;
 
-		if (n->merge != EV_MERGE_LABEL)
+	if (a->kind != e->kind)
+		return false;
+	k = ev_kind_def(e->kind);
+	for (unsigned i = 0; i < k->n_fields; i++) {
+		uint32_t bit = 1u << i;
+
+		if (k->fields[i].merge != EV_LABEL)
 			continue;
-		m = ev_find(a, n->name);
-		if (!m || m->merge != EV_MERGE_LABEL || m->v.i != n->v.i)
+		if ((a->set & bit) != (e->set & bit))
+			return false;
+		if ((e->set & bit) && !value_eq(&k->fields[i], &a->v[i], &e->v[i]))
 			return false;
 	}
-	for (unsigned i = 0; i < a->n_nums; i++)
-		if (a->nums[i].merge == EV_MERGE_LABEL &&
-		    !ev_find(e, a->nums[i].name))
-			return false;
 	return true;
 }
 
-static void fold_num(struct evidence *a, const struct ev_num *n)
+static void fold_value(const struct ev_field_def *d, union ev_value *m,
+		       const union ev_value *n)
 {
-	struct ev_num *m = (struct ev_num *)ev_find(a, n->name);
-
-	if (!m) {
-		/* A number the first record lacked: start it (if room). */
-		if (a->n_nums < EV_MAX_NUMS)
-			a->nums[a->n_nums++] = *n;
+	if (d->merge == EV_LABEL || d->type == EV_STR)
 		return;
-	}
-	if (m->merge == EV_MERGE_LABEL || m->type != n->type)
-		return;
-	if (m->type == EV_NUM_F64) {
-		if (m->merge != EV_MERGE_MAX)
-			m->v.d += n->v.d;
-		else if (n->v.d > m->v.d)
-			m->v.d = n->v.d;
-	} else if (m->merge == EV_MERGE_MAX)
-		m->v.i = m->v.i >= n->v.i ? m->v.i : n->v.i;
+	if (d->type == EV_F64) {
+		if (d->merge != EV_MAX)
+			m->d += n->d;
+		else if (n->d > m->d)
+			m->d = n->d;
+	} else if (d->merge == EV_MAX)
+		m->i = m->i >= n->i ? m->i : n->i;
 	else /* wraps rather than overflowing (unsigned arithmetic) */
-		m->v.i = (int64_t)((uint64_t)m->v.i + (uint64_t)n->v.i);
+		m->i = (int64_t)((uint64_t)m->i + (uint64_t)n->i);
 }
 
 static void fold(struct evidence *a, const struct evidence *e)
 {
-	for (unsigned i = 0; i < e->n_nums && i < EV_MAX_NUMS; i++)
-		fold_num(a, &e->nums[i]);
-	for (unsigned i = 0; i < e->n_frames && i < EV_MAX_FRAMES &&
-			     a->n_frames < EV_MAX_FRAMES; i++)
-		a->frames[a->n_frames++] = e->frames[i];
-	a->frame_count += e->frame_count;
+	const struct ev_kind_def *k = ev_kind_def(e->kind);
+
+	for (unsigned i = 0; i < k->n_fields; i++) {
+		uint32_t bit = 1u << i;
+
+		if (!(e->set & bit))
+			continue;
+		if (!(a->set & bit)) {
+			/* A value the first record lacked: start it. */
+			a->v[i] = e->v[i];
+			a->set |= bit;
+		} else {
+			fold_value(&k->fields[i], &a->v[i], &e->v[i]);
+		}
+	}
+	for (unsigned i = 0; i < e->n_refs && a->n_refs < EV_MAX_REFS; i++)
+		a->refs[a->n_refs++] = e->refs[i];
+	a->ref_count += e->ref_count;
 	if (e->t_start_ns && (!a->t_start_ns || e->t_start_ns < a->t_start_ns))
 		a->t_start_ns = e->t_start_ns;
 	if (e->t_end_ns > a->t_end_ns)
@@ -396,14 +495,53 @@ static int grow(struct ev_store *st, size_t limit)
 	return 0;
 }
 
+/* Indexes the record just appended at st->v[st->len - 1]. */
+static int index_last(struct ev_store *st)
+{
+	struct ev_index *x = &st->by_kind[st->v[st->len - 1].kind];
+
+	if (x->len == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 16;
+		uint32_t *ni = realloc(x->ix, nc * sizeof(*ni));
+
+		if (!ni)
+			return -ENOMEM;
+		x->ix = ni;
+		x->cap = nc;
+	}
+	x->ix[x->len++] = (uint32_t)(st->len - 1);
+	return 0;
+}
+
+/* Appends a copy of ev (room already made) with its own strings, indexed. */
+static int append(struct ev_store *st, const struct evidence *ev)
+{
+	struct evidence *e = &st->v[st->len];
+
+	*e = *ev;
+	if (e->n_refs > EV_MAX_REFS)
+		e->n_refs = EV_MAX_REFS;
+	if (own_strings(st, e) < 0)
+		return -ENOMEM;
+	st->len++;
+	if (index_last(st) < 0) {
+		st->len--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The store is full: fold ev into its aggregate, or start one. */
 static int add_folded(struct ev_store *st, const struct evidence *ev)
 {
-	struct evidence *a;
+	struct ev_index *x = &st->by_kind[ev->kind];
 
-	for (size_t i = st->max; i < st->len; i++) {
-		if (same_aggregate(&st->v[i], ev)) {
-			fold(&st->v[i], ev);
+	/* Aggregates of a kind follow its records in the kind's index. */
+	for (size_t j = x->len; j-- > 0 && x->ix[j] >= st->max;) {
+		struct evidence *a = &st->v[x->ix[j]];
+
+		if (same_aggregate(a, ev)) {
+			fold(a, ev);
 			st->folded += ev_records(ev);
 			return 0;
 		}
@@ -414,30 +552,24 @@ static int add_folded(struct ev_store *st, const struct evidence *ev)
 	}
 	if (st->len == st->cap && grow(st, st->max + EV_STORE_MAX_AGGREGATES) < 0)
 		return -ENOMEM;
-	a = &st->v[st->len++];
-	*a = *ev;
+	if (append(st, ev) < 0)
+		return -ENOMEM;
+	struct evidence *a = &st->v[st->len - 1];
 	memset(&a->scope, 0, sizeof(a->scope));
-	a->text[0] = 0;
 	a->aggregated = ev_records(ev);
-	if (a->n_nums > EV_MAX_NUMS)
-		a->n_nums = EV_MAX_NUMS;
-	if (a->n_frames > EV_MAX_FRAMES)
-		a->n_frames = EV_MAX_FRAMES;
 	st->folded += ev_records(ev);
 	return 0;
 }
 
 int ev_store_add(struct ev_store *st, const struct evidence *ev)
 {
+	if (ev->invalid || ev->kind >= EV_N_KINDS)
+		return -EINVAL;
 	if (st->len >= st->max)
 		return add_folded(st, ev);
 	if (st->len == st->cap && grow(st, st->max) < 0)
 		return -ENOMEM;
-	st->v[st->len] = *ev;
-	/* Never trust a caller's text to be terminated. */
-	st->v[st->len].text[EV_TEXT_MAX - 1] = 0;
-	st->len++;
-	return 0;
+	return append(st, ev);
 }
 
 size_t ev_store_len(const struct ev_store *st)
@@ -460,17 +592,25 @@ uint64_t ev_store_folded(const struct ev_store *st)
 	return st ? st->folded : 0;
 }
 
-const struct evidence *ev_store_next(const struct ev_store *st,
-				     const char *kind, size_t *pos)
+size_t ev_store_kind_len(const struct ev_store *st, enum ev_kind kind)
 {
-	if (!st)
+	return st && (unsigned)kind < EV_N_KINDS ? st->by_kind[kind].len : 0;
+}
+
+const struct evidence *ev_store_kind_at(const struct ev_store *st,
+					enum ev_kind kind, size_t i)
+{
+	if (i >= ev_store_kind_len(st, kind))
 		return NULL;
-	for (size_t i = *pos; i < st->len; i++) {
-		if (kind && strcmp(st->v[i].kind, kind) != 0)
-			continue;
-		*pos = i + 1;
-		return &st->v[i];
-	}
-	*pos = st->len;
-	return NULL;
+	return &st->v[st->by_kind[kind].ix[i]];
+}
+
+const struct evidence *ev_store_next(const struct ev_store *st,
+				     enum ev_kind kind, size_t *pos)
+{
+	const struct evidence *e = ev_store_kind_at(st, kind, *pos);
+
+	if (e)
+		(*pos)++;
+	return e;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Threshold table, strict value parsing, --set and config file loading. */
-#include "rules/thresholds.h"
+#include "evidence/thresholds.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Rule thresholds: one documented table, current values overridable by --set and config files. */
-#ifndef NETDX_RULES_THRESHOLDS_H
-#define NETDX_RULES_THRESHOLDS_H
+#ifndef NETDX_EVIDENCE_THRESHOLDS_H
+#define NETDX_EVIDENCE_THRESHOLDS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Evidence: the one record type every source (capture, ktrace, host, sockdiag) emits. */
-#ifndef NETDX_RULES_EVIDENCE_H
-#define NETDX_RULES_EVIDENCE_H
+#ifndef NETDX_EVIDENCE_EVIDENCE_H
+#define NETDX_EVIDENCE_EVIDENCE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "flow/flow.h"
+#include "core/flowkey.h"
+#include "evidence/ev_kinds.h"
 
 enum ev_source {
 	EV_SRC_CAPTURE = 0, /* pcap file or live capture */
@@ -49,73 +50,90 @@ struct ev_scope {
 	uint16_t port;
 };
 
-enum ev_num_type { EV_NUM_I64 = 0, EV_NUM_F64 };
-
 /*
- * How a number folds when a full store aggregates records (ev_store_add):
- * counts add up, maxima keep the largest, labels (which side, which phase)
- * are part of the aggregate's identity.
+ * A reference: what a record points back to in its source. Frames are one
+ * kind; the id's meaning is the kind's.
  */
-enum ev_merge { EV_MERGE_SUM = 0, EV_MERGE_MAX, EV_MERGE_LABEL };
-
-/* A named number. name must be a string literal (or outlive every copy). */
-struct ev_num {
-	const char *name;
-	uint8_t type;  /* enum ev_num_type */
-	uint8_t merge; /* enum ev_merge */
-	union {
-		int64_t i;
-		double d;
-	} v;
+enum ev_ref_kind {
+	EV_REF_FRAME = 0,   /* capture frame number (1-based, as tshark) */
+	EV_REF_SOCKET,	    /* socket cookie */
+	EV_REF_COUNTER,	    /* index of a counter in its source's table */
+	EV_REF_LOG_LINE,    /* line or sequence number of a log record */
 };
 
-#define EV_MAX_NUMS 10
-#define EV_MAX_FRAMES 8
-#define EV_TEXT_MAX 96
+struct ev_ref {
+	uint32_t kind; /* enum ev_ref_kind */
+	uint64_t id;
+};
+
+union ev_value {
+	int64_t i;
+	double d;
+	const char *s; /* borrowed until ev_store_add, then the store's copy */
+};
+
+#define EV_MAX_REFS 8
+/* Frames a record (and a finding) keeps: frames are references. */
+#define EV_MAX_FRAMES EV_MAX_REFS
+/* Longest string value kept (longer ones are cut at ev_store_add). */
+#define EV_STR_MAX 255
 
 /*
- * One piece of evidence: a plain value (no pointers it owns), so it can be
- * copied freely. kind is a stable "<area>.<what>" string literal such as
- * "capture.duplicate" or "tcp.retransmission".
+ * One piece of evidence: a plain value, copied freely. Values sit at the
+ * position of their field in the kind's declaration (ev_kinds.c); set has
+ * a bit per position that holds a value.
  */
 struct evidence {
-	const char *kind;
-	enum ev_source source;
+	uint16_t kind;	/* enum ev_kind */
+	uint8_t source; /* enum ev_source */
+	uint8_t invalid; /* a setter was refused: ev_store_add refuses it too */
+	uint32_t set;	/* bit i: v[i] holds a value */
 	int64_t t_start_ns, t_end_ns; /* capture or wall time; 0 = unknown */
 	struct ev_scope scope;
-	uint8_t n_nums;
-	struct ev_num nums[EV_MAX_NUMS];
-	uint8_t n_frames;		  /* first frames, capture sources only */
-	uint64_t frames[EV_MAX_FRAMES];
-	uint64_t frame_count;		  /* how many frames in total */
-	char text[EV_TEXT_MAX];		  /* optional note, NUL-terminated */
+	union ev_value v[EV_MAX_FIELDS];
+	uint8_t n_refs;		  /* first references */
+	struct ev_ref refs[EV_MAX_REFS];
+	uint64_t ref_count;	  /* how many references in total */
 	/*
 	 * 0: one record. N > 0: an aggregate a full store made of N records
-	 * of this kind and labels (no scope, no text; sums and maxima).
+	 * of this kind and labels (no scope; sums and maxima).
 	 */
 	uint64_t aggregated;
 };
 
 /* Resets ev and sets kind and source. */
-void ev_init(struct evidence *ev, const char *kind, enum ev_source src);
-/* Adds a number; returns -ENOSPC when EV_MAX_NUMS are already set. */
-int ev_set_i64(struct evidence *ev, const char *name, int64_t v);
-int ev_set_f64(struct evidence *ev, const char *name, double v);
-/* Same, for a maximum (folds by max) or a label (folds by equality). */
-int ev_set_max(struct evidence *ev, const char *name, int64_t v);
-int ev_set_label(struct evidence *ev, const char *name, int64_t v);
+void ev_init(struct evidence *ev, enum ev_kind kind, enum ev_source src);
+/*
+ * Sets a value. -EINVAL when the kind does not declare the field with that
+ * type; the record is then marked invalid and ev_store_add refuses it, so a
+ * mistake cannot pass as a missing value. s is borrowed until the record is
+ * added to a store, which keeps its own copy.
+ */
+int ev_set_i64(struct evidence *ev, enum ev_field f, int64_t v);
+int ev_set_f64(struct evidence *ev, enum ev_field f, double v);
+int ev_set_str(struct evidence *ev, enum ev_field f, const char *s);
 /* Records e stands for: 1, or the count of an aggregate. */
 static inline uint64_t ev_records(const struct evidence *e)
 {
 	return e->aggregated ? e->aggregated : 1;
 }
-/* Looks a number up by name; returns false when absent. Converts types. */
-bool ev_get_i64(const struct evidence *ev, const char *name, int64_t *out);
-bool ev_get_f64(const struct evidence *ev, const char *name, double *out);
-/* Records a frame number: kept if among the first EV_MAX_FRAMES, always counted. */
-void ev_add_frame(struct evidence *ev, uint64_t frame);
-/* Copies text (truncated to EV_TEXT_MAX - 1 bytes). */
-void ev_set_text(struct evidence *ev, const char *text);
+/*
+ * Reads a value: false when unset. Numbers convert between i64 and f64.
+ * Reading a field the kind does not declare is a programmer error (assert).
+ */
+bool ev_get_i64(const struct evidence *ev, enum ev_field f, int64_t *out);
+bool ev_get_f64(const struct evidence *ev, enum ev_field f, double *out);
+const char *ev_get_str(const struct evidence *ev, enum ev_field f);
+/* Records a reference: kept if among the first EV_MAX_REFS, always counted. */
+void ev_add_ref(struct evidence *ev, enum ev_ref_kind kind, uint64_t id);
+static inline void ev_add_frame(struct evidence *ev, uint64_t frame)
+{
+	ev_add_ref(ev, EV_REF_FRAME, frame);
+}
+/* Copies up to max kept frame numbers to out; returns how many. */
+size_t ev_frames(const struct evidence *ev, uint64_t *out, size_t max);
+/* The first kept frame number, 0 when none. */
+uint64_t ev_first_frame(const struct evidence *ev);
 
 /* Scope setters (each also sets its part bit). */
 void ev_scope_set_flow(struct ev_scope *s, const struct flow_key *k,
@@ -152,8 +170,9 @@ struct ev_store;
 struct ev_store *ev_store_new(size_t max_records);
 void ev_store_free(struct ev_store *st);
 /*
- * Copies ev in, or folds it into an aggregate past the cap: 0. -ENOSPC
- * (counted as dropped) when no aggregate slot is left; -ENOMEM.
+ * Copies ev in (its strings too), or folds it into an aggregate past the
+ * cap: 0. -ENOSPC (counted as dropped) when no aggregate slot is left;
+ * -EINVAL for a record a setter refused or of no known kind; -ENOMEM.
  */
 int ev_store_add(struct ev_store *st, const struct evidence *ev);
 size_t ev_store_len(const struct ev_store *st);
@@ -161,11 +180,15 @@ const struct evidence *ev_store_at(const struct ev_store *st, size_t i);
 uint64_t ev_store_dropped(const struct ev_store *st);
 /* Records folded into aggregates because the store was full. */
 uint64_t ev_store_folded(const struct ev_store *st);
+/* Records of one kind (an index, no scan), in the order they were added. */
+size_t ev_store_kind_len(const struct ev_store *st, enum ev_kind kind);
+const struct evidence *ev_store_kind_at(const struct ev_store *st,
+					enum ev_kind kind, size_t i);
 /*
- * Iterates records of one kind: pass *pos = 0 first; returns the next match
- * at or after *pos (and advances *pos past it) or NULL at the end.
+ * Iterates records of one kind: pass *pos = 0 first; returns the next one
+ * (advancing *pos) or NULL at the end.
  */
 const struct evidence *ev_store_next(const struct ev_store *st,
-				     const char *kind, size_t *pos);
+				     enum ev_kind kind, size_t *pos);
 
 #endif
