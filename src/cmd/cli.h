@@ -23,7 +23,8 @@ struct cli_opts {
 	uint64_t count;	    /* -c */
 	double duration;    /* -d */
 	const char *write;  /* -w */
-	bool json;	    /* --json */
+	const char *format; /* --format NAME (--json: "json"); default "text" */
+	bool json;	    /* format is "json" */
 	const char *min_severity;     /* --min-severity */
 	const char *ignore[CLI_MAX_IGNORE]; /* --ignore ID */
 	size_t n_ignore;
@@ -31,7 +32,6 @@ struct cli_opts {
 	size_t n_set;
 	const char *config; /* --config FILE */
 	bool help;
-	bool color;	    /* decided from TTY and NO_COLOR */
 	size_t max_flows;   /* --max-flows */
 	double idle_timeout; /* --idle-timeout SECONDS */
 	size_t max_evidence; /* --max-evidence (0: the store's default) */

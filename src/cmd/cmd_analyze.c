@@ -540,6 +540,8 @@ static void drill_frame(struct analyze_ctx *a, const struct pipeline_frame *pf)
 	}
 }
 
+static void follow_emit(void *ctx, const struct finding *f);
+
 /* --follow: one connection snapshot (open or ended) through the rules. */
 static void follow_conn(struct analyze_ctx *a,
 			const struct tcp_conn_stats *st)
@@ -547,7 +549,8 @@ static void follow_conn(struct analyze_ctx *a,
 	struct nd_err err = { 0 };
 
 	if (a->fw && want_stream(a, st->stream) &&
-	    tcp_follow_conn(a->fw, st, &err) == -ENOMEM)
+	    analyze_follow_conn(a->fw, &a->pc->eng, st, follow_emit, a,
+				&err) == -ENOMEM)
 		a->oom = true;
 }
 
@@ -558,7 +561,7 @@ static void follow_snap(void *ctx, const struct flow *f,
 	follow_conn(ctx, st);
 }
 
-/* Engine on_finding path (deduplicated by tcp_follow): print it now. */
+/* A finding not shown before for its connection: print it now. */
 static void follow_emit(void *ctx, const struct finding *f)
 {
 	struct analyze_ctx *a = ctx;
@@ -586,7 +589,7 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 		}
 		/* The runner's engine (rules, thresholds, filter) is set. */
 		if (a->follow) {
-			a->fw = tcp_follow_new(&a->pc->eng, follow_emit, a);
+			a->fw = tcp_follow_new();
 			if (!a->fw)
 				a->oom = true;
 		}
@@ -759,6 +762,8 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (report_set_counter(pc->rep, "tcp_connections", a->totals.conns) < 0)
 		goto nomem;
+	/* analyze judges TCP: a capture without any is no_data, not ok. */
+	report_set_coverage(pc->rep, a->totals.conns, NULL);
 	if (a->rows_omitted &&
 	    report_set_counter(pc->rep, "connections_omitted",
 			       a->rows_omitted) < 0)
@@ -904,14 +909,12 @@ int cmd_analyze(int argc, char **argv)
 		pc.limits = &file_po.limits;
 	}
 	if (a.follow) {
-		struct sink_opts so = { .out = stdout, .follow = true };
+		struct sink_opts so;
 
 		pc.json_lines = true;
-		so.is_tty = isatty(fileno(stdout));
-		so.no_color_env = getenv("NO_COLOR");
-		so.term_env = getenv("TERM");
-		so.color = o.color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
-		a.fsink = sink_new(o.json ? "json" : "text", &so, &err);
+		packet_cmd_sink_opts(&so);
+		so.follow = true;
+		a.fsink = sink_new(o.format, &so, &err);
 		if (!a.fsink) {
 			cli_error(&err);
 			return cli_exit_code(err.kind);

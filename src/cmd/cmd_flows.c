@@ -761,6 +761,10 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (add_reasm_counters(pc) < 0)
 		goto nomem;
+	/* Its verdict must not read as a TCP all-clear. */
+	report_set_coverage(pc->rep, pipeline_frames(pc->p),
+			    "capture checks only (flows does not analyse "
+			    "TCP: run netdx analyze)");
 	if (c->rows_omitted &&
 	    report_set_counter(pc->rep, "rows_omitted", c->rows_omitted) < 0)
 		goto nomem;

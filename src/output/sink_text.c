@@ -11,6 +11,47 @@
 
 #define WRAP_COLS 78
 
+/* Private state: decided once in init from the options. */
+struct text_state {
+	bool color;
+	unsigned width; /* 0: no limit */
+};
+
+bool sink_use_color(const struct sink_opts *o)
+{
+	switch (o->color) {
+	case SINK_COLOR_ALWAYS:
+		return true;
+	case SINK_COLOR_NEVER:
+		return false;
+	default:
+		/* no-color.org: any non-empty NO_COLOR disables colour; a
+		 * dumb terminal cannot show it. */
+		return o->is_tty && !(o->no_color_env && o->no_color_env[0]) &&
+		       !(o->term_env && strcmp(o->term_env, "dumb") == 0);
+	}
+}
+
+unsigned sink_text_width(const struct sink_opts *o)
+{
+	if (o->columns_env && *o->columns_env) {
+		char *end = NULL;
+		unsigned long v = strtoul(o->columns_env, &end, 10);
+		/* A nonsense value is ignored rather than obeyed. */
+		if (!*end && v >= 20 && v <= 10000)
+			return (unsigned)v;
+	}
+	return o->is_tty ? o->tty_columns : 0;
+}
+
+static int text_init(struct sink *s)
+{
+	struct text_state *ts = sink_priv(s);
+	ts->color = sink_use_color(&s->opts);
+	ts->width = sink_text_width(&s->opts);
+	return 0;
+}
+
 static const char *const SEV_COLOR[SEV_COUNT] = {
 	"\033[2m", "\033[36m", "\033[33m", "\033[1;31m"
 };
@@ -24,7 +65,8 @@ static const char *sev_tag(enum nd_severity s)
 static void put_tag(struct sink *s, enum nd_severity sev)
 {
 	FILE *o = s->opts.out;
-	if (s->color && (unsigned)sev < SEV_COUNT)
+	const struct text_state *ts = sink_priv(s);
+	if (ts->color && (unsigned)sev < SEV_COUNT)
 		fprintf(o, "%s%s\033[0m", SEV_COLOR[sev], sev_tag(sev));
 	else
 		fputs(sev_tag(sev), o);
@@ -87,7 +129,6 @@ static void put_wrapped(FILE *o, const char *text, int indent)
 
 static int text_begin(struct sink *s, const struct report *r)
 {
-	s->state = 0;
 	if (s->opts.follow) {
 		fprintf(s->opts.out, "netdx %s: findings are shown as they are "
 				     "found\n",
@@ -116,7 +157,6 @@ static void one_line(struct sink *s, const struct finding *f)
 static int text_finding(struct sink *s, const struct finding *f)
 {
 	one_line(s, f);
-	s->state++;
 	return fflush(s->opts.out) ? -EIO : 0;
 }
 
@@ -124,33 +164,60 @@ static void verdict(struct sink *s, const struct report *r)
 {
 	size_t c[SEV_COUNT];
 	report_count_by_severity(r, c);
-	int worst = report_worst_severity(r);
 	FILE *o = s->opts.out;
-	size_t ne = report_error_count(r);
+	size_t ne = report_error_count(r), notes = report_note_count(r);
+	const char *note = report_coverage_note(r);
 	fputs("Verdict: ", o);
-	if (ne) {
+	switch (report_verdict(r)) {
+	case VERDICT_INCOMPLETE:
 		/* Findings cover only what was read: say so first. */
-		fprintf(o, "INCOMPLETE: %zu input error%s: ", ne,
-			ne == 1 ? "" : "s");
+		if (ne)
+			fprintf(o, "INCOMPLETE: %zu input error%s", ne,
+				ne == 1 ? "" : "s");
+		else
+			fputs("INCOMPLETE: a source could not run", o);
 		for (size_t i = 0; i < ne; i++) {
-			if (i)
-				fputs("; ", o);
+			fputs(i ? "; " : ": ", o);
 			put_safe(o, report_error_at(r, i)->message);
 		}
+		for (size_t i = 0; !ne && i < report_source_count(r); i++) {
+			const struct report_source *src = report_source_at(r, i);
+			if (src->available)
+				continue;
+			fputs(": ", o);
+			put_safe(o, src->name);
+			break;
+		}
 		fputc('\n', o);
-	} else if (worst == SEV_CRIT)
+		break;
+	case VERDICT_CRITICAL:
 		fprintf(o, "CRITICAL: %zu finding%s need%s action now\n",
 			c[SEV_CRIT], c[SEV_CRIT] == 1 ? "" : "s",
 			c[SEV_CRIT] == 1 ? "s" : "");
-	else if (worst == SEV_WARN)
+		break;
+	case VERDICT_DEGRADED:
 		fprintf(o, "DEGRADED: %zu finding%s to act on soon\n",
 			c[SEV_WARN], c[SEV_WARN] == 1 ? "" : "s");
-	else if (worst >= 0)
-		fprintf(o, "OK: nothing needs action (%zu note%s)\n",
-			report_finding_count(r),
-			report_finding_count(r) == 1 ? "" : "s");
-	else
-		fputs("OK: no findings\n", o);
+		break;
+	case VERDICT_NO_DATA:
+		fputs("NO DATA: nothing for netdx ", o);
+		put_safe(o, report_command(r));
+		fputs(" to analyse in the input\n", o);
+		break;
+	default:
+		if (notes)
+			fprintf(o, "OK: nothing needs action (%zu note%s)\n",
+				notes, notes == 1 ? "" : "s");
+		else
+			fputs("OK: no findings\n", o);
+		break;
+	}
+	/* A verdict covers what its command analysed, and says so. */
+	if (note) {
+		fputs("Covers: ", o);
+		put_safe(o, note);
+		fputc('\n', o);
+	}
 	fprintf(o, "Findings: %zu crit, %zu warn, %zu low, %zu info\n",
 		c[SEV_CRIT], c[SEV_WARN], c[SEV_LOW], c[SEV_INFO]);
 }
@@ -441,10 +508,9 @@ static void put_detail(struct sink *s, const struct finding *f)
 	}
 }
 
-static int text_end(struct sink *s, struct report *r)
+static int text_render(struct sink *s, const struct report *r)
 {
 	FILE *o = s->opts.out;
-	report_rank(r);
 	size_t nf = report_finding_count(r);
 	fprintf(o, "netdx %s", report_command(r));
 	for (size_t i = 0; i < report_input_count(r); i++) {
@@ -490,7 +556,9 @@ static int text_end(struct sink *s, struct report *r)
 
 const struct sink_ops SINK_TEXT = {
 	.name = "text",
+	.size = sizeof(struct text_state),
+	.init = text_init,
 	.begin = text_begin,
 	.finding = text_finding,
-	.end = text_end,
+	.render = text_render,
 };
