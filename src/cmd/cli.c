@@ -102,6 +102,17 @@ int cli_exit_code(enum nd_err_kind kind)
 	return ND_EXIT_RUNTIME;
 }
 
+int cli_conflict(const char *command, const char *a, const char *b,
+		 const char *why)
+{
+	struct nd_err err = { 0 };
+
+	nd_err_set(&err, ND_ERR_USAGE, EINVAL,
+		   "%s: %s and %s cannot be combined (%s)", command, a, b, why);
+	cli_error(&err);
+	return cli_exit_code(err.kind);
+}
+
 /* The message carries file names and settings: escaped, so one line. */
 void cli_error(const struct nd_err *err)
 {
@@ -252,6 +263,11 @@ static int set_format(struct cli_opts *o, const char *opt, const char *name,
 				  "(--json means --format json): give one",
 				  opt, o->format, name);
 	o->format = name;
+	if (strcmp(opt, "--json") == 0)
+		snprintf(o->format_opt, sizeof(o->format_opt), "--json");
+	else
+		snprintf(o->format_opt, sizeof(o->format_opt), "%s %s", opt,
+			 name);
 	o->json = strcmp(name, "json") == 0;
 	return 0;
 }
@@ -286,7 +302,9 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 	LOPT("ignore", required_argument, OPT_IGNORE);
 	LOPT("set", required_argument, OPT_SET);
 	LOPT("config", required_argument, OPT_CONFIG);
-	ns += (size_t)snprintf(sopts + ns, sizeof(sopts) - ns, "+h");
+	/* No leading '+': options may follow file names (GNU permutation);
+	 * "--" still ends them. */
+	ns += (size_t)snprintf(sopts + ns, sizeof(sopts) - ns, "h");
 	if (spec->packet_source) {
 		LOPT("max-flows", required_argument, OPT_MAX_FLOWS);
 		LOPT("idle-timeout", required_argument, OPT_IDLE);

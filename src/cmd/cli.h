@@ -25,6 +25,7 @@ struct cli_opts {
 	const char *write;  /* -w */
 	const char *format; /* --format NAME (--json: "json"); default "text" */
 	bool json;	    /* format is "json" */
+	char format_opt[40]; /* "--json" or "--format NAME", as given */
 	const char *min_severity;     /* --min-severity */
 	const char *ignore[CLI_MAX_IGNORE]; /* --ignore ID */
 	size_t n_ignore;
@@ -75,6 +76,12 @@ void cli_print_help(const struct cli_spec *spec);
  */
 int cli_begin(const struct cli_spec *spec, int argc, char **argv,
 	      struct cli_opts *o);
+/*
+ * Options that cannot be combined: prints "netdx: CMD: A and B cannot be
+ * combined (WHY)" and returns the usage exit code.
+ */
+int cli_conflict(const char *command, const char *a, const char *b,
+		 const char *why);
 /* Maps an nd_err kind to the documented exit code. */
 int cli_exit_code(enum nd_err_kind kind);
 /* Prints "netdx: <msg>" to stderr (one line). */

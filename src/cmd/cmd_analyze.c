@@ -676,6 +676,16 @@ static const struct report_col conn_cols[] = {
 	{ "end", COL_STR },
 };
 
+/* Columns a narrow terminal loses first (highest); 0: always shown. */
+static const unsigned char conn_drop[] = {
+	0 /* stream */, 0 /* client */, 0 /* server */, 3 /* duration */,
+	4 /* bytes_cs */, 4 /* bytes_sc */, 6 /* handshake_rtt */,
+	5 /* rtt_avg */, 0 /* retrans */, 7 /* rto */, 8 /* ooo */,
+	8 /* dupack */, 7 /* zero_win */, 9 /* win_full */, 2 /* end */,
+};
+_Static_assert(sizeof(conn_drop) == sizeof(conn_cols) / sizeof(conn_cols[0]),
+	       "one drop rank per column");
+
 static int conn_row(struct rtable *t, const struct tcp_conn_stats *st)
 {
 	int c = st->client, s = !c;
@@ -794,6 +804,7 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 			     conn_cols, sizeof(conn_cols) / sizeof(conn_cols[0]));
 	if (!t)
 		goto nomem;
+	rtable_set_drop(t, conn_drop);
 	for (size_t i = 0; i < a->nc; i++) {
 		if (!a->all && tcp_conn_problem_score(&a->conns[i]) == 0 &&
 		    i >= 5)
@@ -861,12 +872,17 @@ int cmd_analyze(int argc, char **argv)
 		cli_error(&err);
 		return cli_exit_code(err.kind);
 	}
-	if (a.frames && a.fields) {
-		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
-			   "analyze: --frames and --fields are exclusive");
-		cli_error(&err);
-		return cli_exit_code(err.kind);
-	}
+	if (a.frames && a.fields)
+		return cli_conflict("analyze", "--frames", "--fields",
+				    "two line formats");
+	if (a.have_stream && a.by_flow)
+		return cli_conflict("analyze", "--stream", "--flow",
+				    "each picks the one connection to show");
+	/* The parity lines have one format of their own. */
+	if ((a.frames || a.fields) && strcmp(o.format, "text") != 0)
+		return cli_conflict("analyze", a.frames ? "--frames" : "--fields",
+				    o.format_opt,
+				    "it prints its own tab-separated lines");
 	if (a.frames || a.fields) {
 		/* The parity interface: no findings stream, no extract. */
 		a.follow = false;

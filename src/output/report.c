@@ -41,6 +41,7 @@ struct rtable {
 	struct rcell *cells; /* nrows * ncols; NULL for a lazy table */
 	struct arena_blk *arena;
 	struct rtable_lazy *lazy; /* NULL: cells hold every row */
+	const unsigned char *drop; /* rtable_set_drop; NULL: keep all */
 };
 
 struct report {
@@ -719,6 +720,16 @@ const struct rcell *rtable_cell(const struct rtable *t, size_t row, size_t col)
 		return NULL;
 	cells = rtable_row(t, row);
 	return cells ? &cells[col] : NULL;
+}
+
+void rtable_set_drop(struct rtable *t, const unsigned char *drop)
+{
+	t->drop = drop;
+}
+
+unsigned rtable_col_drop(const struct rtable *t, size_t col)
+{
+	return t->drop && col < t->ncols ? t->drop[col] : 0;
 }
 
 const char *report_command(const struct report *r) { return r->command; }

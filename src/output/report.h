@@ -198,6 +198,15 @@ int rtable_status(const struct rtable *t);
  */
 size_t report_fmt_ipv6(char *p, const uint8_t a[16]);
 
+/*
+ * Text output narrower than the table: drop[c] 0 = column c always shown,
+ * else it may be left out, higher values first (JSON has every column).
+ * drop has the table's ncols entries and must outlive the report (a const
+ * table). Without it every column is shown.
+ */
+void rtable_set_drop(struct rtable *t, const unsigned char *drop);
+unsigned rtable_col_drop(const struct rtable *t, size_t col);
+
 const char *rtable_name(const struct rtable *t);
 size_t rtable_ncols(const struct rtable *t);
 const struct report_col *rtable_col(const struct rtable *t, size_t col);

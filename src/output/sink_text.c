@@ -90,10 +90,18 @@ static size_t disp_width(const char *str)
 	return w;
 }
 
-/* Writes text wrapped at WRAP_COLS with the given indent. */
-static void put_wrapped(FILE *o, const char *text, int indent)
+/*
+ * Writes text wrapped at cols: the first line starts with first (its
+ * width counted), the others with indent spaces.
+ */
+static void put_wrapped_at(FILE *o, const char *text, const char *first,
+			   int indent, size_t cols)
 {
 	size_t col = 0;
+	if (first) {
+		fputs(first, o);
+		col = strlen(first);
+	}
 	const char *p = text;
 	while (p && *p) {
 		while (*p == ' ')
@@ -107,14 +115,15 @@ static void put_wrapped(FILE *o, const char *text, int indent)
 				p++;
 			continue;
 		}
-		if (col && col + 1 + wl > WRAP_COLS) {
+		if (col > (first ? strlen(first) : 0) && col + 1 + wl > cols) {
 			fputc('\n', o);
 			col = 0;
+			first = NULL;
 		}
 		if (!col) {
 			fprintf(o, "%*s", indent, "");
 			col = (size_t)indent;
-		} else {
+		} else if (!first || col > strlen(first)) {
 			fputc(' ', o);
 			col++;
 		}
@@ -125,6 +134,12 @@ static void put_wrapped(FILE *o, const char *text, int indent)
 	}
 	if (col)
 		fputc('\n', o);
+}
+
+/* Writes text wrapped at WRAP_COLS with the given indent. */
+static void put_wrapped(FILE *o, const char *text, int indent)
+{
+	put_wrapped_at(o, text, NULL, indent, WRAP_COLS);
 }
 
 static int text_begin(struct sink *s, const struct report *r)
@@ -138,12 +153,53 @@ static int text_begin(struct sink *s, const struct report *r)
 	return 0;
 }
 
+/*
+ * Cuts an escaped line to max display columns, ending it with "..." when
+ * it was longer (the details below have the whole text).
+ */
+static void put_cut(FILE *o, const char *line, size_t max)
+{
+	size_t cols = 0, i = 0;
+	if (disp_width(line) <= max) {
+		fputs(line, o);
+		return;
+	}
+	for (; line[i] && cols + 3 < max; i++)
+		cols += ((unsigned char)line[i] & 0xc0) != 0x80;
+	/* Do not split a UTF-8 sequence. */
+	while (line[i] && ((unsigned char)line[i] & 0xc0) == 0x80)
+		i++;
+	fwrite(line, 1, i, o);
+	fputs("...", o);
+}
+
 static void one_line(struct sink *s, const struct finding *f)
 {
 	FILE *o = s->opts.out;
+	const struct text_state *ts = sink_priv(s);
 	fputs("  ", o);
 	put_tag(s, f->severity);
 	fputs("  ", o);
+	if (ts->width > 40) {
+		/* A terminal: one screen line each. */
+		char line[1024];
+		size_t n = text_escape(line, sizeof(line), f->id);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "  ");
+		size_t id_end = n;
+		n += text_escape(line + n, sizeof(line) - n, f->entry->title);
+		if (f->n_lines && n + 2 < sizeof(line)) {
+			memcpy(line + n, ": ", 3);
+			n += 2;
+			text_escape(line + n, sizeof(line) - n, f->lines[0]);
+			/* Too long: the id names the problem; keep the case. */
+			if (disp_width(line) > ts->width - 8)
+				text_escape(line + id_end, sizeof(line) - id_end,
+					    f->lines[0]);
+		}
+		put_cut(o, line, ts->width - 8);
+		fputc('\n', o);
+		return;
+	}
 	put_safe(o, f->id);
 	fputs("  ", o);
 	put_safe(o, f->entry->title);
@@ -364,6 +420,54 @@ static size_t cell_width(enum col_type t, const char *buf, size_t len)
 }
 
 /*
+ * Leaves out droppable columns (rtable_col_drop, highest first, then the
+ * rightmost) until the table fits width; hidden columns get w[c] = 0 and
+ * show[c] = false. Returns how many were hidden.
+ */
+static size_t fit_columns(const struct rtable *t, size_t *w, bool *show,
+			  unsigned width)
+{
+	size_t nc = rtable_ncols(t), total = 0, hidden = 0;
+
+	for (size_t c = 0; c < nc; c++) {
+		show[c] = true;
+		total += w[c] + (c ? 2 : 0);
+	}
+	while (width && total > width) {
+		size_t best = nc;
+		for (size_t c = 0; c < nc; c++)
+			if (show[c] && rtable_col_drop(t, c) &&
+			    (best == nc || rtable_col_drop(t, c) >=
+						   rtable_col_drop(t, best)))
+				best = c;
+		if (best == nc)
+			break; /* what is left is essential: let it overflow */
+		show[best] = false;
+		total -= w[best] + 2;
+		hidden++;
+	}
+	return hidden;
+}
+
+/* The note saying which columns a narrow terminal left out (wrapped). */
+static void put_hidden(FILE *o, const struct rtable *t, const bool *show,
+		       unsigned width)
+{
+	char note[1024];
+	size_t n = (size_t)snprintf(note, sizeof(note),
+				    "(to fit %u columns, not shown:", width);
+	for (size_t c = 0, k = 0; c < rtable_ncols(t) && n < sizeof(note); c++)
+		if (!show[c])
+			n += (size_t)snprintf(note + n, sizeof(note) - n, "%s %s",
+					      k++ ? "," : "",
+					      rtable_col(t, c)->name);
+	if (n < sizeof(note))
+		snprintf(note + n, sizeof(note) - n,
+			 "; --json has every column)");
+	put_wrapped(o, note, 0);
+}
+
+/*
  * Rows are assembled in one line buffer and written with one fwrite: per
  * cell stdio calls (and a locked fputc per padding space) dominated large
  * tables.
@@ -371,13 +475,19 @@ static size_t cell_width(enum col_type t, const char *buf, size_t len)
 static int put_table(struct sink *s, const struct rtable *t)
 {
 	FILE *o = s->opts.out;
-	size_t nc = rtable_ncols(t), nr = rtable_nrows(t);
+	const struct text_state *ts = sink_priv(s);
+	size_t nc = rtable_ncols(t), nr = rtable_nrows(t), hidden, lastc = 0;
+	size_t firstc = 0;
 	size_t *w = calloc(nc ? nc : 1, sizeof(*w));
+	bool *show = calloc(nc ? nc : 1, sizeof(*show));
 	char buf[512];
 	char *line;
 	size_t linecap = 2;
-	if (!w)
+	if (!w || !show) {
+		free(w);
+		free(show);
 		return -ENOMEM;
+	}
 	for (size_t c = 0; c < nc; c++)
 		w[c] = disp_width(rtable_col(t, c)->name);
 	for (size_t r = 0; r < nr; r++) {
@@ -394,19 +504,30 @@ static int put_table(struct sink *s, const struct rtable *t)
 	/* A lazy table that could not fill a row: nothing of it is written. */
 	if (rtable_status(t) < 0) {
 		free(w);
+		free(show);
 		return rtable_status(t);
 	}
+	hidden = fit_columns(t, w, show, ts->width);
+	for (size_t c = nc; c-- > 0;)
+		if (show[c])
+			firstc = c;
+	for (size_t c = 0; c < nc; c++)
+		if (show[c])
+			lastc = c;
 	/* Bytes per line: padding (width) + cell bytes (< 512) + separators. */
 	for (size_t c = 0; c < nc; c++)
 		linecap += w[c] + sizeof(buf) + 2;
 	line = malloc(linecap);
 	if (!line) {
 		free(w);
+		free(show);
 		return -ENOMEM;
 	}
 	fputc('\n', o);
 	put_safe(o, rtable_name(t));
 	fprintf(o, " (%zu row%s)\n", nr, nr == 1 ? "" : "s");
+	if (hidden)
+		put_hidden(o, t, show, ts->width);
 	for (int pass = -1; pass < (int)nr; pass++) {
 		/* A lazy table fills each row once here, once in the width pass. */
 		const struct rcell *cells =
@@ -415,6 +536,8 @@ static int put_table(struct sink *s, const struct rtable *t)
 		for (size_t c = 0; c < nc; c++) {
 			const struct report_col *col = rtable_col(t, c);
 			size_t len, dw;
+			if (!show[c])
+				continue;
 			if (pass < 0) {
 				snprintf(buf, sizeof(buf), "%s", col->name);
 				len = strlen(buf);
@@ -429,12 +552,12 @@ static int put_table(struct sink *s, const struct rtable *t)
 					     ? len
 					     : cell_width(col->type, buf, len);
 			}
-			bool last = c + 1 == nc;
+			bool last = c == lastc;
 			/* The width pass measures what this pass prints; should a
 			 * lazy row ever come back wider, it overflows the column
 			 * instead of padding by a wrapped-around count. */
 			size_t pad = w[c] > dw ? w[c] - dw : 0;
-			if (c) {
+			if (c != firstc) {
 				line[ll++] = ' ';
 				line[ll++] = ' ';
 			}
@@ -457,6 +580,7 @@ static int put_table(struct sink *s, const struct rtable *t)
 	}
 	free(line);
 	free(w);
+	free(show);
 	return rtable_status(t);
 }
 
@@ -481,8 +605,16 @@ static void put_detail(struct sink *s, const struct finding *f)
 	if (f->explanation)
 		put_wrapped(o, f->explanation, 2);
 	if (f->n_lines) {
+		const struct text_state *ts = sink_priv(s);
 		fputs("  Evidence:\n", o);
 		for (size_t i = 0; i < f->n_lines; i++) {
+			/* A terminal: wrapped to its width; else one line
+			 * each, for grep. */
+			if (ts->width) {
+				put_wrapped_at(o, f->lines[i], "    - ", 6,
+					       ts->width);
+				continue;
+			}
 			fputs("    - ", o);
 			put_safe(o, f->lines[i]);
 			fputc('\n', o);
@@ -542,12 +674,23 @@ static int text_render(struct sink *s, const struct report *r)
 	for (size_t i = 0; i < nf; i++)
 		put_detail(s, report_finding_at(r, i));
 	if (report_counter_count(r)) {
+		const struct text_state *ts = sink_priv(s);
+		size_t col = 9;
 		fputs("\nCounters:", o);
 		for (size_t i = 0; i < report_counter_count(r); i++) {
 			const struct report_counter *c = report_counter_at(r, i);
+			char v[24];
+			size_t vl = fmt_u64(v, c->value);
+			size_t wl = 2 + disp_width(c->name) + vl;
+			if (ts->width && col + wl > ts->width) {
+				fputs("\n         ", o);
+				col = 9;
+			}
 			fputc(' ', o);
 			put_safe(o, c->name);
-			fprintf(o, "=%" PRIu64, c->value);
+			fputc('=', o);
+			fputs(v, o);
+			col += wl;
 		}
 		fputc('\n', o);
 	}

@@ -225,3 +225,53 @@ Test(sink_ops, verdict_says_what_it_covers)
 	free(js);
 	report_free(r);
 }
+
+/* ---- text width: COLUMNS, then the terminal; files and pipes: none ---- */
+
+Test(sink_ops, text_width_rule)
+{
+	struct sink_opts o = { 0 };
+
+	cr_assert_eq(sink_text_width(&o), 0, "a file: whole lines");
+	o.tty_columns = 132;
+	cr_assert_eq(sink_text_width(&o), 0, "not a terminal: ioctl ignored");
+	o.is_tty = true;
+	cr_assert_eq(sink_text_width(&o), 132);
+	o.columns_env = "80";
+	cr_assert_eq(sink_text_width(&o), 80, "COLUMNS wins");
+	o.is_tty = false;
+	cr_assert_eq(sink_text_width(&o), 80, "COLUMNS also for a pipe");
+	o.columns_env = "80x";
+	cr_assert_eq(sink_text_width(&o), 0, "junk is ignored");
+	o.columns_env = "5";
+	cr_assert_eq(sink_text_width(&o), 0, "too narrow to obey");
+}
+
+static const struct report_col WCOLS[] = {
+	{ "key", COL_STR }, { "extra", COL_STR }, { "value", COL_U64 },
+};
+static const unsigned char WDROP[] = { 0, 1, 0 };
+
+Test(sink_ops, narrow_text_drops_the_droppable_column)
+{
+	struct report *r = report_new("flows");
+	struct rtable *t = report_add_table(r, "t", WCOLS, 3);
+
+	report_set_counter(r, "frames", 1);
+	rtable_set_drop(t, WDROP);
+	rtable_add_row(t);
+	rtable_set_str(t, 0, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk");
+	rtable_set_str(t, 1, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
+	rtable_set_u64(t, 2, 7);
+	report_finalize(r);
+	char *wide = render_in(NULL, r, "text", (struct sink_opts){ 0 });
+	cr_assert_not_null(strstr(wide, "eeeee"));
+	char *narrow = render_in(NULL, r, "text",
+				 (struct sink_opts){ .columns_env = "60" });
+	cr_assert_null(strstr(narrow, "eeeee"), "%s", narrow);
+	cr_assert_not_null(strstr(narrow, "not shown: extra;"), "%s", narrow);
+	cr_assert_not_null(strstr(narrow, "kkkkk      7\n"), "%s", narrow);
+	free(wide);
+	free(narrow);
+	report_free(r);
+}
