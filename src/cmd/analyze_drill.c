@@ -162,7 +162,7 @@ int analyze_drill_stats(struct report *rep, const struct tcp_conn_stats *st)
 }
 
 static const struct report_col pkt_cols[] = {
-	{ "frame", COL_U64 },	 { "time", COL_DURATION }, { "dir", COL_STR },
+	{ "frame", COL_U64 },	 { "time", COL_OFFSET }, { "dir", COL_STR },
 	{ "flags", COL_STR },	 { "seq", COL_U64 },	   { "ack", COL_U64 },
 	{ "len", COL_U64 },	 { "win", COL_I64 },	   { "ack_rtt", COL_DURATION },
 	{ "bif", COL_I64 },	 { "dupack", COL_U64 },	   { "analysis", COL_STR },

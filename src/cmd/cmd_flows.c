@@ -668,7 +668,7 @@ static const struct report_col flow_cols[] = {
 	{ "proto", COL_STR },	     { "a", COL_ADDR },
 	{ "b", COL_ADDR },	     { "pkts_ab", COL_U64 },
 	{ "bytes_ab", COL_U64 },     { "pkts_ba", COL_U64 },
-	{ "bytes_ba", COL_U64 },     { "start", COL_DURATION },
+	{ "bytes_ba", COL_U64 },     { "start", COL_OFFSET },
 	{ "duration", COL_DURATION }, { "state", COL_STR },
 	{ "conv", COL_U64 },
 	/* --tcp only (per-connection TCP statistics). */

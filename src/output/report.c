@@ -463,7 +463,9 @@ static struct rcell *last_cell(struct rtable *t, size_t col, enum col_type ty)
 	/* A value of the wrong type in a column is a bug in the command. */
 	assert(t->cols[col].type == ty ||
 	       (ty == COL_I64 && (t->cols[col].type == COL_TIME ||
-				  t->cols[col].type == COL_DURATION)));
+				  t->cols[col].type == COL_DURATION ||
+				  t->cols[col].type == COL_OFFSET)) ||
+	       (ty == COL_DURATION && t->cols[col].type == COL_OFFSET));
 	struct rcell *c = &t->cells[(t->nrows - 1) * t->ncols + col];
 	c->set = true;
 	return c;

@@ -20,6 +20,10 @@ enum col_type {
 	COL_TIME,     /* int64 ns since the epoch */
 	COL_DURATION, /* int64 ns */
 	COL_ADDR,     /* IP address with optional port, stored formatted */
+	/* int64 ns since the capture's start (set with rtable_set_duration):
+	 * JSON as a duration; text keeps microseconds ("5.012941 s") where a
+	 * duration shows three digits ("3.0 s"). */
+	COL_OFFSET,
 };
 
 struct report_col {

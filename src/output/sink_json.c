@@ -174,7 +174,8 @@ static struct json_object *jcell(const struct report_col *col,
 	case COL_I64: return json_object_new_int64(c->v.i);
 	case COL_F64: return jdouble(c->v.d, 10);
 	case COL_TIME: return jtime(c->v.i);
-	case COL_DURATION: return jdouble((double)c->v.i / 1e9, -9);
+	case COL_DURATION:
+	case COL_OFFSET: return jdouble((double)c->v.i / 1e9, -9);
 	default: return jstr(c->v.s);
 	}
 }
@@ -191,14 +192,16 @@ static int put_table(FILE *out, const struct rtable *t, const char *nl)
 	struct json_object *cols = json_object_new_array();
 	static const char *const TYPES[] = { "string", "u64", "i64", "double",
 					     "timestamp", "duration",
-					     "address" };
+					     "address", "duration" };
 	for (size_t c = 0; c < nc; c++) {
 		const struct report_col *col = rtable_col(t, c);
 		struct json_object *co = json_object_new_object();
 		json_object_object_add(co, "name", jstr(col->name));
 		json_object_object_add(co, "type",
 				       json_object_new_string(
-					       (unsigned)col->type < 7
+					       (unsigned)col->type <
+							       sizeof(TYPES) /
+								       sizeof(TYPES[0])
 						       ? TYPES[col->type]
 						       : "string"));
 		json_object_array_add(cols, co);

@@ -288,45 +288,32 @@ static size_t fmt_u64(char *buf, uint64_t v)
 }
 
 /*
- * "%.6f" of ns / 1e9 by integer arithmetic. Exact when the nanoseconds are
- * not a rounding tie (x.xxxxxx500) and the value is below 4e15 ns: then the
- * double quotient is within 2^-53 relative of the exact one, less than the
- * 1 ns that separates it from the rounding boundary, so printf would round
- * it the same way. Returns 0 when it cannot tell (use printf).
+ * An offset from the capture's start: seconds with microseconds and the
+ * unit ("5.012941 s"), rounded as printf's "%.6f" (integer path unless the
+ * nanoseconds are a rounding tie or negative).
  */
-static bool dur_fast_us(int64_t ns, uint64_t *us)
+static size_t fmt_offset(char *buf, size_t n, int64_t ns)
 {
-	if (ns < 0 || ns >= 4000000000000000LL || ns % 1000 == 500)
-		return false;
-	*us = (uint64_t)ns / 1000 + ((uint64_t)ns % 1000 > 500);
-	return true;
-}
-
-static size_t fmt_dur_fast(char *buf, int64_t ns)
-{
-	uint64_t us;
-
-	if (!dur_fast_us(ns, &us))
-		return 0;
-	size_t n = fmt_u64(buf, us / 1000000);
-	uint64_t frac = us % 1000000;
-
-	buf[n++] = '.';
-	for (int i = 5; i >= 0; i--) {
-		buf[n + (size_t)i] = (char)('0' + frac % 10);
-		frac /= 10;
+	size_t len;
+	if (ns >= 0 && ns % 1000 != 500 && ns < 4000000000000000LL) {
+		uint64_t us = (uint64_t)ns / 1000 + ((uint64_t)ns % 1000 > 500);
+		uint64_t frac = us % 1000000;
+		len = fmt_dec(buf, us / 1000000);
+		buf[len++] = '.';
+		for (int i = 5; i >= 0; i--, frac /= 10)
+			buf[len + (size_t)i] = (char)('0' + frac % 10);
+		len += 6;
+		memcpy(buf + len, " s", 3);
+		return len + 2;
 	}
-	n += 6;
-	buf[n] = 0;
-	return n;
+	snprintf(buf, n, "%.6f s", (double)ns / 1e9);
+	return strlen(buf);
 }
 
 /* Formats one cell into buf (n >= 32); returns its length in bytes. */
 static size_t fmt_cell(const struct report_col *col, const struct rcell *c,
 		       char *buf, size_t n)
 {
-	size_t len;
-
 	if (!c || !c->set) {
 		buf[0] = '-';
 		buf[1] = 0;
@@ -347,11 +334,9 @@ static size_t fmt_cell(const struct report_col *col, const struct rcell *c,
 		sink_fmt_time(c->v.i, 6, buf, n);
 		break;
 	case COL_DURATION:
-		len = fmt_dur_fast(buf, c->v.i);
-		if (len)
-			return len;
-		snprintf(buf, n, "%.6f", (double)c->v.i / 1e9);
-		break;
+		return fmt_duration(buf, c->v.i);
+	case COL_OFFSET:
+		return fmt_offset(buf, n, c->v.i);
 	default: {
 		if (c->clean) {
 			size_t k = c->len < n - 1 ? c->len : n - 1;
@@ -385,10 +370,8 @@ static size_t cell_disp_len(const struct report_col *col, const struct rcell *c,
 		return c->v.i >= 0 ? fmt_dec_len((uint64_t)c->v.i)
 				   : 1 + fmt_dec_len(0 - (uint64_t)c->v.i);
 	case COL_DURATION: {
-		uint64_t us;
-		if (!dur_fast_us(c->v.i, &us))
-			break; /* printf decides, as in fmt_dur_fast */
-		return fmt_dec_len(us / 1000000) + 7;
+		size_t len = fmt_duration(buf, c->v.i);
+		return fmt_duration_width(buf, len);
 	}
 	case COL_STR:
 	case COL_ADDR: {
@@ -408,14 +391,16 @@ static size_t cell_disp_len(const struct report_col *col, const struct rcell *c,
 static bool right_aligned(enum col_type t)
 {
 	return t == COL_U64 || t == COL_I64 || t == COL_F64 ||
-	       t == COL_DURATION;
+	       t == COL_DURATION || t == COL_OFFSET;
 }
 
 /* Display width of a formatted cell: numbers are ASCII, strings may not be. */
 static size_t cell_width(enum col_type t, const char *buf, size_t len)
 {
-	if (t == COL_U64 || t == COL_I64 || t == COL_DURATION)
+	if (t == COL_U64 || t == COL_I64 || t == COL_OFFSET)
 		return len;
+	if (t == COL_DURATION)
+		return fmt_duration_width(buf, len);
 	return disp_width(buf);
 }
 

@@ -170,10 +170,10 @@ Test(sink, text_table_alignment)
 	char l[4][256];
 	table_lines(txt, l);
 	/* Header and every row: columns start at the same display column. */
-	cr_assert_str_eq(l[0], "name           pkts       rtt  peer              first                        ratio");
-	cr_assert_str_eq(l[1], "a                 7  0.001500  192.168.1.10:443  2002-06-18T06:12:11.002335Z  0.500");
-	cr_assert_str_eq(l[2], "longer name  123456         -  [2001:db8::1]:80  -                                -");
-	cr_assert_str_eq(l[3], "caf\xc3\xa9             42         -  -                 -                                -");
+	cr_assert_str_eq(l[0], "name           pkts      rtt  peer              first                        ratio");
+	cr_assert_str_eq(l[1], "a                 7  1.50 ms  192.168.1.10:443  2002-06-18T06:12:11.002335Z  0.500");
+	cr_assert_str_eq(l[2], "longer name  123456        -  [2001:db8::1]:80  -                                -");
+	cr_assert_str_eq(l[3], "caf\xc3\xa9             42        -  -                 -                                -");
 	free(txt);
 
 	char *js = render(r, "json", (struct sink_opts){ 0 });
