@@ -1,41 +1,34 @@
 /* SPDX-License-Identifier: MIT */
-/* analyze --follow: rules over connection snapshots, each finding printed once per connection. */
+/* analyze --follow: which (finding id, connection) pairs were shown, and the evaluation clock. */
 #ifndef NETDX_ANALYZE_TCP_FOLLOW_H
 #define NETDX_ANALYZE_TCP_FOLLOW_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyze/tcp_stats.h"
-#include "core/err.h"
-#include "rules/engine.h"
-#include "rules/finding.h"
+#include <stdbool.h>
 
 /* Default period of the live evaluation, in capture time. */
 #define TCP_FOLLOW_DEFAULT_EVERY_NS (5LL * 1000000000LL)
 /* (finding id, tcp.stream) pairs remembered; past it nothing new is shown. */
 #define TCP_FOLLOW_MAX_SEEN 4096u
 
-typedef void (*tcp_follow_emit)(void *ctx, const struct finding *f);
-
 struct tcp_follow;
 
 /*
- * eng: the run's engine (rules, thresholds, filter), borrowed; emit gets
- * every finding not shown before for the same (id, tcp.stream).
+ * The set of (finding id, tcp.stream) pairs already shown. Running the
+ * rules over a snapshot is the command's job (cmd/analyze_drill.c): the
+ * analyze layer knows no engine or report.
  */
-struct tcp_follow *tcp_follow_new(const struct engine *eng,
-				  tcp_follow_emit emit, void *ctx);
+struct tcp_follow *tcp_follow_new(void);
 void tcp_follow_free(struct tcp_follow *fw);
 
 /*
- * Runs the rules over one connection snapshot (open or ended) and emits
- * the findings not emitted before for this connection. Returns the number
- * emitted, or negative errno (err set). A clean connection costs no rule
- * run.
+ * True the first time (id, stream) is seen, and remembers it; false when
+ * it was shown before, or when the set is full (then counted as
+ * suppressed). id must outlive fw (a catalog literal).
  */
-int tcp_follow_conn(struct tcp_follow *fw, const struct tcp_conn_stats *st,
-		    struct nd_err *err);
+bool tcp_follow_first(struct tcp_follow *fw, const char *id, uint64_t stream);
 
 /* Findings not shown because the remembered set was full. */
 uint64_t tcp_follow_suppressed(const struct tcp_follow *fw);

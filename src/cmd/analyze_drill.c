@@ -162,7 +162,7 @@ int analyze_drill_stats(struct report *rep, const struct tcp_conn_stats *st)
 }
 
 static const struct report_col pkt_cols[] = {
-	{ "frame", COL_U64 },	 { "time", COL_DURATION }, { "dir", COL_STR },
+	{ "frame", COL_U64 },	 { "time", COL_OFFSET }, { "dir", COL_STR },
 	{ "flags", COL_STR },	 { "seq", COL_U64 },	   { "ack", COL_U64 },
 	{ "len", COL_U64 },	 { "win", COL_I64 },	   { "ack_rtt", COL_DURATION },
 	{ "bif", COL_I64 },	 { "dupack", COL_U64 },	   { "analysis", COL_STR },
@@ -251,3 +251,55 @@ int analyze_drill_packets(struct analyze_ctx *a, struct report *rep,
 	return 0;
 }
 
+
+struct follow_out {
+	struct tcp_follow *fw;
+	uint64_t stream;
+	void (*emit)(void *ctx, const struct finding *f);
+	void *ctx;
+	int n;
+};
+
+/* Engine output: dedupe per connection, emit, drop (no report here). */
+static int follow_take(void *arg, struct finding *f)
+{
+	struct follow_out *fo = arg;
+
+	if (tcp_follow_first(fo->fw, f->id, fo->stream)) {
+		fo->emit(fo->ctx, f);
+		fo->n++;
+	}
+	finding_free(f);
+	return 0;
+}
+
+int analyze_follow_conn(struct tcp_follow *fw, const struct engine *eng,
+			const struct tcp_conn_stats *st,
+			void (*emit)(void *ctx, const struct finding *f),
+			void *ctx, struct nd_err *err)
+{
+	/* Evidence of one connection: at most a record per kind and side. */
+	struct ev_store *ev = ev_store_new(64);
+	struct tcp_totals tot = { 0 };
+	struct follow_out fo = { fw, st->stream, emit, ctx, 0 };
+	int ret;
+
+	if (!ev)
+		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	ret = tcp_stats_add_evidence(st, ev);
+	if (ret < 0 || ev_store_len(ev) == 0)
+		goto out;
+	/* Rates are relative to this connection's own data segments. */
+	tcp_totals_add(&tot, st);
+	ret = tcp_totals_add_evidence(&tot, ev);
+	if (ret < 0)
+		goto out;
+	ret = engine_run(eng, ev, follow_take, &fo, NULL, err);
+	if (ret >= 0)
+		ret = fo.n;
+out:
+	ev_store_free(ev);
+	if (ret == -ENOMEM)
+		nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+	return ret;
+}

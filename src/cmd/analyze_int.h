@@ -91,6 +91,16 @@ struct analyze_ctx {
 void analyze_end_text(const struct tcp_conn_stats *st, char *buf, size_t n);
 /* --stream / --flow: the connection's statistics, one row per stat. */
 int analyze_drill_stats(struct report *rep, const struct tcp_conn_stats *st);
+/*
+ * --follow: runs the rules over one connection snapshot (open or ended)
+ * and passes each finding not shown before for this connection (fw) to
+ * emit. Returns the number emitted, or negative errno (err set). A clean
+ * connection costs no rule run.
+ */
+int analyze_follow_conn(struct tcp_follow *fw, const struct engine *eng,
+			const struct tcp_conn_stats *st,
+			void (*emit)(void *ctx, const struct finding *f),
+			void *ctx, struct nd_err *err);
 /* --stream / --flow: every packet of the connection with its analysis. */
 int analyze_drill_packets(struct analyze_ctx *a, struct report *rep,
 			  const struct tcp_conn_stats *st);

@@ -13,6 +13,7 @@
 
 #include "cmd/cmd.h"
 #include "core/textesc.h"
+#include "output/sink.h"
 
 const char *const cli_exit_code_help =
 	"Exit status:\n"
@@ -73,6 +74,7 @@ void cli_sigbus_install(void)
 
 enum {
 	OPT_JSON = 1000,
+	OPT_FORMAT,
 	OPT_MIN_SEV,
 	OPT_IGNORE,
 	OPT_SET,
@@ -98,6 +100,17 @@ int cli_exit_code(enum nd_err_kind kind)
 		break;
 	}
 	return ND_EXIT_RUNTIME;
+}
+
+int cli_conflict(const char *command, const char *a, const char *b,
+		 const char *why)
+{
+	struct nd_err err = { 0 };
+
+	nd_err_set(&err, ND_ERR_USAGE, EINVAL,
+		   "%s: %s and %s cannot be combined (%s)", command, a, b, why);
+	cli_error(&err);
+	return cli_exit_code(err.kind);
 }
 
 /* The message carries file names and settings: escaped, so one line. */
@@ -144,14 +157,6 @@ bad:
 			  opt, s ? s : "");
 }
 
-static bool want_color(void)
-{
-	const char *nc = getenv("NO_COLOR");
-	if (nc && *nc)
-		return false;
-	return isatty(STDOUT_FILENO) == 1;
-}
-
 void cli_print_help(const struct cli_spec *spec)
 {
 	printf("usage: netdx %s %s\n\n%s\n\n", spec->command, spec->usage,
@@ -181,7 +186,8 @@ void cli_print_help(const struct cli_spec *spec)
 		       CLI_MAX_INPUTS, 1000000u, 3600LL, 100000u);
 	}
 	printf("Output:\n"
-	       "  --json             JSON output (schema: docs/json.md)\n"
+	       "  --format FORMAT    output format: text (default), json\n"
+	       "  --json             same as --format json (schema: docs/json.md)\n"
 	       "  --min-severity L   only findings at L or above (info, low, warn, crit)\n"
 	       "  --ignore ID        drop findings with this id (repeatable)\n"
 	       "  --set NAME=VALUE   override a rule threshold (see docs/findings.md)\n"
@@ -235,6 +241,37 @@ static int cli_apply_extra(const struct cli_spec *spec,
 	return 0;
 }
 
+/*
+ * --format NAME and its synonym --json: the same choice given twice must
+ * agree, else the user meant two things.
+ */
+static int set_format(struct cli_opts *o, const char *opt, const char *name,
+		      struct nd_err *err)
+{
+	if (!sink_format_known(name)) {
+		struct sink_formats fm;
+		char names[128];
+		sink_formats_default(&fm);
+		sink_formats_list(&fm, names, sizeof(names));
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "option --format: unknown format '%s' (%s)",
+				  name, names);
+	}
+	if (o->format && strcmp(o->format, name) != 0)
+		return nd_err_set(err, ND_ERR_USAGE, EINVAL,
+				  "%s: conflicting output formats '%s' and '%s' "
+				  "(--json means --format json): give one",
+				  opt, o->format, name);
+	o->format = name;
+	if (strcmp(opt, "--json") == 0)
+		snprintf(o->format_opt, sizeof(o->format_opt), "--json");
+	else
+		snprintf(o->format_opt, sizeof(o->format_opt), "%s %s", opt,
+			 name);
+	o->json = strcmp(name, "json") == 0;
+	return 0;
+}
+
 static int add_input(struct cli_opts *o, const char *path, struct nd_err *err)
 {
 	if (o->n_inputs >= CLI_MAX_INPUTS)
@@ -254,18 +291,20 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 	int ret = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->color = want_color();
 	if (spec->n_extra > 40)
 		return nd_err_set(err, ND_ERR_RUNTIME, EINVAL, "too many options");
 
 #define LOPT(n, a, v) lopts[nl++] = (struct option){ n, a, NULL, v }
 	LOPT("help", no_argument, 'h');
 	LOPT("json", no_argument, OPT_JSON);
+	LOPT("format", required_argument, OPT_FORMAT);
 	LOPT("min-severity", required_argument, OPT_MIN_SEV);
 	LOPT("ignore", required_argument, OPT_IGNORE);
 	LOPT("set", required_argument, OPT_SET);
 	LOPT("config", required_argument, OPT_CONFIG);
-	ns += (size_t)snprintf(sopts + ns, sizeof(sopts) - ns, "+h");
+	/* No leading '+': options may follow file names (GNU permutation);
+	 * "--" still ends them. */
+	ns += (size_t)snprintf(sopts + ns, sizeof(sopts) - ns, "h");
 	if (spec->packet_source) {
 		LOPT("max-flows", required_argument, OPT_MAX_FLOWS);
 		LOPT("idle-timeout", required_argument, OPT_IDLE);
@@ -325,7 +364,10 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 			o->write = optarg;
 			break;
 		case OPT_JSON:
-			o->json = true;
+			ret = set_format(o, "--json", "json", err);
+			break;
+		case OPT_FORMAT:
+			ret = set_format(o, "--format", optarg, err);
 			break;
 		case OPT_MIN_SEV:
 			o->min_severity = optarg;
@@ -421,6 +463,8 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 	}
 	if (o->help)
 		return 0;
+	if (!o->format)
+		o->format = "text";
 	if (spec->packet_source) {
 		if (o->iface && o->n_inputs)
 			return nd_err_set(err, ND_ERR_USAGE, EINVAL,

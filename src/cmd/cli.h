@@ -23,7 +23,9 @@ struct cli_opts {
 	uint64_t count;	    /* -c */
 	double duration;    /* -d */
 	const char *write;  /* -w */
-	bool json;	    /* --json */
+	const char *format; /* --format NAME (--json: "json"); default "text" */
+	bool json;	    /* format is "json" */
+	char format_opt[40]; /* "--json" or "--format NAME", as given */
 	const char *min_severity;     /* --min-severity */
 	const char *ignore[CLI_MAX_IGNORE]; /* --ignore ID */
 	size_t n_ignore;
@@ -31,7 +33,6 @@ struct cli_opts {
 	size_t n_set;
 	const char *config; /* --config FILE */
 	bool help;
-	bool color;	    /* decided from TTY and NO_COLOR */
 	size_t max_flows;   /* --max-flows */
 	double idle_timeout; /* --idle-timeout SECONDS */
 	size_t max_evidence; /* --max-evidence (0: the store's default) */
@@ -75,6 +76,12 @@ void cli_print_help(const struct cli_spec *spec);
  */
 int cli_begin(const struct cli_spec *spec, int argc, char **argv,
 	      struct cli_opts *o);
+/*
+ * Options that cannot be combined: prints "netdx: CMD: A and B cannot be
+ * combined (WHY)" and returns the usage exit code.
+ */
+int cli_conflict(const char *command, const char *a, const char *b,
+		 const char *why);
 /* Maps an nd_err kind to the documented exit code. */
 int cli_exit_code(enum nd_err_kind kind);
 /* Prints "netdx: <msg>" to stderr (one line). */

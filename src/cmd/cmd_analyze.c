@@ -540,6 +540,8 @@ static void drill_frame(struct analyze_ctx *a, const struct pipeline_frame *pf)
 	}
 }
 
+static void follow_emit(void *ctx, const struct finding *f);
+
 /* --follow: one connection snapshot (open or ended) through the rules. */
 static void follow_conn(struct analyze_ctx *a,
 			const struct tcp_conn_stats *st)
@@ -547,7 +549,8 @@ static void follow_conn(struct analyze_ctx *a,
 	struct nd_err err = { 0 };
 
 	if (a->fw && want_stream(a, st->stream) &&
-	    tcp_follow_conn(a->fw, st, &err) == -ENOMEM)
+	    analyze_follow_conn(a->fw, &a->pc->eng, st, follow_emit, a,
+				&err) == -ENOMEM)
 		a->oom = true;
 }
 
@@ -558,7 +561,7 @@ static void follow_snap(void *ctx, const struct flow *f,
 	follow_conn(ctx, st);
 }
 
-/* Engine on_finding path (deduplicated by tcp_follow): print it now. */
+/* A finding not shown before for its connection: print it now. */
 static void follow_emit(void *ctx, const struct finding *f)
 {
 	struct analyze_ctx *a = ctx;
@@ -586,7 +589,7 @@ static void on_frame(void *ctx, const struct pipeline_frame *pf)
 		}
 		/* The runner's engine (rules, thresholds, filter) is set. */
 		if (a->follow) {
-			a->fw = tcp_follow_new(&a->pc->eng, follow_emit, a);
+			a->fw = tcp_follow_new();
 			if (!a->fw)
 				a->oom = true;
 		}
@@ -672,6 +675,16 @@ static const struct report_col conn_cols[] = {
 	{ "zero_win", COL_U64 },       { "win_full", COL_U64 },
 	{ "end", COL_STR },
 };
+
+/* Columns a narrow terminal loses first (highest); 0: always shown. */
+static const unsigned char conn_drop[] = {
+	0 /* stream */, 0 /* client */, 0 /* server */, 3 /* duration */,
+	4 /* bytes_cs */, 4 /* bytes_sc */, 6 /* handshake_rtt */,
+	5 /* rtt_avg */, 0 /* retrans */, 7 /* rto */, 8 /* ooo */,
+	8 /* dupack */, 7 /* zero_win */, 9 /* win_full */, 2 /* end */,
+};
+_Static_assert(sizeof(conn_drop) == sizeof(conn_cols) / sizeof(conn_cols[0]),
+	       "one drop rank per column");
 
 static int conn_row(struct rtable *t, const struct tcp_conn_stats *st)
 {
@@ -759,6 +772,8 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (report_set_counter(pc->rep, "tcp_connections", a->totals.conns) < 0)
 		goto nomem;
+	/* analyze judges TCP: a capture without any is no_data, not ok. */
+	report_set_coverage(pc->rep, a->totals.conns, NULL);
 	if (a->rows_omitted &&
 	    report_set_counter(pc->rep, "connections_omitted",
 			       a->rows_omitted) < 0)
@@ -789,6 +804,7 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 			     conn_cols, sizeof(conn_cols) / sizeof(conn_cols[0]));
 	if (!t)
 		goto nomem;
+	rtable_set_drop(t, conn_drop);
 	for (size_t i = 0; i < a->nc; i++) {
 		if (!a->all && tcp_conn_problem_score(&a->conns[i]) == 0 &&
 		    i >= 5)
@@ -856,12 +872,17 @@ int cmd_analyze(int argc, char **argv)
 		cli_error(&err);
 		return cli_exit_code(err.kind);
 	}
-	if (a.frames && a.fields) {
-		nd_err_set(&err, ND_ERR_USAGE, EINVAL,
-			   "analyze: --frames and --fields are exclusive");
-		cli_error(&err);
-		return cli_exit_code(err.kind);
-	}
+	if (a.frames && a.fields)
+		return cli_conflict("analyze", "--frames", "--fields",
+				    "two line formats");
+	if (a.have_stream && a.by_flow)
+		return cli_conflict("analyze", "--stream", "--flow",
+				    "each picks the one connection to show");
+	/* The parity lines have one format of their own. */
+	if ((a.frames || a.fields) && strcmp(o.format, "text") != 0)
+		return cli_conflict("analyze", a.frames ? "--frames" : "--fields",
+				    o.format_opt,
+				    "it prints its own tab-separated lines");
 	if (a.frames || a.fields) {
 		/* The parity interface: no findings stream, no extract. */
 		a.follow = false;
@@ -904,14 +925,12 @@ int cmd_analyze(int argc, char **argv)
 		pc.limits = &file_po.limits;
 	}
 	if (a.follow) {
-		struct sink_opts so = { .out = stdout, .follow = true };
+		struct sink_opts so;
 
 		pc.json_lines = true;
-		so.is_tty = isatty(fileno(stdout));
-		so.no_color_env = getenv("NO_COLOR");
-		so.term_env = getenv("TERM");
-		so.color = o.color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
-		a.fsink = sink_new(o.json ? "json" : "text", &so, &err);
+		packet_cmd_sink_opts(&so);
+		so.follow = true;
+		a.fsink = sink_new(o.format, &so, &err);
 		if (!a.fsink) {
 			cli_error(&err);
 			return cli_exit_code(err.kind);

@@ -668,7 +668,7 @@ static const struct report_col flow_cols[] = {
 	{ "proto", COL_STR },	     { "a", COL_ADDR },
 	{ "b", COL_ADDR },	     { "pkts_ab", COL_U64 },
 	{ "bytes_ab", COL_U64 },     { "pkts_ba", COL_U64 },
-	{ "bytes_ba", COL_U64 },     { "start", COL_DURATION },
+	{ "bytes_ba", COL_U64 },     { "start", COL_OFFSET },
 	{ "duration", COL_DURATION }, { "state", COL_STR },
 	{ "conv", COL_U64 },
 	/* --tcp only (per-connection TCP statistics). */
@@ -677,6 +677,15 @@ static const struct report_col flow_cols[] = {
 	{ "ended", COL_STR },
 };
 #define FLOW_COLS_BASE 11
+/* Columns a narrow terminal loses first (highest); 0: always shown. */
+static const unsigned char flow_drop[] = {
+	1 /* proto */, 0 /* a */, 0 /* b */, 4 /* pkts_ab */, 0 /* bytes_ab */,
+	4 /* pkts_ba */, 0 /* bytes_ba */, 6 /* start */, 2 /* duration */,
+	0 /* state */, 5 /* conv */, 7 /* hs_rtt */, 3 /* retrans */,
+	8 /* dup_acks */, 9 /* zero_win_time */, 10 /* ended */,
+};
+_Static_assert(sizeof(flow_drop) == sizeof(flow_cols) / sizeof(flow_cols[0]),
+	       "one drop rank per column");
 
 /* IP fragments: datagrams are counted where they complete (docs/flows.md). */
 static int add_reasm_counters(struct packet_cmd *pc)
@@ -754,6 +763,7 @@ static int fill_row(void *ctx, size_t i, struct rtable *t)
 static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
 	struct flows_ctx *c = ctx;
+	struct rtable *t;
 
 	if (c->oom)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
@@ -761,10 +771,14 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 		goto nomem;
 	if (add_reasm_counters(pc) < 0)
 		goto nomem;
+	/* Its verdict must not read as a TCP all-clear. */
+	report_set_coverage(pc->rep, pipeline_frames(pc->p),
+			    "capture checks only (flows does not analyse "
+			    "TCP: run netdx analyze)");
 	if (c->rows_omitted &&
 	    report_set_counter(pc->rep, "rows_omitted", c->rows_omitted) < 0)
 		goto nomem;
-	if (!report_add_lazy_table(pc->rep, c->rows_omitted ?
+	t = report_add_lazy_table(pc->rep, c->rows_omitted ?
 				   "flows (the first conversations to end; the "
 				   "rest, beyond --max-rows, counted in "
 				   "rows_omitted)" : "flows",
@@ -772,8 +786,10 @@ static int fill_report(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 				   c->only_tcp ? sizeof(flow_cols) /
 							 sizeof(flow_cols[0])
 					       : FLOW_COLS_BASE,
-				   c->n_out, fill_row, c))
+				   c->n_out, fill_row, c);
+	if (!t)
 		goto nomem;
+	rtable_set_drop(t, flow_drop);
 	return 0;
 nomem:
 	return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
@@ -845,6 +861,11 @@ int cmd_flows(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	pc.o = &o;
+	if (c.tsv && strcmp(o.format, "text") != 0) {
+		ctx_free(&c);
+		return cli_conflict("flows", "--tsv", o.format_opt,
+				    "--tsv is its own output format");
+	}
 	if (!c.max_rows && o.iface)
 		c.max_rows = FLOWS_LIVE_MAX_ROWS;
 	/* Statistics need the TCP analysis; --tsv stays as it always was. */

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "output/report_rules.h"
 #include "output/sink.h"
 
 static int setup_rules(struct packet_cmd *pc, struct nd_err *err)
@@ -180,19 +182,31 @@ static int stdout_check(struct packet_cmd *pc, struct nd_err *err)
 	return 0;
 }
 
+void packet_cmd_sink_opts(struct sink_opts *so)
+{
+	struct winsize ws;
+
+	memset(so, 0, sizeof(*so));
+	so->out = stdout;
+	so->color = SINK_COLOR_AUTO;
+	so->is_tty = isatty(fileno(stdout)) == 1;
+	so->no_color_env = getenv("NO_COLOR");
+	so->term_env = getenv("TERM");
+	so->columns_env = getenv("COLUMNS");
+	if (so->is_tty && ioctl(fileno(stdout), TIOCGWINSZ, &ws) == 0)
+		so->tty_columns = ws.ws_col;
+}
+
 static int render(struct packet_cmd *pc, struct nd_err *err)
 {
 	const struct cli_opts *o = pc->o;
-	struct sink_opts so = { .out = stdout };
+	struct sink_opts so;
 	struct sink *s;
 	int ret;
 
-	so.is_tty = isatty(fileno(stdout));
-	so.no_color_env = getenv("NO_COLOR");
-	so.term_env = getenv("TERM");
-	so.color = o->color ? SINK_COLOR_AUTO : SINK_COLOR_NEVER;
+	packet_cmd_sink_opts(&so);
 	so.follow = pc->json_lines && o->json;
-	s = sink_new(o->json ? "json" : "text", &so, err);
+	s = sink_new(o->format, &so, err);
 	if (!s)
 		return -EINVAL;
 	ret = sink_render(s, pc->rep);
@@ -231,7 +245,7 @@ int packet_cmd_run(struct packet_cmd *pc)
 		nd_err_set(&err, ND_ERR_RUNTIME, -ret, "out of memory");
 		goto fail;
 	}
-	ret = engine_run(&pc->eng, pc->ev, pc->rep, &err);
+	ret = report_run_engine(pc->rep, &pc->eng, pc->ev, NULL, NULL, &err);
 	if (ret < 0)
 		goto fail;
 	/* Machine modes print instead of the report, after the rules ran:
@@ -249,6 +263,7 @@ int packet_cmd_run(struct packet_cmd *pc)
 			if (ret < 0)
 				goto fail;
 		}
+		report_finalize(pc->rep);
 		ret = render(pc, &err);
 		if (ret < 0)
 			goto fail;

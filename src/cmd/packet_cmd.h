@@ -50,4 +50,8 @@ struct packet_cmd {
  */
 int packet_cmd_run(struct packet_cmd *pc);
 
+struct sink_opts;
+/* Sink options from the environment: stdout, TTY, NO_COLOR, TERM, width. */
+void packet_cmd_sink_opts(struct sink_opts *so);
+
 #endif

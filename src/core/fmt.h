@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Hand-rolled decimal formatting for hot output paths (no printf). */
+/* Hand-rolled number and duration formatting for hot output paths (no printf). */
 #ifndef NETDX_CORE_FMT_H
 #define NETDX_CORE_FMT_H
 
@@ -27,5 +27,15 @@ static inline size_t fmt_dec(char *p, uint64_t v)
 		p[i] = (char)('0' + v % 10);
 	return n;
 }
+
+/*
+ * A duration with its unit and about three significant digits, the one
+ * format of every human-readable time: "0", "750 ns", "56 µs", "2.96 ms",
+ * "14.3 ms", "125 ms", "3.0 s", "3012 s". buf holds >= 32 bytes; returns
+ * the byte length (NUL-terminated). Integer arithmetic only (table cells).
+ */
+size_t fmt_duration(char *buf, int64_t ns);
+/* Display columns of fmt_duration's text ("µ" is two bytes, one column). */
+size_t fmt_duration_width(const char *buf, size_t len);
 
 #endif

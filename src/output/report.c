@@ -41,6 +41,7 @@ struct rtable {
 	struct rcell *cells; /* nrows * ncols; NULL for a lazy table */
 	struct arena_blk *arena;
 	struct rtable_lazy *lazy; /* NULL: cells hold every row */
+	const unsigned char *drop; /* rtable_set_drop; NULL: keep all */
 };
 
 struct report {
@@ -58,6 +59,9 @@ struct report {
 	size_t n_findings, cap_findings;
 	struct rtable **tables;
 	size_t n_tables;
+	uint64_t analysed;	   /* report_set_coverage */
+	bool coverage_set;	   /* else: analysed = frames */
+	const char *coverage_note; /* literal or NULL */
 };
 
 static char *dupstr(const char *s)
@@ -215,21 +219,105 @@ int report_add_error(struct report *r, const char *source, const char *file,
 	return 0;
 }
 
-int report_set_counter(struct report *r, const char *name, uint64_t value)
+static struct report_counter *counter_get(struct report *r, const char *name)
 {
-	for (size_t i = 0; i < r->n_counters; i++) {
-		if (strcmp(r->counters[i].name, name) == 0) {
-			r->counters[i].value = value;
-			return 0;
-		}
-	}
+	for (size_t i = 0; i < r->n_counters; i++)
+		if (strcmp(r->counters[i].name, name) == 0)
+			return &r->counters[i];
 	char *s = dupstr(name);
 	if (!s || grow(&r->counters, r->n_counters, sizeof(*r->counters)) < 0) {
 		free(s);
-		return -ENOMEM;
+		return NULL;
 	}
-	r->counters[r->n_counters++] = (struct report_counter){ s, value };
+	r->counters[r->n_counters] = (struct report_counter){
+		.name = s, .kind = REPORT_COUNTER, .unit = ""
+	};
+	return &r->counters[r->n_counters++];
+}
+
+int report_set_counter(struct report *r, const char *name, uint64_t value)
+{
+	struct report_counter *c = counter_get(r, name);
+	if (!c)
+		return -ENOMEM;
+	c->value = value;
 	return 0;
+}
+
+int report_set_counter_meta(struct report *r, const char *name,
+			    uint64_t value, enum report_counter_kind kind,
+			    const char *unit, const struct report_label *labels,
+			    size_t n_labels)
+{
+	struct report_counter *c = counter_get(r, name);
+	if (!c)
+		return -ENOMEM;
+	if (n_labels > REPORT_MAX_LABELS)
+		n_labels = REPORT_MAX_LABELS;
+	c->value = value;
+	c->kind = kind;
+	c->unit = unit ? unit : "";
+	c->n_labels = n_labels;
+	for (size_t i = 0; i < n_labels; i++)
+		c->labels[i] = labels[i];
+	return 0;
+}
+
+void report_set_coverage(struct report *r, uint64_t analysed,
+			 const char *note)
+{
+	r->analysed = analysed;
+	r->coverage_set = true;
+	r->coverage_note = note;
+}
+
+const char *report_coverage_note(const struct report *r)
+{
+	return r->coverage_note;
+}
+
+static uint64_t counter_value(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_counters; i++)
+		if (strcmp(r->counters[i].name, name) == 0)
+			return r->counters[i].value;
+	return 0;
+}
+
+enum report_verdict report_verdict(const struct report *r)
+{
+	int worst = report_worst_severity(r);
+	bool unavailable = false;
+	for (size_t i = 0; i < r->n_sources; i++)
+		unavailable |= !r->sources[i].available;
+	if (r->n_errors || unavailable)
+		return VERDICT_INCOMPLETE;
+	if (worst == SEV_CRIT)
+		return VERDICT_CRITICAL;
+	if (worst == SEV_WARN)
+		return VERDICT_DEGRADED;
+	/* Nothing of what the command analyses: notes about the capture
+	 * must not read as an all-clear. */
+	uint64_t analysed = r->coverage_set ? r->analysed
+					    : counter_value(r, "frames");
+	if (!analysed)
+		return VERDICT_NO_DATA;
+	return VERDICT_OK;
+}
+
+const char *report_verdict_name(enum report_verdict v)
+{
+	static const char *const names[] = { "ok", "degraded", "critical",
+					     "incomplete", "no_data" };
+	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+size_t report_note_count(const struct report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		n += r->findings[i]->severity < SEV_WARN;
+	return n;
 }
 
 int report_add_finding(struct report *r, struct finding *f)
@@ -261,7 +349,7 @@ static int finding_cmp(const void *pa, const void *pb)
 	return strcmp(a->id, b->id);
 }
 
-void report_rank(struct report *r)
+void report_finalize(struct report *r)
 {
 	if (r->n_findings > 1)
 		qsort(r->findings, r->n_findings, sizeof(*r->findings),
@@ -375,7 +463,9 @@ static struct rcell *last_cell(struct rtable *t, size_t col, enum col_type ty)
 	/* A value of the wrong type in a column is a bug in the command. */
 	assert(t->cols[col].type == ty ||
 	       (ty == COL_I64 && (t->cols[col].type == COL_TIME ||
-				  t->cols[col].type == COL_DURATION)));
+				  t->cols[col].type == COL_DURATION ||
+				  t->cols[col].type == COL_OFFSET)) ||
+	       (ty == COL_DURATION && t->cols[col].type == COL_OFFSET));
 	struct rcell *c = &t->cells[(t->nrows - 1) * t->ncols + col];
 	c->set = true;
 	return c;
@@ -632,6 +722,16 @@ const struct rcell *rtable_cell(const struct rtable *t, size_t row, size_t col)
 		return NULL;
 	cells = rtable_row(t, row);
 	return cells ? &cells[col] : NULL;
+}
+
+void rtable_set_drop(struct rtable *t, const unsigned char *drop)
+{
+	t->drop = drop;
+}
+
+unsigned rtable_col_drop(const struct rtable *t, size_t col)
+{
+	return t->drop && col < t->ncols ? t->drop[col] : 0;
 }
 
 const char *report_command(const struct report *r) { return r->command; }

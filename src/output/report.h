@@ -20,6 +20,10 @@ enum col_type {
 	COL_TIME,     /* int64 ns since the epoch */
 	COL_DURATION, /* int64 ns */
 	COL_ADDR,     /* IP address with optional port, stored formatted */
+	/* int64 ns since the capture's start (set with rtable_set_duration):
+	 * JSON as a duration; text keeps microseconds ("5.012941 s") where a
+	 * duration shows three digits ("3.0 s"). */
+	COL_OFFSET,
 };
 
 struct report_col {
@@ -60,9 +64,37 @@ struct report_error {
 	char *message;	 /* the one-line error, as printed on stderr */
 };
 
+/*
+ * Counter metadata (for sinks such as Prometheus; JSON's `counters` object
+ * shows name and value only). A counter only grows during a run; a gauge is
+ * a level (e.g. flows held at the end).
+ */
+enum report_counter_kind { REPORT_COUNTER = 0, REPORT_GAUGE };
+
+#define REPORT_MAX_LABELS 4
+struct report_label {
+	const char *key, *value; /* literals or strings outliving the report */
+};
+
 struct report_counter {
 	char *name;
 	uint64_t value;
+	enum report_counter_kind kind;
+	const char *unit; /* literal: "frames", "flows", "findings", ... */
+	size_t n_labels;
+	struct report_label labels[REPORT_MAX_LABELS];
+};
+
+/*
+ * The one verdict contract (docs/json.md "summary"). A verdict covers only
+ * what the command analysed (report_set_coverage).
+ */
+enum report_verdict {
+	VERDICT_OK = 0,	   /* nothing at warn or above (notes may exist) */
+	VERDICT_DEGRADED,  /* a warn finding */
+	VERDICT_CRITICAL,  /* a crit finding */
+	VERDICT_INCOMPLETE, /* an input error or a source that could not run */
+	VERDICT_NO_DATA,   /* nothing this command analyses was in the input */
 };
 
 struct report *report_new(const char *command);
@@ -84,11 +116,38 @@ int report_add_error(struct report *r, const char *source, const char *file,
 		     bool has_offset, uint64_t offset, const char *message);
 /* Sets (or replaces) a named counter ("frames", "flows", ...). */
 int report_set_counter(struct report *r, const char *name, uint64_t value);
+/*
+ * Sets a counter with its metadata: kind, unit (a literal) and labels
+ * (copied by value; keys and values must outlive the report).
+ */
+int report_set_counter_meta(struct report *r, const char *name,
+			    uint64_t value, enum report_counter_kind kind,
+			    const char *unit, const struct report_label *labels,
+			    size_t n_labels);
+
+/*
+ * What the verdict covers. analysed: how many of the things the command
+ * analyses were in the input (0 = no_data). note: a literal naming what the
+ * command does not check (NULL: nothing to say), shown with the verdict.
+ */
+void report_set_coverage(struct report *r, uint64_t analysed,
+			 const char *note);
+const char *report_coverage_note(const struct report *r);
+/* The verdict (after report_finalize). */
+enum report_verdict report_verdict(const struct report *r);
+/* "ok", "degraded", "critical", "incomplete", "no_data". */
+const char *report_verdict_name(enum report_verdict v);
+/* Findings below warn (the notes of an ok verdict). */
+size_t report_note_count(const struct report *r);
 
 /* Takes ownership of f (freed on failure too). 0 or -ENOMEM. */
 int report_add_finding(struct report *r, struct finding *f);
-/* Sorts findings: severity (crit first), impact (high first), then id. */
-void report_rank(struct report *r);
+/*
+ * The last step before rendering, called once by the command runner: ranks
+ * findings (severity, crit first; impact, high first; then id). Sinks only
+ * read the report.
+ */
+void report_finalize(struct report *r);
 /* Worst severity among findings, or -1 when there are none. */
 int report_worst_severity(const struct report *r);
 /* Number of findings at each severity (array of SEV_COUNT). */
@@ -142,6 +201,15 @@ int rtable_status(const struct rtable *t);
  * NUL); returns the length. Exposed for tests.
  */
 size_t report_fmt_ipv6(char *p, const uint8_t a[16]);
+
+/*
+ * Text output narrower than the table: drop[c] 0 = column c always shown,
+ * else it may be left out, higher values first (JSON has every column).
+ * drop has the table's ncols entries and must outlive the report (a const
+ * table). Without it every column is shown.
+ */
+void rtable_set_drop(struct rtable *t, const unsigned char *drop);
+unsigned rtable_col_drop(const struct rtable *t, size_t col);
 
 const char *rtable_name(const struct rtable *t);
 size_t rtable_ncols(const struct rtable *t);

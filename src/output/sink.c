@@ -7,37 +7,76 @@
 #include <string.h>
 #include <time.h>
 
-bool sink_use_color(const struct sink_opts *o)
+/* The product's formats: adding one is a file and a line here. */
+static const struct sink_ops *const FORMATS[] = { &SINK_TEXT, &SINK_JSON };
+
+void sink_formats_default(struct sink_formats *fm)
 {
-	switch (o->color) {
-	case SINK_COLOR_ALWAYS:
-		return true;
-	case SINK_COLOR_NEVER:
-		return false;
-	default:
-		/* no-color.org: any non-empty NO_COLOR disables colour; a
-		 * dumb terminal cannot show it. */
-		return o->is_tty && !(o->no_color_env && o->no_color_env[0]) &&
-		       !(o->term_env && strcmp(o->term_env, "dumb") == 0);
+	memset(fm, 0, sizeof(*fm));
+	for (size_t i = 0; i < sizeof(FORMATS) / sizeof(FORMATS[0]); i++)
+		fm->ops[fm->n++] = FORMATS[i];
+}
+
+const struct sink_ops *sink_formats_find(const struct sink_formats *fm,
+					 const char *name)
+{
+	for (size_t i = 0; name && i < fm->n; i++)
+		if (strcmp(fm->ops[i]->name, name) == 0)
+			return fm->ops[i];
+	return NULL;
+}
+
+int sink_formats_add(struct sink_formats *fm, const struct sink_ops *ops)
+{
+	if (sink_formats_find(fm, ops->name))
+		return -EEXIST;
+	if (fm->n >= SINK_MAX_FORMATS)
+		return -E2BIG;
+	fm->ops[fm->n++] = ops;
+	return 0;
+}
+
+void sink_formats_list(const struct sink_formats *fm, char *buf, size_t n)
+{
+	size_t o = 0;
+	if (n)
+		buf[0] = 0;
+	for (size_t i = 0; i < fm->n && o < n; i++) {
+		int w = snprintf(buf + o, n - o, "%s%s", i ? ", " : "",
+				 fm->ops[i]->name);
+		if (w < 0)
+			break;
+		o += (size_t)w;
 	}
 }
 
-struct sink *sink_new(const char *format, const struct sink_opts *opts,
-		      struct nd_err *err)
+bool sink_format_known(const char *name)
 {
-	const struct sink_ops *ops = NULL;
-	if (format && strcmp(format, "text") == 0)
-		ops = &SINK_TEXT;
-	else if (format && strcmp(format, "json") == 0)
-		ops = &SINK_JSON;
+	struct sink_formats fm;
+	sink_formats_default(&fm);
+	return sink_formats_find(&fm, name) != NULL;
+}
+
+struct sink *sink_new_in(const struct sink_formats *fm, const char *format,
+			 const struct sink_opts *opts, struct nd_err *err)
+{
+	struct sink_formats def;
+	if (!fm) {
+		sink_formats_default(&def);
+		fm = &def;
+	}
+	const struct sink_ops *ops = sink_formats_find(fm, format);
 	if (!ops) {
+		char names[128];
+		sink_formats_list(fm, names, sizeof(names));
 		nd_err_set(err, ND_ERR_USAGE, EINVAL,
-			   "unknown output format '%s' (text, json)",
-			   format ? format : "");
+			   "unknown output format '%s' (%s)",
+			   format ? format : "", names);
 		return NULL;
 	}
 	struct sink *s = calloc(1, sizeof(*s));
-	if (!s) {
+	if (!s || (ops->size && !(s->priv = calloc(1, ops->size)))) {
+		free(s);
 		nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -47,12 +86,30 @@ struct sink *sink_new(const char *format, const struct sink_opts *opts,
 		s->opts.out = stdout;
 	if (!s->opts.top_n)
 		s->opts.top_n = 10;
-	s->color = ops == &SINK_TEXT && sink_use_color(&s->opts);
+	int rc = ops->init ? ops->init(s) : 0;
+	if (rc < 0) {
+		free(s->priv);
+		free(s);
+		nd_err_set(err, ND_ERR_RUNTIME, -rc, "%s output: %s", ops->name,
+			   strerror(-rc));
+		return NULL;
+	}
 	return s;
+}
+
+struct sink *sink_new(const char *format, const struct sink_opts *opts,
+		      struct nd_err *err)
+{
+	return sink_new_in(NULL, format, opts, err);
 }
 
 void sink_free(struct sink *s)
 {
+	if (!s)
+		return;
+	if (s->ops->free)
+		s->ops->free(s);
+	free(s->priv);
 	free(s);
 }
 
@@ -66,15 +123,15 @@ int sink_finding(struct sink *s, const struct finding *f)
 	return s->ops->finding ? s->ops->finding(s, f) : 0;
 }
 
-int sink_end(struct sink *s, struct report *r)
+int sink_end(struct sink *s, const struct report *r)
 {
-	int rc = s->ops->end ? s->ops->end(s, r) : 0;
+	int rc = s->ops->render ? s->ops->render(s, r) : 0;
 	if (!rc && (fflush(s->opts.out) != 0 || ferror(s->opts.out)))
 		rc = -EIO;
 	return rc;
 }
 
-int sink_render(struct sink *s, struct report *r)
+int sink_render(struct sink *s, const struct report *r)
 {
 	int rc = sink_begin(s, r);
 	return rc ? rc : sink_end(s, r);

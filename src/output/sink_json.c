@@ -164,15 +164,6 @@ static int put_kv(FILE *out, bool first, const char *key,
 	return 0;
 }
 
-static const char *verdict_name(const struct report *r, int worst)
-{
-	return report_error_count(r) ? "incomplete"
-	       : worst == SEV_CRIT ? "critical"
-	       : worst == SEV_WARN ? "degraded"
-	       : worst >= 0	   ? "ok_with_notes"
-				   : "ok";
-}
-
 static struct json_object *jcell(const struct report_col *col,
 				 const struct rcell *c)
 {
@@ -183,7 +174,8 @@ static struct json_object *jcell(const struct report_col *col,
 	case COL_I64: return json_object_new_int64(c->v.i);
 	case COL_F64: return jdouble(c->v.d, 10);
 	case COL_TIME: return jtime(c->v.i);
-	case COL_DURATION: return jdouble((double)c->v.i / 1e9, -9);
+	case COL_DURATION:
+	case COL_OFFSET: return jdouble((double)c->v.i / 1e9, -9);
 	default: return jstr(c->v.s);
 	}
 }
@@ -200,14 +192,16 @@ static int put_table(FILE *out, const struct rtable *t, const char *nl)
 	struct json_object *cols = json_object_new_array();
 	static const char *const TYPES[] = { "string", "u64", "i64", "double",
 					     "timestamp", "duration",
-					     "address" };
+					     "address", "duration" };
 	for (size_t c = 0; c < nc; c++) {
 		const struct report_col *col = rtable_col(t, c);
 		struct json_object *co = json_object_new_object();
 		json_object_object_add(co, "name", jstr(col->name));
 		json_object_object_add(co, "type",
 				       json_object_new_string(
-					       (unsigned)col->type < 7
+					       (unsigned)col->type <
+							       sizeof(TYPES) /
+								       sizeof(TYPES[0])
 						       ? TYPES[col->type]
 						       : "string"));
 		json_object_array_add(cols, co);
@@ -230,12 +224,6 @@ static int put_table(FILE *out, const struct rtable *t, const char *nl)
 	return rtable_status(t); /* a lazy table's failed row */
 }
 
-static int json_begin(struct sink *s, const struct report *r)
-{
-	s->state = 0;
-	return 0;
-}
-
 /* --follow: JSON Lines, one {"type":"finding"} object per line. */
 static int json_finding(struct sink *s, const struct finding *f)
 {
@@ -247,13 +235,12 @@ static int json_finding(struct sink *s, const struct finding *f)
 	return fflush(out) ? -EIO : 0;
 }
 
-static int json_end(struct sink *s, struct report *r)
+static int json_render(struct sink *s, const struct report *r)
 {
 	FILE *out = s->opts.out;
 	const char *nl = s->opts.follow ? "" : "\n";
 	int64_t t0, t1;
 	size_t c[SEV_COUNT];
-	report_rank(r);
 	report_times(r, &t0, &t1);
 	report_count_by_severity(r, c);
 	int worst = report_worst_severity(r);
@@ -284,7 +271,7 @@ static int json_end(struct sink *s, struct report *r)
 	put_kv(out, false, "sources", srcs);
 
 	struct json_object *sum = json_object_new_object();
-	json_object_object_add(sum, "verdict", json_object_new_string(verdict_name(r, worst)));
+	json_object_object_add(sum, "verdict", json_object_new_string(report_verdict_name(report_verdict(r))));
 	json_object_object_add(sum, "worst_severity",
 			       worst >= 0 ? json_object_new_string(severity_name(worst))
 					  : NULL);
@@ -295,6 +282,11 @@ static int json_end(struct sink *s, struct report *r)
 		json_object_object_add(by, severity_name(i),
 				       json_object_new_uint64(c[i]));
 	json_object_object_add(sum, "by_severity", by);
+	json_object_object_add(sum, "notes",
+			       json_object_new_uint64(report_note_count(r)));
+	json_object_object_add(sum, "covers", report_coverage_note(r)
+						      ? jstr(report_coverage_note(r))
+						      : NULL);
 	put_kv(out, false, "summary", sum);
 
 	struct json_object *errs = json_object_new_array();
@@ -347,7 +339,6 @@ static int json_end(struct sink *s, struct report *r)
 
 const struct sink_ops SINK_JSON = {
 	.name = "json",
-	.begin = json_begin,
 	.finding = json_finding,
-	.end = json_end,
+	.render = json_render,
 };

@@ -20,7 +20,7 @@ static const struct catalog_entry CATALOG[] = {
 			 "of a packet already in the capture: {exact} identical "
 			 "records (same timestamp and bytes, as when a file was "
 			 "merged twice) and {near} copies of the same IP packet "
-			 "seen again within {window_ms} ms (as when one packet is "
+			 "seen again within {window_ms:ms} (as when one packet is "
 			 "captured on two interfaces or on \"any\"). Copies are "
 			 "not real traffic: TCP analysis sees them as "
 			 "retransmissions, so they inflate retransmission and "
@@ -36,8 +36,9 @@ static const struct catalog_entry CATALOG[] = {
 		.id = "capture.time_backwards",
 		.severity = SEV_LOW,
 		.title = "Timestamps go backwards",
-		.cause = "The capture time went backwards {count} times; the "
-			 "largest step back was {max_step_ms} ms. Either the file "
+		.cause = "The capture time went backwards {count} "
+			 "{count|time|times}; the largest step back was "
+			 "{max_step_ms:ms}. Either the file "
 			 "was concatenated or merged out of order, or several "
 			 "capture queues/CPUs stamped packets independently. Time "
 			 "differences (RTT, response time, RTO) measured across "
@@ -174,9 +175,10 @@ static const struct catalog_entry CATALOG[] = {
 		.id = "tcp.rto_stalls",
 		.severity = SEV_WARN,
 		.title = "Retransmission timeouts stalled connections",
-		.cause = "{count} retransmission timeouts stalled data for "
-			 "{total_stall_ms} ms in total (longest {max_stall_ms} "
-			 "ms). A timeout means the sender heard nothing back for "
+		.cause = "{count} retransmission {count|timeout|timeouts} "
+			 "stalled data for "
+			 "{total_stall_ms:ms} in total (longest "
+			 "{max_stall_ms:ms}). A timeout means the sender heard nothing back for "
 			 "at least 200 ms: a whole flight or its ACKs were lost, "
 			 "or the tail of a transfer was lost with nothing after "
 			 "it to trigger fast retransmit.",
@@ -189,8 +191,8 @@ static const struct catalog_entry CATALOG[] = {
 		.id = "tcp.zero_window",
 		.severity = SEV_WARN,
 		.title = "A receiver stopped reading (zero window)",
-		.cause = "A receiver advertised a zero window {count} times "
-			 "(for {total_ms} ms in total): its socket buffer was "
+		.cause = "A receiver advertised a zero window {count} "
+			 "{count|time|times} (for {total_ms:ms} in total): its socket buffer was "
 			 "full because the application did not read fast enough. "
 			 "The sender had to stop and probe ({probes} probes).",
 		.remedy = "Look at the receiving application (blocked, too slow, "
@@ -203,7 +205,7 @@ static const struct catalog_entry CATALOG[] = {
 		.id = "tcp.window_full",
 		.severity = SEV_LOW,
 		.title = "Sender filled the advertised receive window",
-		.cause = "{count} times a sender had exactly as much data in "
+		.cause = "{count} {count|time|times} a sender had exactly as much data in "
 			 "flight as the receiver's window allowed and had to "
 			 "wait. Throughput was limited by the receiver's window, "
 			 "not by the network.",
@@ -230,7 +232,8 @@ static const struct catalog_entry CATALOG[] = {
 		.id = "tcp.closed_port",
 		.severity = SEV_WARN,
 		.title = "Connection attempts to a port nobody listens on",
-		.cause = "{count} connection attempts were answered with a reset "
+		.cause = "{count} connection {count|attempt was|attempts were} "
+			 "answered with a reset "
 			 "straight away: no process listens on the port (or a "
 			 "firewall rejects with tcp-reset).",
 		.remedy = "Start the service or fix the client's address/port; "
@@ -242,7 +245,8 @@ static const struct catalog_entry CATALOG[] = {
 		.id = "tcp.syn_unanswered",
 		.severity = SEV_WARN,
 		.title = "SYNs got no answer at all",
-		.cause = "{count} connection attempts sent SYNs that were never "
+		.cause = "{count} connection {count|attempt|attempts} sent SYNs "
+			 "that were never "
 			 "answered (no SYN-ACK, no reset): the server is down, "
 			 "unreachable, or a firewall drops the SYNs silently.",
 		.remedy = "Check the route to the server, firewall DROP rules on "

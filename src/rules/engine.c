@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Rule engine: runs the rule table over the evidence store, filters, fills the report. */
+/* Rule engine: runs the rule table over the evidence store, filters, hands findings on. */
 #include "rules/engine.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
 
-#include "output/report.h"
 #include "rules/rules.h"
 
 struct rule_ctx {
@@ -105,7 +104,8 @@ int engine_run_rule(const struct rule *r, const struct ev_store *ev,
 
 struct run_state {
 	const struct engine *eng;
-	struct report *rep;
+	engine_out_fn out;
+	void *arg;
 	uint64_t suppressed;
 };
 
@@ -117,15 +117,14 @@ static int run_out(void *arg, struct finding *f)
 		finding_free(f);
 		return 0;
 	}
-	if (rs->eng->on_finding)
-		rs->eng->on_finding(rs->eng->on_finding_arg, f);
-	return report_add_finding(rs->rep, f);
+	return rs->out(rs->arg, f);
 }
 
 int engine_run(const struct engine *eng, const struct ev_store *ev,
-	       struct report *rep, struct nd_err *err)
+	       engine_out_fn out, void *arg, struct engine_result *res,
+	       struct nd_err *err)
 {
-	struct run_state rs = { .eng = eng, .rep = rep };
+	struct run_state rs = { .eng = eng, .out = out, .arg = arg };
 	struct thresholds defaults;
 	const struct thresholds *th = eng->th;
 	if (!th) {
@@ -144,15 +143,7 @@ int engine_run(const struct engine *eng, const struct ev_store *ev,
 					  "rule %s failed: %s", r->id,
 					  strerror(-rc));
 	}
-	int rc = report_set_counter(rep, "findings_suppressed", rs.suppressed);
-	/* A full store folded (or dropped) records: the report says so. */
-	if (!rc && ev_store_folded(ev))
-		rc = report_set_counter(rep, "evidence_aggregated",
-					ev_store_folded(ev));
-	if (!rc && ev_store_dropped(ev))
-		rc = report_set_counter(rep, "evidence_dropped",
-					ev_store_dropped(ev));
-	if (rc < 0)
-		return nd_err_set(err, ND_ERR_RUNTIME, -rc, "out of memory");
+	if (res)
+		res->suppressed = rs.suppressed;
 	return 0;
 }

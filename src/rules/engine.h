@@ -12,7 +12,6 @@
 #include "rules/finding.h"
 #include "evidence/thresholds.h"
 
-struct report;
 struct rule_ctx;
 
 /*
@@ -60,10 +59,19 @@ struct engine {
 	size_t n_rules;
 	const struct thresholds *th;
 	struct engine_filter filter;
-	/* Optional: called for every finding that passes the filter, as it is
-	 * emitted (streaming --follow output), before the report takes it. */
-	void (*on_finding)(void *arg, const struct finding *f);
-	void *on_finding_arg;
+};
+
+/*
+ * Where findings go: called with every finding that passes the filter, as
+ * it is emitted; it owns the finding from then on, even on error. 0 or
+ * negative errno (stops the run). The engine knows no report: the caller
+ * (cmd layer, output/report_rules.h) decides what a finding becomes.
+ */
+typedef int (*engine_out_fn)(void *arg, struct finding *f);
+
+/* What a run counted besides its findings. */
+struct engine_result {
+	uint64_t suppressed; /* findings the filter hid (--min-severity) */
 };
 
 /* Default rule set (rules_default()), thresholds th, an empty filter. */
@@ -71,12 +79,12 @@ void engine_init(struct engine *eng, const struct thresholds *th);
 
 /*
  * Runs every rule whose id is not ignored over ev; findings that pass the
- * filter go to rep (report_add_finding), the others are counted in the
- * report counter "findings_suppressed". Also records "evidence_dropped"
- * when the store hit its cap. 0 or negative errno (err set).
+ * filter go to out(arg, f), the others are freed and counted in
+ * res->suppressed (res may be NULL). 0 or negative errno (err set).
  */
 int engine_run(const struct engine *eng, const struct ev_store *ev,
-	       struct report *rep, struct nd_err *err);
+	       engine_out_fn out, void *arg, struct engine_result *res,
+	       struct nd_err *err);
 
 /* Runs one rule and collects its findings (for unit tests and tools). */
 int engine_run_rule(const struct rule *r, const struct ev_store *ev,

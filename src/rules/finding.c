@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fmt.h"
+
 struct finding *finding_new(const char *id)
 {
 	const struct catalog_entry *e = catalog_lookup(id);
@@ -164,6 +166,37 @@ static char *sb_take(struct sb *b)
 	return b->p;
 }
 
+/*
+ * One template field: "{name}" the number; "{name:ms}" a number of
+ * milliseconds as a duration with its unit (core/fmt.h), so a text agrees
+ * with the tables; "{name|one|other}" the word for the count (1: one).
+ */
+static void explain_field(const struct finding *f, char *name, char *val,
+			  size_t n)
+{
+	char *bar = strchr(name, '|'), *colon = strchr(name, ':');
+	if (bar)
+		*bar = 0;
+	else if (colon)
+		*colon = 0;
+	const struct ev_num *num = finding_num(f, name);
+	if (!num)
+		return;
+	double d = num->type == EV_NUM_I64 ? (double)num->v.i : num->v.d;
+	if (bar) {
+		char *other = strchr(bar + 1, '|');
+		if (!other)
+			return;
+		*other = 0;
+		snprintf(val, n, "%s", d == 1 ? bar + 1 : other + 1);
+	} else if (colon && strcmp(colon + 1, "ms") == 0 && isfinite(d) &&
+		   n >= 32 && fabs(d) < 9e12) {
+		fmt_duration(val, (int64_t)llround(d * 1e6));
+	} else {
+		finding_format_num(num, val, n);
+	}
+}
+
 int finding_explain(struct finding *f, const char *fmt, ...)
 {
 	struct sb b = { 0 };
@@ -182,9 +215,7 @@ int finding_explain(struct finding *f, const char *fmt, ...)
 		if (nl < sizeof(name)) {
 			memcpy(name, open + 1, nl);
 			name[nl] = 0;
-			const struct ev_num *n = finding_num(f, name);
-			if (n)
-				finding_format_num(n, val, sizeof(val));
+			explain_field(f, name, val, sizeof(val));
 		}
 		sb_putn(&b, val, strlen(val));
 		t = close + 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyze/tcp_stats.h"
+#include "core/fmt.h"
 #include "rules/rules.h"
 #include "rules/rules_tcp.h"
 
@@ -433,19 +434,23 @@ int rule_tcp_rto_stalls(struct rule_ctx *ctx, const struct ev_store *ev,
 	finding_set_f64(f, "max_stall_ms", (double)max / 1e6);
 	finding_set_i64(f, "connections", (int64_t)t.flows);
 	for (size_t i = 0; i < t.n && !rc; i++) {
-		char c[160], rtt[48] = "";
+		char c[160], rtt[64] = "", tot[32], mx[32];
 		int64_t srtt = rule_num_i(t.e[i], EVF_SRTT_NS);
+		long long stalls = (long long)rule_num_i(t.e[i], EVF_STALLS);
 
 		conn_name(t.e[i], (int)rule_num_i(t.e[i], EVF_SENDER), c, sizeof(c));
-		if (srtt > 0)
-			snprintf(rtt, sizeof(rtt), " (average RTT %.1f ms)",
-				 (double)srtt / 1e6);
+		/* Durations as in the tables (core/fmt.h), units included. */
+		if (srtt > 0) {
+			char d[32];
+			fmt_duration(d, srtt);
+			snprintf(rtt, sizeof(rtt), " (average RTT %s)", d);
+		}
+		fmt_duration(tot, rule_num_i(t.e[i], EVF_TOTAL_NS));
+		fmt_duration(mx, rule_num_i(t.e[i], EVF_MAX_NS));
 		rc = finding_add_line(
-			f, "%s: %lld stalls, %.0f ms in total, longest %.0f ms "
+			f, "%s: %lld %s, %s in total, longest %s "
 			   "ending at frame %llu%s",
-			c, (long long)rule_num_i(t.e[i], EVF_STALLS),
-			(double)rule_num_i(t.e[i], EVF_TOTAL_NS) / 1e6,
-			(double)rule_num_i(t.e[i], EVF_MAX_NS) / 1e6,
+			c, stalls, stalls == 1 ? "stall" : "stalls", tot, mx,
 			(unsigned long long)ev_first_frame(t.e[i]), rtt);
 	}
 	if (!rc)
@@ -495,16 +500,19 @@ int rule_tcp_zero_window(struct rule_ctx *ctx, const struct ev_store *ev,
 		const struct evidence *x = t.e[i];
 		int r = rule_num_i(x, EVF_RECEIVER) ? 1 : 0;
 
+		char d[32];
+		long long ep = (long long)rule_num_i(x, EVF_EPISODES);
+
 		flow_format_endpoint(&x->scope.flow, r, a, sizeof(a));
 		flow_format_endpoint(&x->scope.flow, !r, b, sizeof(b));
+		fmt_duration(d, rule_num_i(x, EVF_TOTAL_NS));
 		rc = finding_add_line(
 			f, "%s (stream %llu) advertised window 0 to %s %lld "
-			   "times for %.1f ms; %lld probes (%lld Linux 0-byte "
+			   "%s for %s; %lld probes (%lld Linux 0-byte "
 			   "probes, which Wireshark calls Keep-Alive); first "
 			   "at frame %llu",
-			a, (unsigned long long)x->scope.conv_id, b,
-			(long long)rule_num_i(x, EVF_EPISODES),
-			(double)rule_num_i(x, EVF_TOTAL_NS) / 1e6,
+			a, (unsigned long long)x->scope.conv_id, b, ep,
+			ep == 1 ? "time" : "times", d,
 			(long long)rule_num_i(x, EVF_PROBES),
 			(long long)rule_num_i(x, EVF_PROBES_LINUX),
 			(unsigned long long)ev_first_frame(x));
@@ -661,8 +669,9 @@ int rule_tcp_closed_port(struct rule_ctx *ctx, const struct ev_store *ev,
 		char h[64];
 
 		peer_name(&pr.v[i], h, sizeof(h));
-		rc = finding_add_line(f, "refused by host %s: %u attempts", h,
-				      pr.v[i].conns);
+		rc = finding_add_line(f, "refused by host %s: %u attempt%s", h,
+				      pr.v[i].conns,
+				      pr.v[i].conns == 1 ? "" : "s");
 	}
 	finish_refs(f, &t, (uint64_t)n);
 	return finish(ctx, f, rc);
@@ -722,8 +731,10 @@ int rule_tcp_syn_unanswered(struct rule_ctx *ctx, const struct ev_store *ev,
 		frame_list(x, fr, sizeof(fr));
 		if (i == 0)
 			snprintf(first_sched, sizeof(first_sched), "%s", s);
-		rc = finding_add_line(f, "%s: %lld SYNs%s%s;%s", c,
-				      (long long)rule_num_i(x, EVF_ATTEMPTS),
+		long long syns = (long long)rule_num_i(x, EVF_ATTEMPTS);
+
+		rc = finding_add_line(f, "%s: %lld SYN%s%s%s;%s", c, syns,
+				      syns == 1 ? "" : "s",
 				      s[0] ? ", retries at " : "", s, fr);
 	}
 	if (!rc)

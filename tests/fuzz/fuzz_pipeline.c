@@ -10,6 +10,7 @@
 
 #include "analyze/pipeline.h"
 #include "output/report.h"
+#include "output/report_rules.h"
 #include "output/sink.h"
 #include "rules/engine.h"
 
@@ -68,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ev && rep && null && pipeline_new(&p, &po, NULL, &e) == 0 &&
 	    pipeline_open(p, paths, 1, NULL, &e) == 0) {
 		pipeline_run(p, &e);
-		if (engine_run(&eng, ev, rep, &e) == 0) {
+		if (report_run_engine(rep, &eng, ev, NULL, NULL, &e) == 0) {
+			report_finalize(rep);
 			render(rep, "text", null);
 			render(rep, "json", null);
 		}

@@ -5,6 +5,7 @@
 
 #include "analyze/capture_quality.h"
 #include "output/report.h"
+#include "output/report_rules.h"
 #include "rules/rules.h"
 
 /* Ethernet + IPv4 + UDP, 46 bytes; byte 45 varied per packet. */
@@ -98,8 +99,8 @@ Test(capture_quality, replayed_file_is_exact_duplicates_and_time_backwards)
 	struct nd_err err = { 0 };
 	engine_init(&eng, &th);
 	struct report *rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
-	report_rank(rep);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
+	report_finalize(rep);
 	cr_assert_eq(report_finding_count(rep), 2);
 	cr_assert_str_eq(report_finding_at(rep, 0)->id, "capture.duplicate_packets");
 	cr_assert_eq(report_finding_at(rep, 0)->severity, SEV_WARN);
@@ -226,8 +227,8 @@ Test(capture_quality, injected_kernel_drops_and_evictions)
 	struct nd_err err = { 0 };
 	engine_init(&eng, NULL);
 	struct report *rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
-	report_rank(rep);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
+	report_finalize(rep);
 	cr_assert_eq(report_finding_count(rep), 2);
 	const struct finding *f = report_finding_at(rep, 0);
 	cr_assert_str_eq(f->id, "capture.kernel_drops"); /* 2.5% > 0.84% */
@@ -243,7 +244,7 @@ Test(capture_quality, injected_kernel_drops_and_evictions)
 	cq_finish(q, &cs, NULL, st);
 	cr_assert_not_null(find(st, EVK_CAPTURE_KERNEL_DROPS));
 	rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
 	cr_assert_eq(report_finding_count(rep), 0);
 	report_free(rep);
 	ev_store_free(st);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "output/report.h"
+#include "output/report_rules.h"
 #include "rules/engine.h"
 #include "rules/rules.h"
 
@@ -110,8 +111,8 @@ Test(rules, time_backwards_and_min_step)
 	ev_store_add(st, &ev);
 	struct collected c = run_one("capture.time_backwards", st, &th);
 	cr_assert_eq(c.n, 1);
-	cr_assert_not_null(strstr(c.f[0]->explanation, "1 times"));
-	cr_assert_not_null(strstr(c.f[0]->explanation, "44603 ms"),
+	cr_assert_not_null(strstr(c.f[0]->explanation, "1 time;"));
+	cr_assert_not_null(strstr(c.f[0]->explanation, "44.6 s"),
 			   "%s", c.f[0]->explanation);
 	collected_free(&c);
 	cr_assert_eq(thresholds_set(&th, "capture.time_backwards_min_step_ms",
@@ -226,14 +227,14 @@ Test(rules, engine_filters_min_severity_and_ignore)
 	struct nd_err err = { 0 };
 	engine_init(&eng, &th);
 	struct report *rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
 	cr_assert_eq(report_finding_count(rep), 2);
 	cr_assert_eq(report_worst_severity(rep), SEV_WARN);
 	report_free(rep);
 
 	cr_assert_eq(engine_filter_set_min_severity(&eng.filter, "warn", &err), 0);
 	rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
 	cr_assert_eq(report_finding_count(rep), 1);
 	cr_assert_str_eq(report_finding_at(rep, 0)->id, "capture.flows_evicted");
 	cr_assert_eq(report_counter_at(rep, 0)->value, 1); /* suppressed */
@@ -242,14 +243,14 @@ Test(rules, engine_filters_min_severity_and_ignore)
 	engine_filter_init(&eng.filter);
 	cr_assert_eq(engine_filter_add_ignore(&eng.filter, "capture.flows_evicted", &err), 0);
 	rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
 	cr_assert_eq(report_finding_count(rep), 1);
 	cr_assert_str_eq(report_finding_at(rep, 0)->id, "capture.duplicate_packets");
 	report_free(rep);
 
 	cr_assert_eq(engine_filter_add_ignore(&eng.filter, "capture.*", &err), 0);
 	rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
 	cr_assert_eq(report_finding_count(rep), 0);
 	cr_assert_eq(report_worst_severity(rep), -1);
 	report_free(rep);
@@ -401,7 +402,7 @@ Test(rules, evidence_store_cap_and_joins)
 	struct nd_err err = { 0 };
 	engine_init(&eng, NULL);
 	struct report *rep = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, rep, &err), 0);
+	cr_assert_eq(report_run_engine(rep, &eng, st, NULL, NULL, &err), 0);
 	bool seen = false;
 	bool folded = false;
 	for (size_t i = 0; i < report_counter_count(rep); i++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "output/sink.h"
+#include "output/report_rules.h"
 #include "rules/engine.h"
 
 static const struct report_col COLS[] = {
@@ -169,10 +170,10 @@ Test(sink, text_table_alignment)
 	char l[4][256];
 	table_lines(txt, l);
 	/* Header and every row: columns start at the same display column. */
-	cr_assert_str_eq(l[0], "name           pkts       rtt  peer              first                        ratio");
-	cr_assert_str_eq(l[1], "a                 7  0.001500  192.168.1.10:443  2002-06-18T06:12:11.002335Z  0.500");
-	cr_assert_str_eq(l[2], "longer name  123456         -  [2001:db8::1]:80  -                                -");
-	cr_assert_str_eq(l[3], "caf\xc3\xa9             42         -  -                 -                                -");
+	cr_assert_str_eq(l[0], "name           pkts      rtt  peer              first                        ratio");
+	cr_assert_str_eq(l[1], "a                 7  1.50 ms  192.168.1.10:443  2002-06-18T06:12:11.002335Z  0.500");
+	cr_assert_str_eq(l[2], "longer name  123456        -  [2001:db8::1]:80  -                                -");
+	cr_assert_str_eq(l[3], "caf\xc3\xa9             42        -  -                 -                                -");
 	free(txt);
 
 	char *js = render(r, "json", (struct sink_opts){ 0 });
@@ -322,6 +323,8 @@ Test(sink, ranking_summary_and_worst_severity)
 	report_add_finding(r, mk("tcp.zero_window", SEV_WARN, 0.7, "W-high-impact"));
 	report_add_finding(r, mk("capture.truncated", SEV_INFO, 1, "I"));
 	cr_assert_eq(report_worst_severity(r), SEV_CRIT);
+	/* Ranking is the runner's finalise step; sinks only read. */
+	report_finalize(r);
 	char *txt = render(r, "text", (struct sink_opts){ 0 });
 	const char *order[] = { "capture.kernel_drops", "tcp.zero_window",
 				"tcp.retransmissions", "tcp.reordering",
@@ -390,19 +393,17 @@ Test(sink, filtering_and_follow)
 	eng.rules = FAKE;
 	eng.n_rules = 2;
 	streamed = 0;
-	eng.on_finding = on_finding;
-	eng.on_finding_arg = &streamed;
 	struct ev_store *st = ev_store_new(0);
 
 	struct report *r = report_new("analyze");
-	cr_assert_eq(engine_run(&eng, st, r, &err), 0);
+	cr_assert_eq(report_run_engine(r, &eng, st, on_finding, &streamed, &err), 0);
 	cr_assert_eq(report_finding_count(r), 2);
 	cr_assert_eq(streamed, 2);
 	report_free(r);
 
 	engine_filter_set_min_severity(&eng.filter, "warn", &err);
 	r = report_new("analyze");
-	engine_run(&eng, st, r, &err);
+	report_run_engine(r, &eng, st, NULL, NULL, &err);
 	char *txt = render(r, "text", (struct sink_opts){ 0 });
 	cr_assert_null(strstr(txt, "tcp.reordering"));
 	cr_assert_not_null(strstr(txt, "tcp.zero_window"));
@@ -412,7 +413,7 @@ Test(sink, filtering_and_follow)
 	engine_filter_init(&eng.filter);
 	engine_filter_add_ignore(&eng.filter, "tcp.zero_window", &err);
 	r = report_new("analyze");
-	engine_run(&eng, st, r, &err);
+	report_run_engine(r, &eng, st, NULL, NULL, &err);
 	cr_assert_eq(report_finding_count(r), 1);
 	cr_assert_eq(report_worst_severity(r), SEV_LOW);
 	report_free(r);

@@ -5,6 +5,7 @@
 
 #include "tcp_harness.h"
 #include "analyze/tcp_follow.h"
+#include "cmd/analyze_int.h"
 #include "rules/engine.h"
 #include "evidence/thresholds.h"
 
@@ -181,32 +182,49 @@ Test(tcp_follow, each_finding_once_per_connection)
 
 	thresholds_init(&th);
 	engine_init(&eng, &th);
-	fw = tcp_follow_new(&eng, emit, &e);
+	fw = tcp_follow_new();
 	cr_assert_not_null(fw);
 
 	refused(&st, 1, 48812);
-	cr_assert_eq(tcp_follow_conn(fw, &st, &err), 1);
+	cr_assert_eq(analyze_follow_conn(fw, &eng, &st, emit, &e, &err), 1);
 	cr_assert_eq(e.n, 1);
 	cr_assert_str_eq(e.id[0], "tcp.closed_port");
 	cr_assert_eq(e.stream[0], 1);
 	/* The same connection again (later snapshot, or its end): silent. */
-	cr_assert_eq(tcp_follow_conn(fw, &st, &err), 0);
+	cr_assert_eq(analyze_follow_conn(fw, &eng, &st, emit, &e, &err), 0);
 	cr_assert_eq(e.n, 1);
 	/* Another connection with the same problem is shown. */
 	refused(&st, 2, 48813);
-	cr_assert_eq(tcp_follow_conn(fw, &st, &err), 1);
+	cr_assert_eq(analyze_follow_conn(fw, &eng, &st, emit, &e, &err), 1);
 	cr_assert_eq(e.n, 2);
 	cr_assert_eq(e.stream[1], 2);
 	/* A clean connection shows nothing. */
 	conn(&st, 3, 48814);
 	st.synack_seen = st.established = true;
 	st.end = TCP_CONN_FIN;
-	cr_assert_eq(tcp_follow_conn(fw, &st, &err), 0);
+	cr_assert_eq(analyze_follow_conn(fw, &eng, &st, emit, &e, &err), 0);
 	cr_assert_eq(e.n, 2);
 	cr_assert_eq(tcp_follow_suppressed(fw), 0);
 	tcp_follow_free(fw);
-	/* The copy keeps the caller's engine untouched. */
-	cr_assert_null(eng.on_finding);
+}
+
+/* The analyze-layer part alone: a set of (id, stream), bounded. */
+Test(tcp_follow, first_per_id_and_stream_then_full)
+{
+	struct tcp_follow *fw = tcp_follow_new();
+	static const char *const ids[] = { "tcp.closed_port", "tcp.zero_window" };
+
+	cr_assert_not_null(fw);
+	cr_assert(tcp_follow_first(fw, ids[0], 1));
+	cr_assert(!tcp_follow_first(fw, ids[0], 1));
+	cr_assert(tcp_follow_first(fw, ids[1], 1));
+	cr_assert(tcp_follow_first(fw, ids[0], 2));
+	for (uint64_t i = 3; i < TCP_FOLLOW_MAX_SEEN; i++)
+		cr_assert(tcp_follow_first(fw, ids[0], i));
+	/* Full: nothing new is shown, and that is counted. */
+	cr_assert(!tcp_follow_first(fw, ids[1], 99999));
+	cr_assert_eq(tcp_follow_suppressed(fw), 1);
+	tcp_follow_free(fw);
 }
 
 Test(tcp_follow, run_filter_applies)
@@ -222,10 +240,10 @@ Test(tcp_follow, run_filter_applies)
 	engine_init(&eng, &th);
 	cr_assert_eq(engine_filter_add_ignore(&eng.filter, "tcp.closed_port",
 					      &err), 0);
-	fw = tcp_follow_new(&eng, emit, &e);
+	fw = tcp_follow_new();
 	cr_assert_not_null(fw);
 	refused(&st, 1, 48812);
-	cr_assert_eq(tcp_follow_conn(fw, &st, &err), 0);
+	cr_assert_eq(analyze_follow_conn(fw, &eng, &st, emit, &e, &err), 0);
 	cr_assert_eq(e.n, 0);
 	tcp_follow_free(fw);
 	tcp_follow_free(NULL);
