@@ -9,6 +9,7 @@
 
 #include "analyze/capture_quality.h"
 #include "analyze/ipreasm.h"
+#include "runner/runner.h"
 
 struct pipeline {
 	struct pipeline_opts opts;
@@ -31,6 +32,7 @@ struct pipeline {
 	 * and the report's counters show the same figure. */
 	struct cap_stats cs;
 	bool have_cs;
+	bool ended; /* input ended and end-of-run work done */
 };
 
 void pipeline_opts_default(struct pipeline_opts *o)
@@ -258,32 +260,10 @@ static int reasm_evidence(struct pipeline *p)
 	return r == -ENOSPC ? 0 : r;
 }
 
-int pipeline_run(struct pipeline *p, struct nd_err *err)
+/* The input ended (or failed): counters, open flows, end-of-run evidence. */
+static int pipeline_end(struct pipeline *p, int ret, struct nd_err *err)
 {
-	struct cap_frame fr;
-	int ret;
-
-	for (;;) {
-		ret = cap_next(p->src, &fr, err);
-		if (ret <= 0)
-			break;
-		p->frames++;
-		if (fr.linktype != LINKTYPE_NONE) {
-			if (!p->t_first || fr.ts_ns < p->t_first)
-				p->t_first = fr.ts_ns;
-			if (fr.ts_ns > p->t_last)
-				p->t_last = fr.ts_ns;
-		}
-		process_frame(p, &fr);
-		if (p->pf.pkt && p->pkt.n_anom &&
-		    p->pkt.anom[0].code == PA_UNKNOWN_LINKTYPE) {
-			if (!p->unknown_lt_frames++) {
-				p->unknown_lt = fr.linktype;
-				p->unknown_lt_first = fr.num;
-				p->unknown_lt_file = fr.file;
-			}
-		}
-	}
+	p->ended = true;
 	pipeline_cap_stats(p, &p->cs);
 	p->have_cs = true;
 	if (ret >= 0 && p->unknown_lt_frames)
@@ -306,7 +286,87 @@ int pipeline_run(struct pipeline *p, struct nd_err *err)
 			ret = nd_err_set(err, ND_ERR_RUNTIME, -r,
 					 "out of memory");
 	}
-	return ret < 0 ? ret : 0;
+	return ret < 0 ? ret : SRC_DONE;
+}
+
+int pipeline_step(struct pipeline *p, unsigned budget, struct nd_err *err)
+{
+	struct cap_frame fr;
+	int ret = 1;
+
+	if (p->ended)
+		return SRC_DONE;
+	for (unsigned n = 0; n < budget; n++) {
+		ret = cap_next(p->src, &fr, err);
+		if (ret != 1)
+			break;
+		p->frames++;
+		if (fr.linktype != LINKTYPE_NONE) {
+			if (!p->t_first || fr.ts_ns < p->t_first)
+				p->t_first = fr.ts_ns;
+			if (fr.ts_ns > p->t_last)
+				p->t_last = fr.ts_ns;
+		}
+		process_frame(p, &fr);
+		if (p->pf.pkt && p->pkt.n_anom &&
+		    p->pkt.anom[0].code == PA_UNKNOWN_LINKTYPE) {
+			if (!p->unknown_lt_frames++) {
+				p->unknown_lt = fr.linktype;
+				p->unknown_lt_first = fr.num;
+				p->unknown_lt_file = fr.file;
+			}
+		}
+	}
+	if (ret == 1)
+		return SRC_MORE;
+	if (ret == CAP_AGAIN)
+		return PIPELINE_AGAIN;
+	return pipeline_end(p, ret, err);
+}
+
+int pipeline_run(struct pipeline *p, struct nd_err *err)
+{
+	int ret;
+
+	while ((ret = pipeline_step(p, RUNNER_DEFAULT_BUDGET, err)) > 0)
+		;
+	return ret;
+}
+
+static int src_fd(void *ctx)
+{
+	return cap_poll_fd(((struct pipeline *)ctx)->src);
+}
+
+static int src_step(void *ctx, unsigned budget, int *wait_ms,
+		    struct nd_err *err)
+{
+	struct pipeline *p = ctx;
+	int ret = pipeline_step(p, budget, err);
+
+	*wait_ms = 0;
+	if (ret == PIPELINE_AGAIN) {
+		*wait_ms = cap_wait_ms(p->src);
+		ret = SRC_MORE;
+	}
+	return ret;
+}
+
+static void src_stop(void *ctx)
+{
+	cap_request_stop(((struct pipeline *)ctx)->src);
+}
+
+void pipeline_as_source(struct pipeline *p, const char *name,
+			struct nd_source *out)
+{
+	*out = (struct nd_source){
+		.name = name,
+		.ctx = p,
+		.fd = src_fd,
+		.step = src_step,
+		.stop = src_stop,
+	};
 }
 
 struct tcp_analyzer *pipeline_tcp(struct pipeline *p)

@@ -15,6 +15,7 @@
 #include "flow/flow.h"
 #include "rules/evidence.h"
 #include "rules/thresholds.h"
+#include "runner/source.h"
 
 #define PIPELINE_MAX_TCP PKT_MAX_L4
 
@@ -28,8 +29,16 @@ struct pipeline_frame {
 	struct tcp_pkt_result tcp[PIPELINE_MAX_TCP];
 };
 
+struct pipeline;
+
 struct pipeline_hooks {
 	void *ctx;
+	/*
+	 * Optional: called once when the pipeline is open, before the first
+	 * frame (register callbacks on pipeline_tcp() etc. here). <0 stops
+	 * the run with err set.
+	 */
+	int (*on_start)(void *ctx, struct pipeline *p, struct nd_err *err);
 	void (*on_frame)(void *ctx, const struct pipeline_frame *pf);
 	/* Every flow as it leaves the table (end, eviction, idle, reuse). */
 	void (*on_flow_end)(void *ctx, const struct flow *f);
@@ -67,6 +76,17 @@ int pipeline_open(struct pipeline *p, const char *const *paths, size_t npaths,
  * and flushed, so the caller still reports it.
  */
 int pipeline_run(struct pipeline *p, struct nd_err *err);
+/* pipeline_step: a live capture (cap.nonblock) has nothing queued now. */
+#define PIPELINE_AGAIN 2
+/*
+ * Reads and processes up to budget frames: SRC_MORE, PIPELINE_AGAIN, or
+ * SRC_DONE / <0 once the input ended (end-of-run work done as in
+ * pipeline_run). pipeline_run is this in a loop.
+ */
+int pipeline_step(struct pipeline *p, unsigned budget, struct nd_err *err);
+/* The capture as a runner source named name (p stays the owner). */
+void pipeline_as_source(struct pipeline *p, const char *name,
+			struct nd_source *out);
 
 struct tcp_analyzer *pipeline_tcp(struct pipeline *p);
 struct flow_table *pipeline_flows(struct pipeline *p);

@@ -16,6 +16,7 @@ allow="$here/layers.allow"
 # each other's headers: siblings are independent).
 LAYERS=(
 	"core"
+	"runner"
 	"capture"
 	"decode"
 	"flow"
