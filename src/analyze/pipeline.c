@@ -7,17 +7,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/analyzer.h"
 #include "analyze/capture_quality.h"
 #include "analyze/ipreasm.h"
 #include "runner/runner.h"
+
+/* One registered analyzer of this run. */
+struct pa_slot {
+	const struct pkt_analyzer *def;
+	void *ctx;
+	int slot; /* flow state slot, -1: none */
+};
+
+/* The built-in rows, in the order they register (then sorted by order). */
+static const struct pkt_analyzer *const builtin[] = {
+	&pa_capture_quality,
+	&pa_ip_reassembly,
+	&pa_tcp_analysis,
+};
 
 struct pipeline {
 	struct pipeline_opts opts;
 	struct pipeline_hooks hooks;
 	struct cap_source *src;
 	struct flow_table *flows;
+	/* Registered analyzers by order; the per-frame and per-packet lists
+	 * index into it (a small fixed array: no allocation, no search). */
+	struct pa_slot an[PIPELINE_MAX_ANALYZERS];
+	int n_an;
+	unsigned char frame_an[PIPELINE_MAX_ANALYZERS], pkt_an[PIPELINE_MAX_ANALYZERS];
+	int n_frame_an, n_pkt_an;
+	/* Built-in contexts the pipeline's accessors hand out. */
 	struct tcp_analyzer *tcp;
-	int tcp_slot;
 	struct cq *cq;
 	struct ipr *reasm;
 	uint64_t frames;
@@ -50,44 +71,102 @@ static void flow_end_cb(void *ctx, const struct flow *f)
 		p->hooks.on_flow_end(p->hooks.ctx, f);
 }
 
+/* Creates a row's context and registers its flow state and hooks. */
+static int add_analyzer(struct pipeline *p, const struct pkt_analyzer *def)
+{
+	struct pa_slot a = { .def = def, .slot = -1 };
+	int rc, k;
+
+	if (p->n_an >= PIPELINE_MAX_ANALYZERS)
+		return -E2BIG;
+	rc = def->create ? def->create(&a.ctx, &p->opts) : 0;
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (def->flow_hooks || def->flow_state_size || def->on_flow_end) {
+		struct flow_analyzer fa = {
+			.name = def->name,
+			.ctx = a.ctx,
+			.state_size = def->flow_state_size,
+			.on_flow_start = def->on_flow_start,
+			.on_flow_end = def->on_flow_end,
+		};
+		if (def->flow_hooks)
+			def->flow_hooks(a.ctx, &fa);
+		a.slot = flow_table_add_analyzer(p->flows, &fa);
+		if (a.slot < 0) {
+			if (def->destroy)
+				def->destroy(a.ctx);
+			return -ENOMEM;
+		}
+	}
+	/* Stable insertion by order: equal orders keep registration order. */
+	for (k = p->n_an; k > 0 && p->an[k - 1].def->order > def->order; k--)
+		p->an[k] = p->an[k - 1];
+	p->an[k] = a;
+	p->n_an++;
+	return 0;
+}
+
 int pipeline_new(struct pipeline **out, const struct pipeline_opts *o,
 		 const struct pipeline_hooks *hooks, struct nd_err *err)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
+	int rc = -ENOMEM;
+
 	if (!p)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 	p->opts = *o;
 	if (hooks)
 		p->hooks = *hooks;
-	p->tcp_slot = -1;
 	p->flows = flow_table_new(&o->limits);
 	if (!p->flows)
-		goto nomem;
+		goto fail;
 	flow_table_set_end_cb(p->flows, flow_end_cb, p);
-	p->cq = cq_new(o->th);
-	if (!p->cq)
-		goto nomem;
-	p->reasm = ipr_new(NULL);
-	if (!p->reasm)
-		goto nomem;
-	if (o->tcp_analysis) {
-		struct flow_analyzer fa;
-		p->tcp = tcp_analyzer_new();
-		if (!p->tcp)
-			goto nomem;
-		tcp_analyzer_flow_hooks(p->tcp, &fa);
-		p->tcp_slot = flow_table_add_analyzer(p->flows, &fa);
-		if (p->tcp_slot < 0)
-			goto nomem;
-		if (p->hooks.on_tcp_stats)
-			tcp_analyzer_set_stats_cb(p->tcp, p->hooks.on_tcp_stats,
-						  p->hooks.ctx);
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if ((rc = add_analyzer(p, builtin[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < o->n_analyzers; i++)
+		if ((rc = add_analyzer(p, o->analyzers[i])) < 0)
+			goto fail;
+	for (int i = 0; i < p->n_an; i++) {
+		const struct pkt_analyzer *d = p->an[i].def;
+
+		if (d->on_frame)
+			p->frame_an[p->n_frame_an++] = (unsigned char)i;
+		if (d->on_packet)
+			p->pkt_an[p->n_pkt_an++] = (unsigned char)i;
+		if (d == &pa_tcp_analysis)
+			p->tcp = p->an[i].ctx;
+		else if (d == &pa_capture_quality)
+			p->cq = p->an[i].ctx;
+		else if (d == &pa_ip_reassembly)
+			p->reasm = p->an[i].ctx;
 	}
+	if (p->tcp && p->hooks.on_tcp_stats)
+		tcp_analyzer_set_stats_cb(p->tcp, p->hooks.on_tcp_stats,
+					  p->hooks.ctx);
 	*out = p;
 	return 0;
-nomem:
+fail:
 	pipeline_free(p);
+	if (rc == -E2BIG)
+		return nd_err_set(err, ND_ERR_RUNTIME, E2BIG,
+				  "too many packet analyzers");
 	return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+}
+
+int pipeline_start(struct pipeline *p, struct nd_err *err)
+{
+	for (int i = 0; i < p->n_an; i++) {
+		const struct pkt_analyzer *d = p->an[i].def;
+
+		if (d->start) {
+			int rc = d->start(p->an[i].ctx, p, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return p->hooks.on_start ? p->hooks.on_start(p->hooks.ctx, p, err) : 0;
 }
 
 int pipeline_open(struct pipeline *p, const char *const *paths, size_t npaths,
@@ -151,12 +230,10 @@ static bool l4_mode(const struct packet *pkt, int i, int skip_from,
 	return true;
 }
 
-/* Flows (and TCP analysis) for the transport headers of one packet. */
+/* Flows, then the registered analyzers, for the transport headers of one packet. */
 static void track_packet(struct pipeline *p, const struct cap_frame *fr,
 			 const struct packet *pkt, int skip_from)
 {
-	struct pipeline_frame *pf = &p->pf;
-
 	for (int i = 0; i < pkt->n_l4 && i < PKT_MAX_L4; i++) {
 		struct flow_pkt_info info;
 		enum flow_upd mode;
@@ -167,14 +244,22 @@ static void track_packet(struct pipeline *p, const struct cap_frame *fr,
 							fr->num, fr->ts_ns,
 							fr->wirelen, mode,
 							&info);
-		if (!f || pkt->l4[i].proto != 6 || !p->tcp ||
-		    mode == FLOW_UPD_TOUCH)
+		if (!f || !p->n_pkt_an)
 			continue;
-		if (pf->n_tcp >= PIPELINE_MAX_TCP)
-			continue;
-		struct tcp_pkt_result *r = &pf->tcp[pf->n_tcp++];
-		tcp_analyzer_packet(p->tcp, f, flow_state(p->flows, f, p->tcp_slot), &info,
-				    pkt, i, fr->num, fr->ts_ns, r);
+		const struct pa_packet pp = { fr, pkt, i, f, &info, &p->pf };
+		bool tcp = pkt->l4[i].proto == 6 && mode != FLOW_UPD_TOUCH;
+
+		for (int k = 0; k < p->n_pkt_an; k++) {
+			const struct pa_slot *a = &p->an[p->pkt_an[k]];
+
+			if (a->def->tcp_only && !tcp)
+				continue;
+			a->def->on_packet(a->ctx,
+					  a->slot >= 0 ? flow_state(p->flows, f,
+								    a->slot)
+						       : NULL,
+					  &pp);
+		}
 	}
 }
 
@@ -226,7 +311,10 @@ static void process_frame(struct pipeline *p, const struct cap_frame *fr)
 	pf->decode = decode_frame(&p->pkt, fr->linktype, fr->data, fr->caplen,
 				  fr->wirelen);
 	pf->pkt = &p->pkt;
-	pf->duplicate = cq_frame(p->cq, fr, &p->pkt);
+	for (int i = 0; i < p->n_frame_an; i++) {
+		const struct pa_slot *a = &p->an[p->frame_an[i]];
+		a->def->on_frame(a->ctx, pf);
+	}
 	final_destinations(&p->pkt, fr->data, fr->caplen);
 	k = outer_fragment(&p->pkt);
 	if (k >= 0)
@@ -236,28 +324,6 @@ static void process_frame(struct pipeline *p, const struct cap_frame *fr)
 hooks:
 	if (p->hooks.on_frame)
 		p->hooks.on_frame(p->hooks.ctx, pf);
-}
-
-/* A record for a future ip.reassembly_failures finding. */
-static int reasm_evidence(struct pipeline *p)
-{
-	struct ipr_stats s;
-	struct evidence ev;
-
-	ipr_get_stats(p->reasm, &s);
-	if (s.fragments == 0)
-		return 0;
-	ev_init(&ev, "ip.reassembly", EV_SRC_CAPTURE);
-	ev_set_i64(&ev, "fragments", (int64_t)s.fragments);
-	ev_set_i64(&ev, "completed", (int64_t)s.completed);
-	ev_set_i64(&ev, "incomplete", (int64_t)s.pending);
-	ev_set_i64(&ev, "timed_out", (int64_t)s.timed_out);
-	ev_set_i64(&ev, "evicted", (int64_t)s.evicted);
-	ev_set_i64(&ev, "dropped", (int64_t)s.dropped);
-	ev_set_i64(&ev, "overlaps", (int64_t)s.overlaps);
-	ev_set_i64(&ev, "uncaptured", (int64_t)s.uncaptured);
-	int r = ev_store_add(p->opts.ev, &ev);
-	return r == -ENOSPC ? 0 : r;
 }
 
 /* The input ended (or failed): counters, open flows, end-of-run evidence. */
@@ -279,9 +345,12 @@ static int pipeline_end(struct pipeline *p, int ret, struct nd_err *err)
 	if (p->opts.ev) {
 		struct flow_table_stats fs;
 		flow_table_get_stats(p->flows, &fs);
-		int r = cq_finish(p->cq, &p->cs, &fs, p->opts.ev);
-		if (r >= 0)
-			r = reasm_evidence(p);
+		const struct pa_end end = { &p->cs, &fs };
+		int r = 0;
+		for (int i = 0; i < p->n_an && r >= 0; i++)
+			if (p->an[i].def->emit)
+				r = p->an[i].def->emit(p->an[i].ctx, &end,
+						       p->opts.ev);
 		if (r < 0 && ret >= 0)
 			ret = nd_err_set(err, ND_ERR_RUNTIME, -r,
 					 "out of memory");
@@ -420,11 +489,11 @@ void pipeline_free(struct pipeline *p)
 {
 	if (!p)
 		return;
-	/* The flow table calls the TCP analyzer's end hooks: free it first. */
+	/* The flow table calls the analyzers' end hooks: free it first. */
 	flow_table_free(p->flows);
-	tcp_analyzer_free(p->tcp);
-	cq_free(p->cq);
-	ipr_free(p->reasm);
+	for (int i = 0; i < p->n_an; i++)
+		if (p->an[i].def->destroy)
+			p->an[i].def->destroy(p->an[i].ctx);
 	cap_close(p->src);
 	free(p);
 }

@@ -18,8 +18,16 @@
 #include "runner/source.h"
 
 #define PIPELINE_MAX_TCP PKT_MAX_L4
+/* Built-in analyzers plus extra rows (analyzer.h) one run may register. */
+#define PIPELINE_MAX_ANALYZERS 16
 
-/* What the pipeline learned about one frame, handed to on_frame. */
+struct pkt_analyzer;
+
+/*
+ * What the pipeline learned about one frame, handed to on_frame: the
+ * results analyzers share with later ones and with the hooks (the copy
+ * mark from capture quality, TCP flags and ACK RTT from TCP analysis).
+ */
 struct pipeline_frame {
 	const struct cap_frame *fr;
 	const struct packet *pkt; /* NULL for non-packet records */
@@ -59,6 +67,10 @@ struct pipeline_opts {
 	 * always; its evidence goes to ev at the end of the run. */
 	const struct thresholds *th; /* NULL: defaults */
 	struct ev_store *ev;	     /* borrowed; NULL: no evidence kept */
+	/* Extra packet analyzers (rows, analyzer.h) run after or between
+	 * the built-ins by their order; borrowed for the pipeline's life. */
+	const struct pkt_analyzer *const *analyzers;
+	size_t n_analyzers;
 };
 
 struct pipeline;
@@ -67,6 +79,8 @@ void pipeline_opts_default(struct pipeline_opts *o);
 
 int pipeline_new(struct pipeline **out, const struct pipeline_opts *o,
 		 const struct pipeline_hooks *hooks, struct nd_err *err);
+/* Runs the analyzers' start hooks, then hooks.on_start (before frame 1). */
+int pipeline_start(struct pipeline *p, struct nd_err *err);
 /* Opens inputs: files (paths) or, when iface is set, a live capture. */
 int pipeline_open(struct pipeline *p, const char *const *paths, size_t npaths,
 		  const char *iface, struct nd_err *err);

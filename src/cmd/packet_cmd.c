@@ -263,11 +263,9 @@ int packet_cmd_run(struct packet_cmd *pc)
 	ret = setup_pipeline(pc, &err);
 	if (ret < 0)
 		goto fail;
-	if (pc->hooks.on_start) {
-		ret = pc->hooks.on_start(pc->hooks.ctx, pc->p, &err);
-		if (ret < 0)
-			goto fail;
-	}
+	ret = pipeline_start(pc->p, &err);
+	if (ret < 0)
+		goto fail;
 	/* A part-way input failure still reports everything before it. */
 	run = run_sources(pc, &run_err);
 	if (pc->add_evidence) {
