@@ -59,15 +59,25 @@ static void step_source(struct nd_source *s, struct nd_source_result *r,
 		sl->due = now + (int64_t)wait_ms * 1000000;
 }
 
-static void stop_all(struct nd_source *srcs, struct slot *sl, size_t n)
+/* Returns how many sources ended here (those without a stop()). */
+static size_t stop_all(struct nd_source *srcs, struct nd_source_result *res,
+		       struct slot *sl, size_t n)
 {
+	size_t ended = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		if (sl[i].active && srcs[i].stop) {
+		if (!sl[i].active)
+			continue;
+		if (srcs[i].stop) {
 			srcs[i].stop(srcs[i].ctx);
 			/* Step it at once: it decides how to end. */
 			sl[i].due = 0;
+		} else {
+			end_source(&srcs[i], &res[i], &sl[i], 0);
+			ended++;
 		}
 	}
+	return ended;
 }
 
 /* Waits for a descriptor, the earliest due time or the deadline. */
@@ -146,7 +156,7 @@ size_t runner_run(struct nd_source *srcs, struct nd_source_result *res,
 				  now >= deadline)) {
 			stopping = true;
 			deadline = INT64_MAX;
-			stop_all(srcs, sl, n);
+			active -= stop_all(srcs, res, sl, n);
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (!sl[i].active || sl[i].due > now)

@@ -37,7 +37,8 @@ struct nd_source {
 	 */
 	int (*step)(void *ctx, unsigned budget, int *wait_ms,
 		    struct nd_err *err);
-	/* Stop requested (Ctrl-C, -d): end soon; step() then returns DONE. */
+	/* Stop requested (Ctrl-C, -d): end soon; step() then returns DONE.
+	 * NULL: the runner ends the source at once (finish() is called). */
 	void (*stop)(void *ctx);
 	/* After DONE or an error: final flush. NULL: nothing to do. */
 	int (*finish)(void *ctx, struct nd_err *err);
