@@ -59,6 +59,8 @@ static int setup_pipeline(struct packet_cmd *pc, struct nd_err *err)
 	po.tcp_analysis = pc->tcp_analysis;
 	po.th = &pc->th;
 	po.ev = pc->ev;
+	po.analyzers = pc->analyzers;
+	po.n_analyzers = pc->n_analyzers;
 	po.cap.filter = o->filter;
 	po.cap.max_count = o->count;
 	po.cap.duration_s = o->duration;

@@ -43,6 +43,9 @@ struct packet_cmd {
 	 */
 	struct nd_source *sources;
 	size_t n_sources;
+	/* Optional: extra packet-analyzer rows (analyzer.h) for the pipeline. */
+	const struct pkt_analyzer *const *analyzers;
+	size_t n_analyzers;
 
 	/* Owned by the runner, valid inside the callbacks. */
 	struct thresholds th;
