@@ -151,8 +151,13 @@ replay: $(REPLAY_BINS)
 lint:
 	$(Q)scripts/run-tests.sh lint $(wildcard tests/lint/*.sh)
 
-e2e: $(REL)/netdx
-	$(Q)NETDX=$(CURDIR)/$(REL)/netdx scripts/run-tests.sh e2e $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh))
+# Test program for the runner e2e test (toy source beside a live capture).
+$(REL)/runner_probe: $(REL)/tests/e2e/runner_probe.o $(REL_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+e2e: $(REL)/netdx $(REL)/runner_probe
+	$(Q)NETDX=$(CURDIR)/$(REL)/netdx NETDX_PROBE=$(CURDIR)/$(REL)/runner_probe scripts/run-tests.sh e2e $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh))
 
 # The tree must also build warning-free with clang (CI builds both).
 clang-check:

@@ -7,16 +7,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/analyzer.h"
 #include "analyze/capture_quality.h"
 #include "analyze/ipreasm.h"
+#include "runner/runner.h"
+
+/* One registered analyzer of this run. */
+struct pa_slot {
+	const struct pkt_analyzer *def;
+	void *ctx;
+	int slot; /* flow state slot, -1: none */
+};
+
+/* The built-in rows, in the order they register (then sorted by order). */
+static const struct pkt_analyzer *const builtin[] = {
+	&pa_capture_quality,
+	&pa_ip_reassembly,
+	&pa_tcp_analysis,
+};
 
 struct pipeline {
 	struct pipeline_opts opts;
 	struct pipeline_hooks hooks;
 	struct cap_source *src;
 	struct flow_table *flows;
+	/* Registered analyzers by order; the per-frame and per-packet lists
+	 * index into it (a small fixed array: no allocation, no search). */
+	struct pa_slot an[PIPELINE_MAX_ANALYZERS];
+	int n_an;
+	unsigned char frame_an[PIPELINE_MAX_ANALYZERS], pkt_an[PIPELINE_MAX_ANALYZERS];
+	int n_frame_an, n_pkt_an;
+	/* Built-in contexts the pipeline's accessors hand out. */
 	struct tcp_analyzer *tcp;
-	int tcp_slot;
 	struct cq *cq;
 	struct ipr *reasm;
 	uint64_t frames;
@@ -31,6 +53,7 @@ struct pipeline {
 	 * and the report's counters show the same figure. */
 	struct cap_stats cs;
 	bool have_cs;
+	bool ended; /* input ended and end-of-run work done */
 };
 
 void pipeline_opts_default(struct pipeline_opts *o)
@@ -48,44 +71,102 @@ static void flow_end_cb(void *ctx, const struct flow *f)
 		p->hooks.on_flow_end(p->hooks.ctx, f);
 }
 
+/* Creates a row's context and registers its flow state and hooks. */
+static int add_analyzer(struct pipeline *p, const struct pkt_analyzer *def)
+{
+	struct pa_slot a = { .def = def, .slot = -1 };
+	int rc, k;
+
+	if (p->n_an >= PIPELINE_MAX_ANALYZERS)
+		return -E2BIG;
+	rc = def->create ? def->create(&a.ctx, &p->opts) : 0;
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (def->flow_hooks || def->flow_state_size || def->on_flow_end) {
+		struct flow_analyzer fa = {
+			.name = def->name,
+			.ctx = a.ctx,
+			.state_size = def->flow_state_size,
+			.on_flow_start = def->on_flow_start,
+			.on_flow_end = def->on_flow_end,
+		};
+		if (def->flow_hooks)
+			def->flow_hooks(a.ctx, &fa);
+		a.slot = flow_table_add_analyzer(p->flows, &fa);
+		if (a.slot < 0) {
+			if (def->destroy)
+				def->destroy(a.ctx);
+			return -ENOMEM;
+		}
+	}
+	/* Stable insertion by order: equal orders keep registration order. */
+	for (k = p->n_an; k > 0 && p->an[k - 1].def->order > def->order; k--)
+		p->an[k] = p->an[k - 1];
+	p->an[k] = a;
+	p->n_an++;
+	return 0;
+}
+
 int pipeline_new(struct pipeline **out, const struct pipeline_opts *o,
 		 const struct pipeline_hooks *hooks, struct nd_err *err)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
+	int rc = -ENOMEM;
+
 	if (!p)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 	p->opts = *o;
 	if (hooks)
 		p->hooks = *hooks;
-	p->tcp_slot = -1;
 	p->flows = flow_table_new(&o->limits);
 	if (!p->flows)
-		goto nomem;
+		goto fail;
 	flow_table_set_end_cb(p->flows, flow_end_cb, p);
-	p->cq = cq_new(o->th);
-	if (!p->cq)
-		goto nomem;
-	p->reasm = ipr_new(NULL);
-	if (!p->reasm)
-		goto nomem;
-	if (o->tcp_analysis) {
-		struct flow_analyzer fa;
-		p->tcp = tcp_analyzer_new();
-		if (!p->tcp)
-			goto nomem;
-		tcp_analyzer_flow_hooks(p->tcp, &fa);
-		p->tcp_slot = flow_table_add_analyzer(p->flows, &fa);
-		if (p->tcp_slot < 0)
-			goto nomem;
-		if (p->hooks.on_tcp_stats)
-			tcp_analyzer_set_stats_cb(p->tcp, p->hooks.on_tcp_stats,
-						  p->hooks.ctx);
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if ((rc = add_analyzer(p, builtin[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < o->n_analyzers; i++)
+		if ((rc = add_analyzer(p, o->analyzers[i])) < 0)
+			goto fail;
+	for (int i = 0; i < p->n_an; i++) {
+		const struct pkt_analyzer *d = p->an[i].def;
+
+		if (d->on_frame)
+			p->frame_an[p->n_frame_an++] = (unsigned char)i;
+		if (d->on_packet)
+			p->pkt_an[p->n_pkt_an++] = (unsigned char)i;
+		if (d == &pa_tcp_analysis)
+			p->tcp = p->an[i].ctx;
+		else if (d == &pa_capture_quality)
+			p->cq = p->an[i].ctx;
+		else if (d == &pa_ip_reassembly)
+			p->reasm = p->an[i].ctx;
 	}
+	if (p->tcp && p->hooks.on_tcp_stats)
+		tcp_analyzer_set_stats_cb(p->tcp, p->hooks.on_tcp_stats,
+					  p->hooks.ctx);
 	*out = p;
 	return 0;
-nomem:
+fail:
 	pipeline_free(p);
+	if (rc == -E2BIG)
+		return nd_err_set(err, ND_ERR_RUNTIME, E2BIG,
+				  "too many packet analyzers");
 	return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
+}
+
+int pipeline_start(struct pipeline *p, struct nd_err *err)
+{
+	for (int i = 0; i < p->n_an; i++) {
+		const struct pkt_analyzer *d = p->an[i].def;
+
+		if (d->start) {
+			int rc = d->start(p->an[i].ctx, p, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return p->hooks.on_start ? p->hooks.on_start(p->hooks.ctx, p, err) : 0;
 }
 
 int pipeline_open(struct pipeline *p, const char *const *paths, size_t npaths,
@@ -149,12 +230,10 @@ static bool l4_mode(const struct packet *pkt, int i, int skip_from,
 	return true;
 }
 
-/* Flows (and TCP analysis) for the transport headers of one packet. */
+/* Flows, then the registered analyzers, for the transport headers of one packet. */
 static void track_packet(struct pipeline *p, const struct cap_frame *fr,
 			 const struct packet *pkt, int skip_from)
 {
-	struct pipeline_frame *pf = &p->pf;
-
 	for (int i = 0; i < pkt->n_l4 && i < PKT_MAX_L4; i++) {
 		struct flow_pkt_info info;
 		enum flow_upd mode;
@@ -165,14 +244,22 @@ static void track_packet(struct pipeline *p, const struct cap_frame *fr,
 							fr->num, fr->ts_ns,
 							fr->wirelen, mode,
 							&info);
-		if (!f || pkt->l4[i].proto != 6 || !p->tcp ||
-		    mode == FLOW_UPD_TOUCH)
+		if (!f || !p->n_pkt_an)
 			continue;
-		if (pf->n_tcp >= PIPELINE_MAX_TCP)
-			continue;
-		struct tcp_pkt_result *r = &pf->tcp[pf->n_tcp++];
-		tcp_analyzer_packet(p->tcp, f, flow_state(p->flows, f, p->tcp_slot), &info,
-				    pkt, i, fr->num, fr->ts_ns, r);
+		const struct pa_packet pp = { fr, pkt, i, f, &info, &p->pf };
+		bool tcp = pkt->l4[i].proto == 6 && mode != FLOW_UPD_TOUCH;
+
+		for (int k = 0; k < p->n_pkt_an; k++) {
+			const struct pa_slot *a = &p->an[p->pkt_an[k]];
+
+			if (a->def->tcp_only && !tcp)
+				continue;
+			a->def->on_packet(a->ctx,
+					  a->slot >= 0 ? flow_state(p->flows, f,
+								    a->slot)
+						       : NULL,
+					  &pp);
+		}
 	}
 }
 
@@ -224,7 +311,10 @@ static void process_frame(struct pipeline *p, const struct cap_frame *fr)
 	pf->decode = decode_frame(&p->pkt, fr->linktype, fr->data, fr->caplen,
 				  fr->wirelen);
 	pf->pkt = &p->pkt;
-	pf->duplicate = cq_frame(p->cq, fr, &p->pkt);
+	for (int i = 0; i < p->n_frame_an; i++) {
+		const struct pa_slot *a = &p->an[p->frame_an[i]];
+		a->def->on_frame(a->ctx, pf);
+	}
 	final_destinations(&p->pkt, fr->data, fr->caplen);
 	k = outer_fragment(&p->pkt);
 	if (k >= 0)
@@ -236,36 +326,48 @@ hooks:
 		p->hooks.on_frame(p->hooks.ctx, pf);
 }
 
-/* A record for a future ip.reassembly_failures finding. */
-static int reasm_evidence(struct pipeline *p)
+/* The input ended (or failed): counters, open flows, end-of-run evidence. */
+static int pipeline_end(struct pipeline *p, int ret, struct nd_err *err)
 {
-	struct ipr_stats s;
-	struct evidence ev;
-
-	ipr_get_stats(p->reasm, &s);
-	if (s.fragments == 0)
-		return 0;
-	ev_init(&ev, EVK_IP_REASSEMBLY, EV_SRC_CAPTURE);
-	ev_set_i64(&ev, EVF_FRAGMENTS, (int64_t)s.fragments);
-	ev_set_i64(&ev, EVF_COMPLETED, (int64_t)s.completed);
-	ev_set_i64(&ev, EVF_INCOMPLETE, (int64_t)s.pending);
-	ev_set_i64(&ev, EVF_TIMED_OUT, (int64_t)s.timed_out);
-	ev_set_i64(&ev, EVF_EVICTED, (int64_t)s.evicted);
-	ev_set_i64(&ev, EVF_DROPPED, (int64_t)s.dropped);
-	ev_set_i64(&ev, EVF_OVERLAPS, (int64_t)s.overlaps);
-	ev_set_i64(&ev, EVF_UNCAPTURED, (int64_t)s.uncaptured);
-	int r = ev_store_add(p->opts.ev, &ev);
-	return r == -ENOSPC ? 0 : r;
+	p->ended = true;
+	pipeline_cap_stats(p, &p->cs);
+	p->have_cs = true;
+	if (ret >= 0 && p->unknown_lt_frames)
+		ret = nd_err_set(err, ND_ERR_INPUT, EPROTONOSUPPORT,
+				 "%s: link type %d is not supported: %" PRIu64
+				 " frame(s) counted but not decoded (first: frame %" PRIu64
+				 ")",
+				 cap_source_name(p->src, p->unknown_lt_file),
+				 p->unknown_lt, p->unknown_lt_frames,
+				 p->unknown_lt_first);
+	/* Flows still open are reported even when the input failed part-way. */
+	flow_table_flush(p->flows);
+	if (p->opts.ev) {
+		struct flow_table_stats fs;
+		flow_table_get_stats(p->flows, &fs);
+		const struct pa_end end = { &p->cs, &fs };
+		int r = 0;
+		for (int i = 0; i < p->n_an && r >= 0; i++)
+			if (p->an[i].def->emit)
+				r = p->an[i].def->emit(p->an[i].ctx, &end,
+						       p->opts.ev);
+		if (r < 0 && ret >= 0)
+			ret = nd_err_set(err, ND_ERR_RUNTIME, -r,
+					 "out of memory");
+	}
+	return ret < 0 ? ret : SRC_DONE;
 }
 
-int pipeline_run(struct pipeline *p, struct nd_err *err)
+int pipeline_step(struct pipeline *p, unsigned budget, struct nd_err *err)
 {
 	struct cap_frame fr;
-	int ret;
+	int ret = 1;
 
-	for (;;) {
+	if (p->ended)
+		return SRC_DONE;
+	for (unsigned n = 0; n < budget; n++) {
 		ret = cap_next(p->src, &fr, err);
-		if (ret <= 0)
+		if (ret != 1)
 			break;
 		p->frames++;
 		if (fr.linktype != LINKTYPE_NONE) {
@@ -284,29 +386,56 @@ int pipeline_run(struct pipeline *p, struct nd_err *err)
 			}
 		}
 	}
-	pipeline_cap_stats(p, &p->cs);
-	p->have_cs = true;
-	if (ret >= 0 && p->unknown_lt_frames)
-		ret = nd_err_set(err, ND_ERR_INPUT, EPROTONOSUPPORT,
-				 "%s: link type %d is not supported: %" PRIu64
-				 " frame(s) counted but not decoded (first: frame %" PRIu64
-				 ")",
-				 cap_source_name(p->src, p->unknown_lt_file),
-				 p->unknown_lt, p->unknown_lt_frames,
-				 p->unknown_lt_first);
-	/* Flows still open are reported even when the input failed part-way. */
-	flow_table_flush(p->flows);
-	if (p->opts.ev) {
-		struct flow_table_stats fs;
-		flow_table_get_stats(p->flows, &fs);
-		int r = cq_finish(p->cq, &p->cs, &fs, p->opts.ev);
-		if (r >= 0)
-			r = reasm_evidence(p);
-		if (r < 0 && ret >= 0)
-			ret = nd_err_set(err, ND_ERR_RUNTIME, -r,
-					 "out of memory");
+	if (ret == 1)
+		return SRC_MORE;
+	if (ret == CAP_AGAIN)
+		return PIPELINE_AGAIN;
+	return pipeline_end(p, ret, err);
+}
+
+int pipeline_run(struct pipeline *p, struct nd_err *err)
+{
+	int ret;
+
+	while ((ret = pipeline_step(p, RUNNER_DEFAULT_BUDGET, err)) > 0)
+		;
+	return ret;
+}
+
+static int src_fd(void *ctx)
+{
+	return cap_poll_fd(((struct pipeline *)ctx)->src);
+}
+
+static int src_step(void *ctx, unsigned budget, int *wait_ms,
+		    struct nd_err *err)
+{
+	struct pipeline *p = ctx;
+	int ret = pipeline_step(p, budget, err);
+
+	*wait_ms = 0;
+	if (ret == PIPELINE_AGAIN) {
+		*wait_ms = cap_wait_ms(p->src);
+		ret = SRC_MORE;
 	}
-	return ret < 0 ? ret : 0;
+	return ret;
+}
+
+static void src_stop(void *ctx)
+{
+	cap_request_stop(((struct pipeline *)ctx)->src);
+}
+
+void pipeline_as_source(struct pipeline *p, const char *name,
+			struct nd_source *out)
+{
+	*out = (struct nd_source){
+		.name = name,
+		.ctx = p,
+		.fd = src_fd,
+		.step = src_step,
+		.stop = src_stop,
+	};
 }
 
 struct tcp_analyzer *pipeline_tcp(struct pipeline *p)
@@ -360,11 +489,11 @@ void pipeline_free(struct pipeline *p)
 {
 	if (!p)
 		return;
-	/* The flow table calls the TCP analyzer's end hooks: free it first. */
+	/* The flow table calls the analyzers' end hooks: free it first. */
 	flow_table_free(p->flows);
-	tcp_analyzer_free(p->tcp);
-	cq_free(p->cq);
-	ipr_free(p->reasm);
+	for (int i = 0; i < p->n_an; i++)
+		if (p->an[i].def->destroy)
+			p->an[i].def->destroy(p->an[i].ctx);
 	cap_close(p->src);
 	free(p);
 }

@@ -91,7 +91,15 @@ struct cap_opts {
 	bool promisc;		/* live */
 	/* Set asynchronously (signal handler) to stop a live capture. */
 	volatile int *stop_flag;
+	/*
+	 * Live: cap_next returns CAP_AGAIN instead of waiting when nothing
+	 * is queued, so a runner can poll cap_poll_fd() beside other sources.
+	 */
+	bool nonblock;
 };
+
+/* cap_next: nothing queued now (live, nonblock); see cap_wait_ms(). */
+#define CAP_AGAIN 2
 
 struct cap_source;
 
@@ -119,6 +127,16 @@ int cap_open_live(struct cap_source **out, const char *iface,
 int cap_next(struct cap_source *src, struct cap_frame *fr, struct nd_err *err);
 
 void cap_get_stats(struct cap_source *src, struct cap_stats *st);
+
+/* The descriptor to poll for live frames; -1 for files (always ready). */
+int cap_poll_fd(const struct cap_source *src);
+/* After CAP_AGAIN: poll at most this long (drain end, block retirement). */
+int cap_wait_ms(const struct cap_source *src);
+/*
+ * Ends a live capture as the stop flag does (what arrived before the
+ * request is still read, then cap_next returns 0); files end at once.
+ */
+void cap_request_stop(struct cap_source *src);
 
 /* The problem of input file `file`, or NULL when it had none. */
 const struct cap_problem *cap_file_problem(const struct cap_source *src,

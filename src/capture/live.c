@@ -31,6 +31,8 @@ struct cap_live {
 	bool nano;
 	int linktype;
 	volatile int *stop_flag;
+	bool stop_req;	  /* cap_request_stop(): same path as the flag */
+	bool nonblock;	  /* return CAP_AGAIN instead of waiting */
 	int64_t start_mono;
 	int fd;		  /* selectable fd: we poll it ourselves (non-blocking) */
 	bool draining;	  /* stop requested: reading what arrived before it */
@@ -173,6 +175,7 @@ int cap_open_live(struct cap_source **out, const char *iface,
 					      ? INT64_MAX
 					      : (int64_t)(opts->duration_s * 1e9);
 		lv->stop_flag = opts->stop_flag;
+		lv->nonblock = opts->nonblock;
 	}
 	lv->start_mono = mono_ns();
 	*out = src;
@@ -234,7 +237,7 @@ static void keep_capture(struct cap_live *lv)
 static bool stop_requested(const struct cap_source *src,
 			   const struct cap_live *lv)
 {
-	return (lv->stop_flag && *lv->stop_flag) ||
+	return lv->stop_req || (lv->stop_flag && *lv->stop_flag) ||
 	       (src->dur_ns && mono_ns() - lv->start_mono >= src->dur_ns);
 }
 
@@ -287,6 +290,8 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		int rc = pcap_next_ex(lv->pc, &h, &data);
+		if (rc == 0 && lv->nonblock)
+			return CAP_AGAIN;
 		if (rc == 0) {
 			int ms = LIVE_TIMEOUT_MS;
 			if (lv->draining &&
@@ -369,6 +374,30 @@ void cap_live_stats(struct cap_source *src, struct cap_stats *st)
 		st->kernel_dropped = ps->ps_drop;
 		st->iface_dropped = ps->ps_ifdrop;
 	}
+}
+
+int cap_live_fd(const struct cap_source *src)
+{
+	return src->stopped ? -1 : src->live->fd;
+}
+
+int cap_live_wait_ms(const struct cap_source *src)
+{
+	const struct cap_live *lv = src->live;
+	int ms = LIVE_TIMEOUT_MS;
+
+	/* The stop flag, -d and block retirement are checked this often. */
+	if (lv->draining) {
+		int64_t left = lv->drain_end - mono_ns();
+		if (left / 1000000 + 1 < ms)
+			ms = left < 0 ? 0 : (int)(left / 1000000) + 1;
+	}
+	return ms;
+}
+
+void cap_live_request_stop(struct cap_source *src)
+{
+	src->live->stop_req = true;
 }
 
 const char *cap_live_name(const struct cap_source *src)

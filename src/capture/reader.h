@@ -206,5 +206,8 @@ int cap_live_next(struct cap_source *src, struct cap_frame *fr,
 void cap_live_stats(struct cap_source *src, struct cap_stats *st);
 void cap_live_free(struct cap_live *lv);
 const char *cap_live_name(const struct cap_source *src);
+int cap_live_fd(const struct cap_source *src);
+int cap_live_wait_ms(const struct cap_source *src);
+void cap_live_request_stop(struct cap_source *src);
 
 #endif

@@ -394,6 +394,26 @@ const struct cap_problem *cap_file_problem(const struct cap_source *src,
 	return &src->files[file].prob;
 }
 
+int cap_poll_fd(const struct cap_source *src)
+{
+	return src && src->live ? cap_live_fd(src) : -1;
+}
+
+int cap_wait_ms(const struct cap_source *src)
+{
+	return src && src->live ? cap_live_wait_ms(src) : 0;
+}
+
+void cap_request_stop(struct cap_source *src)
+{
+	if (!src)
+		return;
+	if (src->live)
+		cap_live_request_stop(src);
+	else
+		src->stopped = true;
+}
+
 size_t cap_source_count(const struct cap_source *src)
 {
 	return src ? (src->live ? 1 : src->nfiles) : 0;

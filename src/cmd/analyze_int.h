@@ -51,7 +51,6 @@ struct analyze_ctx {
 	uint64_t count[TA_NFLAGS];
 	FILE *out;
 	struct packet_cmd *pc;
-	bool cb_set;
 	/* Drill-down: --stream N or --flow 'A:p B:p'. */
 	bool drill, have_stream, by_flow;
 	uint64_t stream;

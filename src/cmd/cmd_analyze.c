@@ -572,29 +572,30 @@ static void follow_emit(void *ctx, const struct finding *f)
 	}
 }
 
+/* The pipeline is open, no frame read yet: no flow can have ended. */
+static int on_start(void *ctx, struct pipeline *p, struct nd_err *err)
+{
+	struct analyze_ctx *a = ctx;
+	struct tcp_analyzer *ta = pipeline_tcp(p);
+
+	if (ta) {
+		tcp_analyzer_set_stats_cb(ta, on_stats, a);
+		tcp_analyzer_track_changes(ta, a->follow);
+	}
+	/* The runner's engine (rules, thresholds, filter) is set. */
+	if (a->follow) {
+		a->fw = tcp_follow_new();
+		if (!a->fw)
+			return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM,
+					  "out of memory");
+	}
+	return 0;
+}
+
 static void on_frame(void *ctx, const struct pipeline_frame *pf)
 {
 	struct analyze_ctx *a = ctx;
 
-	/*
-	 * The runner creates the pipeline just before running it: the stats
-	 * callback is registered at the first frame, before any flow can end.
-	 */
-	if (!a->cb_set) {
-		struct tcp_analyzer *ta = pipeline_tcp(a->pc->p);
-
-		if (ta) {
-			tcp_analyzer_set_stats_cb(ta, on_stats, a);
-			tcp_analyzer_track_changes(ta, a->follow);
-		}
-		/* The runner's engine (rules, thresholds, filter) is set. */
-		if (a->follow) {
-			a->fw = tcp_follow_new();
-			if (!a->fw)
-				a->oom = true;
-		}
-		a->cb_set = true;
-	}
 	if (!a->have_t0) {
 		a->t0 = pf->fr->ts_ns;
 		a->have_t0 = true;
@@ -848,7 +849,7 @@ int cmd_analyze(int argc, char **argv)
 	};
 	struct packet_cmd pc = {
 		.name = "analyze",
-		.hooks = { .ctx = &a, .on_frame = on_frame },
+		.hooks = { .ctx = &a, .on_start = on_start, .on_frame = on_frame },
 		.tcp_analysis = true,
 		.add_evidence = add_evidence,
 		.fill_report = fill_report,

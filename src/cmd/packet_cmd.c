@@ -13,6 +13,9 @@
 #include "output/report_rules.h"
 #include "output/sink.h"
 
+/* Extra sources one packet command may run beside its capture. */
+#define PACKET_CMD_MAX_SOURCES 8
+
 static int setup_rules(struct packet_cmd *pc, struct nd_err *err)
 {
 	const struct cli_opts *o = pc->o;
@@ -58,14 +61,22 @@ static int setup_pipeline(struct packet_cmd *pc, struct nd_err *err)
 	po.tcp_analysis = pc->tcp_analysis;
 	po.th = &pc->th;
 	po.ev = pc->ev;
+	po.analyzers = pc->analyzers;
+	po.n_analyzers = pc->n_analyzers;
 	po.cap.filter = o->filter;
 	po.cap.max_count = o->count;
 	po.cap.duration_s = o->duration;
 	po.cap.write_path = o->write;
 	if (pc->limits)
 		po.limits = *pc->limits;
-	if (o->iface)
-		po.cap.stop_flag = cli_stop_flag_install();
+	/* Live: the runner owns Ctrl-C and -d for every source (files keep
+	 * -d as capture time, read in the capture layer). */
+	if (o->iface) {
+		po.cap.duration_s = 0;
+		po.cap.nonblock = true;
+		/* Before the capture opens: a signal from then on stops it. */
+		(void)cli_stop_flag_install();
+	}
 	if (o->max_flows)
 		po.limits.max_flows = o->max_flows;
 	if (o->idle_timeout > 0)
@@ -74,6 +85,30 @@ static int setup_pipeline(struct packet_cmd *pc, struct nd_err *err)
 	if (ret < 0)
 		return ret;
 	return pipeline_open(pc->p, o->inputs, o->n_inputs, o->iface, err);
+}
+
+/*
+ * The capture and any extra sources in one runner. The capture is opened
+ * before (a packet command without its input is an error, not a gap);
+ * returns the capture's status, its error in run_err.
+ */
+static int run_sources(struct packet_cmd *pc, struct nd_err *run_err)
+{
+	const struct cli_opts *o = pc->o;
+	struct nd_source srcs[1 + PACKET_CMD_MAX_SOURCES];
+	struct runner_opts ro = { 0 };
+	size_t n = 1 + pc->n_sources;
+
+	pipeline_as_source(pc->p, pc->source_name, &srcs[0]);
+	for (size_t i = 0; i < pc->n_sources; i++)
+		srcs[1 + i] = pc->sources[i];
+	if (o->iface) {
+		ro.stop_flag = cli_stop_flag_install();
+		ro.duration_s = o->duration;
+	}
+	runner_run(srcs, pc->results, n, &ro);
+	*run_err = pc->results[0].err;
+	return pc->results[0].status;
 }
 
 /* Whether the run's error is one input file's error (listed with it). */
@@ -144,7 +179,14 @@ static int fill_meta(struct packet_cmd *pc, int run,
 	if (o->iface && !ret)
 		ret = report_add_input(pc->rep, o->iface);
 	if (!ret)
-		ret = report_add_source(pc->rep, "capture", true, NULL);
+		ret = report_add_source(pc->rep, pc->source_name, true, NULL);
+	/* Extra sources: one that could not open is a gap, with its reason. */
+	for (size_t i = 0; i < pc->n_sources && !ret; i++) {
+		const struct nd_source_result *r = &pc->results[1 + i];
+		ret = report_add_source(pc->rep, pc->sources[i].name,
+					r->available,
+					r->available ? NULL : r->err.msg);
+	}
 	if (pipeline_frames(pc->p)) {
 		int64_t t0, t1;
 		pipeline_time_range(pc->p, &t0, &t1);
@@ -222,14 +264,26 @@ int packet_cmd_run(struct packet_cmd *pc)
 	struct nd_err err = { 0 }, run_err = { 0 };
 	int ret, run = 0, code;
 
+	struct nd_source_result results[1 + PACKET_CMD_MAX_SOURCES];
+
+	pc->source_name = "capture";
+	pc->results = results;
+	if (pc->n_sources > PACKET_CMD_MAX_SOURCES) {
+		ret = nd_err_set(&err, ND_ERR_USAGE, E2BIG,
+				 "%s: too many sources", pc->name);
+		goto fail;
+	}
 	ret = setup_rules(pc, &err);
 	if (ret < 0)
 		goto fail;
 	ret = setup_pipeline(pc, &err);
 	if (ret < 0)
 		goto fail;
+	ret = pipeline_start(pc->p, &err);
+	if (ret < 0)
+		goto fail;
 	/* A part-way input failure still reports everything before it. */
-	run = pipeline_run(pc->p, &run_err);
+	run = run_sources(pc, &run_err);
 	if (pc->add_evidence) {
 		ret = pc->add_evidence(pc->ctx, pc, &err);
 		if (ret < 0)

@@ -9,6 +9,7 @@
 #include "rules/engine.h"
 #include "evidence/evidence.h"
 #include "evidence/thresholds.h"
+#include "runner/runner.h"
 
 /*
  * A packet command fills name, opts and hooks, then calls packet_cmd_run().
@@ -35,6 +36,16 @@ struct packet_cmd {
 	 * 1 if it printed, 0 to render the report normally. */
 	int (*print_raw)(void *ctx, struct packet_cmd *pc, struct nd_err *err);
 	void *ctx;
+	/*
+	 * Optional: more sources run beside the capture by the same runner
+	 * (same stop flag and -d). One that cannot open is a gap in the
+	 * report (source available=false with the reason); the run goes on.
+	 */
+	struct nd_source *sources;
+	size_t n_sources;
+	/* Optional: extra packet-analyzer rows (analyzer.h) for the pipeline. */
+	const struct pkt_analyzer *const *analyzers;
+	size_t n_analyzers;
 
 	/* Owned by the runner, valid inside the callbacks. */
 	struct thresholds th;
@@ -42,6 +53,10 @@ struct packet_cmd {
 	struct ev_store *ev;
 	struct pipeline *p;
 	struct report *rep;
+	/* The capture's source name in the report ("capture"). */
+	const char *source_name;
+	/* One result per source: [0] the capture, then sources[]. */
+	struct nd_source_result *results;
 };
 
 /*

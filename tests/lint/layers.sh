@@ -16,7 +16,7 @@ allow="$here/layers.allow"
 # each other's headers: siblings are independent).
 LAYERS=(
 	"core"
-	"evidence"
+	"evidence runner"
 	"capture"
 	"decode"
 	"flow"
