@@ -60,6 +60,12 @@ static const struct ev_kind_def kinds[EV_N_KINDS] = {
 	/* Planned (ktrace): flow, device, netns and socket are its scope. */
 	KIND(KERNEL_DROP, STR(REASON), LBL(REASON_CODE), STR(LOCATION),
 	     SUM(COUNT)),
+	/* Emitted only by the test plug-ins in tests/toy (a timer source and
+	 * an analyzer row that prove the runner and the registry); no rule
+	 * reads them. */
+	KIND(TEST_TICK, MAX(TICK), MAX(FRAMES)),
+	KIND(TEST_PACKETS, SUM(FRAMES), SUM(PACKETS), SUM(FLOW_PACKETS),
+	     SUM(FLOWS), SUM(DUPLICATES)),
 };
 
 static const char *const kind_names[EV_N_KINDS] = {

@@ -35,6 +35,8 @@
 	X(FAST, "fast")                                                        \
 	X(FIRST_DUPLICATE, "first_duplicate")                                  \
 	X(FIRST_ORIGINAL, "first_original")                                    \
+	X(FLOW_PACKETS, "flow_packets")                                        \
+	X(FLOWS, "flows")                                                      \
 	X(FORGOTTEN, "forgotten")                                              \
 	X(FRAGMENTS, "fragments")                                              \
 	X(FRAMES, "frames")                                                    \
@@ -57,6 +59,7 @@
 	X(NEAR, "near")                                                        \
 	X(OUT_OF_ORDER, "out_of_order")                                        \
 	X(OVERLAPS, "overlaps")                                                \
+	X(PACKETS, "packets")                                                  \
 	X(PEER_WSCALE, "peer_wscale")                                          \
 	X(PHASE, "phase")                                                      \
 	X(PROBES, "probes")                                                    \
@@ -85,6 +88,7 @@
 	X(SRTT_NS, "srtt_ns")                                                  \
 	X(STALLS, "stalls")                                                    \
 	X(SYNS, "syns")                                                        \
+	X(TICK, "tick")                                                        \
 	X(TIMED_OUT, "timed_out")                                              \
 	X(TIMEOUT, "timeout")                                                  \
 	X(TOO_DEEP, "too_deep")                                                \
@@ -113,7 +117,9 @@
 	X(TCP_RESET, "tcp.reset")                                              \
 	X(TCP_SYN_UNANSWERED, "tcp.syn_unanswered")                            \
 	X(TCP_TOTALS, "tcp.totals")                                            \
-	X(KERNEL_DROP, "kernel.drop")
+	X(KERNEL_DROP, "kernel.drop")                                          \
+	X(TEST_TICK, "test.tick")                                              \
+	X(TEST_PACKETS, "test.packets")
 
 #define EV_X_ENUM_F(id, name) EVF_##id,
 #define EV_X_ENUM_K(id, name) EVK_##id,

@@ -31,13 +31,13 @@ static int probe_evidence(void *ctx, struct packet_cmd *pc, struct nd_err *err)
 {
 	struct probe *pr = ctx;
 	size_t pos = 0;
-	const struct evidence *e = ev_store_next(pc->ev, "toy.packets", &pos);
+	const struct evidence *e = ev_store_next(pc->ev, EVK_TEST_PACKETS, &pos);
 
 	(void)err;
 	if (e)
 		fprintf(stderr, "toy.packets frames %lld packets %lld\n",
-			(long long)toy_num(e, "frames"),
-			(long long)toy_num(e, "packets"));
+			(long long)toy_num(e, EVF_FRAMES),
+			(long long)toy_num(e, EVF_PACKETS));
 	fprintf(stderr, "toy.ticks %u stopped %d finished %d\n",
 		pr->timer.ticks, pr->timer.stopped, pr->timer.finished);
 	return 0;

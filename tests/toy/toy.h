@@ -51,9 +51,9 @@ static inline int toy_timer_step(void *ctx, unsigned budget, int *wait_ms,
 	(void)budget;
 	if (t->stopped)
 		return SRC_DONE;
-	ev_init(&e, "toy.tick", EV_SRC_CAPTURE);
-	ev_set_i64(&e, "tick", t->ticks);
-	ev_set_i64(&e, "frames", (int64_t)frames);
+	ev_init(&e, EVK_TEST_TICK, EV_SRC_CAPTURE);
+	ev_set_i64(&e, EVF_TICK, t->ticks);
+	ev_set_i64(&e, EVF_FRAMES, (int64_t)frames);
 	if (ev_store_add(t->ev, &e) < 0)
 		return nd_err_set(err, ND_ERR_RUNTIME, ENOMEM, "out of memory");
 	if (t->ticks < 64)
@@ -152,12 +152,12 @@ static inline int toy_an_emit(void *ctx, const struct pa_end *end,
 	struct evidence e;
 
 	(void)end;
-	ev_init(&e, "toy.packets", EV_SRC_CAPTURE);
-	ev_set_i64(&e, "frames", (int64_t)a->frames);
-	ev_set_i64(&e, "packets", (int64_t)a->packets);
-	ev_set_i64(&e, "flow_packets", (int64_t)a->flow_packets);
-	ev_set_i64(&e, "flows", (int64_t)a->flows_ended);
-	ev_set_i64(&e, "duplicates", (int64_t)a->dup_seen);
+	ev_init(&e, EVK_TEST_PACKETS, EV_SRC_CAPTURE);
+	ev_set_i64(&e, EVF_FRAMES, (int64_t)a->frames);
+	ev_set_i64(&e, EVF_PACKETS, (int64_t)a->packets);
+	ev_set_i64(&e, EVF_FLOW_PACKETS, (int64_t)a->flow_packets);
+	ev_set_i64(&e, EVF_FLOWS, (int64_t)a->flows_ended);
+	ev_set_i64(&e, EVF_DUPLICATES, (int64_t)a->dup_seen);
 	return ev_store_add(ev, &e);
 }
 
@@ -175,7 +175,7 @@ static const struct pkt_analyzer toy_analyzer = {
 	.emit = toy_an_emit,
 };
 
-static inline int64_t toy_num(const struct evidence *e, const char *name)
+static inline int64_t toy_num(const struct evidence *e, enum ev_field name)
 {
 	int64_t v = -1;
 
