@@ -101,12 +101,6 @@ struct flow_table {
 	struct flow_table_stats st;
 };
 
-bool flow_proto_has_ports(uint8_t proto)
-{
-	return proto == 6 || proto == 17 || proto == 33 || proto == 132 ||
-	       proto == 136;
-}
-
 /* ---- lists ---- */
 
 static void list_unlink(struct flow_table *t, struct flow *f)

@@ -48,3 +48,10 @@ enum flow_family flow_family_of(uint8_t proto)
 		return FLOW_FAM_UDP;
 	return FLOW_FAM_OTHER;
 }
+
+/* TCP, UDP, DCCP, SCTP, UDP-Lite: protocols whose flows have ports. */
+bool flow_proto_has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 33 || proto == 132 ||
+	       proto == 136;
+}
