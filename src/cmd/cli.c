@@ -412,9 +412,11 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 		case OPT_IDLE:
 			ret = cli_parse_seconds("--idle-timeout", optarg,
 						&o->idle_timeout, err);
-			if (!ret && o->idle_timeout <= 0)
+			/* Below 1 ms it would round to a timeout of 0 ns. */
+			if (!ret && o->idle_timeout < 0.001)
 				ret = nd_err_set(err, ND_ERR_USAGE, EINVAL,
-						 "option --idle-timeout: must be > 0");
+						 "option --idle-timeout: '%s' must be at least 0.001 seconds",
+						 optarg);
 			break;
 		case '?':
 		case ':': {

@@ -201,6 +201,8 @@ run "-d 0" flows -d 0 "$DEMO"
 expect_error "-d 0" 2 "-d" "'0'"
 run "-d 1e-300" flows -d 1e-300 "$DEMO"
 expect_error "-d 1e-300" 2 "-d" "1e-300"
+run "--idle-timeout 1e-300" flows --idle-timeout 1e-300 "$DEMO"
+expect_error "--idle-timeout 1e-300" 2 "--idle-timeout" "1e-300"
 # Many inputs: as many as the capture layer merges (4096), not one more.
 cap1=$(od -An -tu4 -j 32 -N4 "$DEMO" | tr -d ' ')
 head -c $((40 + cap1)) "$DEMO" >"$T/one.pcap"
