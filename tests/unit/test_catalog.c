@@ -9,21 +9,7 @@
 #include "rules/catalog.h"
 #include "rules/rules.h"
 #include "evidence/thresholds.h"
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	size_t got = fread(b, 1, (size_t)n, f);
-	b[got] = 0;
-	fclose(f);
-	return b;
-}
+#include "test_util.h"
 
 static const char *const AREAS[] = { "capture", "link", "ip", "tcp", "udp",
 				     "dns", "app", "nf", "qdisc", "softnet",
@@ -64,7 +50,7 @@ Test(catalog, ids_well_formed_unique_and_complete)
 
 Test(catalog, every_id_documented)
 {
-	char *doc = slurp("docs/findings.md");
+	char *doc = test_slurp("docs/findings.md");
 	cr_assert_not_null(doc, "docs/findings.md missing (run from repo root)");
 	for (size_t i = 0; i < catalog_count(); i++) {
 		char head[128];
@@ -83,10 +69,10 @@ Test(catalog, every_id_documented)
 
 Test(catalog, ids_come_from_registry)
 {
-	char *reg = slurp("../shared/docs/FINDINGS.md");
+	char *reg = test_slurp("../shared/docs/FINDINGS.md");
 	if (!reg)
 		cr_skip_test("../shared/docs/FINDINGS.md not available");
-	char *doc = slurp("docs/findings.md");
+	char *doc = test_slurp("docs/findings.md");
 	cr_assert_not_null(doc);
 	for (size_t i = 0; i < catalog_count(); i++) {
 		char cell[128], newid[128];

@@ -9,21 +9,7 @@
 #include <string.h>
 
 #include "evidence/evidence.h"
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	size_t got = fread(b, 1, (size_t)n, f);
-	b[got] = 0;
-	fclose(f);
-	return b;
-}
+#include "test_util.h"
 
 /* True when word occurs in [s, end) delimited by non-identifier bytes. */
 static bool has_word(const char *s, const char *end, const char *word)
@@ -43,7 +29,7 @@ static bool has_word(const char *s, const char *end, const char *word)
 
 Test(evidence, every_kind_and_field_documented)
 {
-	char *doc = slurp("docs/findings.md");
+	char *doc = test_slurp("docs/findings.md");
 	cr_assert_not_null(doc, "docs/findings.md missing (run from repo root)");
 	for (int k = 0; k < EV_N_KINDS; k++) {
 		char key[96];
